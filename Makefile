@@ -1,0 +1,29 @@
+# Two commands do all the set-up on a fresh machine with python3 (README.md):
+#   make run    create .venv, install, run the whole runbook on the embedded emulator
+#   make test   install the dev extras and run every test
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/aigov run $(ARGS)
+
+test: install
+	$(PY) -m ruff check lib tests
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) tests/benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) outputs/runs outputs/pulumi

@@ -1,0 +1,207 @@
+"""The ``aigov`` command: parse arguments, make one library call, render, exit.
+
+This is the only place that catches ``AigovError``; it prints the message (file, line or
+key, fix) and returns the error's exit code: 0 success, 1 a check found problems, 2 bad
+input or usage (DESIGN.md). Library imports happen inside each command so ``aigov
+--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from aigov.errors import AigovError, UsageError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep our format
+        raise UsageError(f"{self.prog}: {message}", fix=f"see '{self.prog} --help'")
+
+
+def _endpoint(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint-url", default=None,
+                   help="AWS endpoint, e.g. a running `aigov emulator` (default: $AWS_ENDPOINT_URL)")
+
+
+def _spec(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--spec", default=None, help="the spec (default: policies/organization.yaml)")
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from aigov.runbook.run import parse_cli_params, run_runbook
+
+    record = run_runbook(profile=a.profile, params=parse_cli_params(a.param),
+                         endpoint_url=a.endpoint_url)
+    return record.exit_code
+
+
+def cmd_lint(a: argparse.Namespace) -> int:
+    from aigov.findings import has_errors, to_json
+    from aigov.policy.lint import lint_policy_file, lint_spec
+
+    if a.policy:
+        if not a.type:
+            raise UsageError("--policy needs --type", fix="add --type SERVICE_CONTROL_POLICY "
+                             "(or RESOURCE_CONTROL_POLICY, AISERVICES_OPT_OUT_POLICY, TAG_POLICY)")
+        found = lint_policy_file(a.policy, a.type)
+    else:
+        found = lint_spec(a.spec)
+    if a.json:
+        print(to_json(found))
+    else:
+        for f in found:
+            print(f.render())
+        print(f"{len(found)} finding(s)", file=sys.stderr)
+    return 1 if has_errors(found) else 0
+
+
+def cmd_test_policies(a: argparse.Namespace) -> int:
+    from aigov.policy.simulate import run_policy_tests
+
+    report = run_policy_tests(a.spec)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def cmd_simulate(a: argparse.Namespace) -> int:
+    from aigov.policy.simulate import run_batch
+
+    if a.batch == "-":
+        return run_batch(sys.stdin, sys.stdout)
+    try:
+        with open(a.batch, encoding="utf-8") as fh:
+            return run_batch(fh, sys.stdout)
+    except OSError as exc:
+        raise UsageError(f"cannot read {a.batch}: {exc.strerror}", file=a.batch,
+                         fix="give a JSON Lines file, or - for standard input") from None
+
+
+def cmd_plan(a: argparse.Namespace) -> int:
+    from aigov.deploy.engines import plan_command
+
+    return plan_command(spec=a.spec, engine=a.engine, offline=a.offline, as_json=a.json,
+                        endpoint_url=a.endpoint_url)
+
+
+def cmd_apply(a: argparse.Namespace) -> int:
+    from aigov.deploy.engines import apply_command
+
+    return apply_command(spec=a.spec, engine=a.engine, endpoint_url=a.endpoint_url,
+                         confirm=a.yes, allow_delete=a.allow_delete)
+
+
+def cmd_drift(a: argparse.Namespace) -> int:
+    from aigov.org.drift import drift_command
+
+    return drift_command(spec=a.spec, endpoint_url=a.endpoint_url, as_json=a.json)
+
+
+def cmd_emulator(a: argparse.Namespace) -> int:
+    from aigov.runbook.emulator import serve_forever
+
+    return serve_forever(port=a.port, state_dir=a.state)
+
+
+def cmd_verify(a: argparse.Namespace) -> int:
+    from aigov.runbook.record import verify_command
+
+    return verify_command(a.run_dir)
+
+
+def cmd_runs(a: argparse.Namespace) -> int:
+    from aigov.runbook.record import runs_command
+
+    return runs_command(as_json=a.json)
+
+
+def cmd_lab(a: argparse.Namespace) -> int:
+    from aigov.widgets.lab import lab_command
+
+    return lab_command(port=a.port, endpoint_url=a.endpoint_url, open_browser=not a.no_browser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="aigov", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("run", help="run the runbook's notebooks in order into a run record")
+    s.add_argument("--profile", default="emulator", help="notebooks/profiles/NAME.yaml")
+    s.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    _endpoint(s)
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("lint", help="lint the spec and every policy, or one policy")
+    _spec(s)
+    s.add_argument("--policy", help="lint this one policy document")
+    s.add_argument("--type", help="the policy's type, with --policy")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_lint)
+
+    s = sub.add_parser("test-policies", help="run policies/tests/*.yaml against the spec")
+    _spec(s)
+    s.set_defaults(func=cmd_test_policies)
+
+    s = sub.add_parser("simulate", help="evaluate requests (JSON Lines) against SCPs and RCPs")
+    s.add_argument("--batch", required=True, metavar="FILE|-")
+    s.set_defaults(func=cmd_simulate)
+
+    for name, func, helptext in (("plan", cmd_plan, "what apply would change"),
+                                 ("apply", cmd_apply, "plan, gate, apply")):
+        s = sub.add_parser(name, help=helptext)
+        _spec(s)
+        _endpoint(s)
+        s.add_argument("--engine", choices=["auto", "direct", "pulumi"], default="auto")
+        if name == "plan":
+            s.add_argument("--offline", action="store_true",
+                           help="pulumi: the resource graph from Pulumi's mocks, no CLI")
+            s.add_argument("--json", action="store_true")
+        else:
+            s.add_argument("--yes", action="store_true", help="confirm the apply")
+            s.add_argument("--allow-delete", action="store_true")
+        s.set_defaults(func=func)
+
+    s = sub.add_parser("drift", help="live organization vs spec")
+    _spec(s)
+    _endpoint(s)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_drift)
+
+    s = sub.add_parser("emulator", help="serve the AWS emulator on 127.0.0.1")
+    s.add_argument("--port", type=int, default=None)
+    s.add_argument("--state", default=None, help="keep the emulated state in this folder")
+    s.set_defaults(func=cmd_emulator)
+
+    s = sub.add_parser("verify", help="check run records and their chain")
+    s.add_argument("run_dir", nargs="?", default=None)
+    s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("runs", help="list run records")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_runs)
+
+    s = sub.add_parser("lab", help="JupyterLab with the emulator, on the onboarding notebook")
+    s.add_argument("--port", type=int, default=None)
+    _endpoint(s)
+    s.add_argument("--no-browser", action="store_true")
+    s.set_defaults(func=cmd_lab)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except AigovError as err:
+        print(f"aigov: {err.render()}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("aigov: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

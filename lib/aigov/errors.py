@@ -1,0 +1,73 @@
+"""One error hierarchy for aigov, caught once at the edge (``cli.main``).
+
+Every error carries an ``exit_code`` from DESIGN.md's contract: 2 for bad input or
+usage, 1 when a check found problems. Messages name the file, the line or key, and the
+fix, because the person reading them is usually in the middle of an onboarding session.
+"""
+
+from __future__ import annotations
+
+
+class AigovError(Exception):
+    """Base of every error aigov raises on purpose."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str, *, file: str | None = None, location: str | None = None,
+                 fix: str | None = None) -> None:
+        self.message = message
+        self.file = file
+        self.location = location
+        self.fix = fix
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """Return ``file:location: message (fix: ...)`` with the parts that are known."""
+        where = ":".join(str(p) for p in (self.file, self.location) if p)
+        text = f"{where}: {self.message}" if where else self.message
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+class UsageError(AigovError):
+    """Bad command-line usage or parameter (exit 2)."""
+
+
+class SpecError(AigovError):
+    """The organization spec is unreadable or invalid (exit 2).
+
+    Raised before any AWS call, so an invalid spec never half-applies. ``findings`` holds
+    every problem found, each with its line and key.
+    """
+
+    def __init__(self, message: str, *, findings: list | None = None, **kwargs: str | None) -> None:
+        self.findings = list(findings or [])
+        super().__init__(message, **kwargs)
+
+
+class PolicySyntaxError(AigovError):
+    """A policy document or template cannot be parsed or rendered (exit 2)."""
+
+
+class TargetError(AigovError):
+    """The AWS target or emulator is unreachable or not what the run needs (exit 2)."""
+
+
+class ApplyError(AigovError):
+    """An apply step failed at AWS; a re-run resumes from the live state (exit 1)."""
+
+    exit_code = 1
+
+
+class ChecksFailed(AigovError):
+    """A check found problems: lint errors, failed policy tests, drift, a tampered record.
+
+    ``findings`` holds the data behind the message so callers can render or record it.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, findings: list | None = None, **kwargs: str | None) -> None:
+        self.findings = list(findings or [])
+        super().__init__(message, **kwargs)

@@ -1,0 +1,137 @@
+"""Findings as data: every problem a check reports is a frozen ``Finding``.
+
+Codes, severities, titles and fixes live in ``codes/*.yaml`` (one file per concern, so
+each check family owns its codes), as parliament keeps its in ``config.yaml``; a check
+only says ``finding("SPEC_UNKNOWN_KEY", ...)``. A code missing from the catalogue is a
+programming error and raises at once (a test walks every check to make sure).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    SUGGESTION = "suggestion"
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code: str
+    severity: Severity
+    title: str
+    why: str = ""
+    fix: str = ""
+
+
+@cache
+def catalogue() -> dict[str, CodeInfo]:
+    """Load every ``codes/*.yaml`` file into one mapping of code -> ``CodeInfo``."""
+    out: dict[str, CodeInfo] = {}
+    for entry in sorted(resources.files("aigov.codes").iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        for code, info in data.items():
+            if code in out:
+                raise ValueError(f"finding code {code} is defined twice (in {entry.name})")
+            out[code] = CodeInfo(code=code, severity=Severity(info["severity"]),
+                                 title=info["title"], why=info.get("why", ""),
+                                 fix=info.get("fix", ""))
+    return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, located. ``location`` keys: statement, element, line, column, key."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    location: dict[str, Any] = field(default_factory=dict)
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return DESIGN.md's JSON shape (``location`` keys only where they apply)."""
+        d: dict[str, Any] = {"code": self.code, "severity": self.severity.value,
+                             "file": self.file, "location": dict(self.location),
+                             "message": self.message}
+        if self.fix:
+            d["fix"] = self.fix
+        return d
+
+    def where(self) -> str:
+        loc = self.location
+        parts = [self.file] if self.file else []
+        if "line" in loc:
+            parts.append(str(loc["line"]))
+            if "column" in loc:
+                parts.append(str(loc["column"]))
+        text = ":".join(parts)
+        extra = []
+        if "statement" in loc:
+            extra.append(f"statement {loc['statement']}")
+        if "element" in loc:
+            extra.append(str(loc["element"]))
+        if "key" in loc:
+            extra.append(str(loc["key"]))
+        if extra:
+            text += f" ({', '.join(extra)})" if text else ", ".join(extra)
+        return text
+
+    def render(self) -> str:
+        text = f"{self.where()}: {self.severity.value} {self.code}: {self.message}"
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+def finding(code: str, message: str | None = None, *, file: str = "",
+            fix: str | None = None, severity: Severity | str | None = None,
+            **location: Any) -> Finding:
+    """Build a ``Finding`` for ``code``, taking severity and fix from the catalogue."""
+    info = catalogue().get(code)
+    if info is None:
+        raise KeyError(f"finding code {code!r} is not in lib/aigov/codes/*.yaml")
+    return Finding(code=code, severity=Severity(severity) if severity else info.severity,
+                   message=message or info.title, file=file,
+                   location={k: v for k, v in location.items() if v is not None},
+                   fix=info.fix if fix is None else fix)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+def to_json(findings: Iterable[Finding]) -> str:
+    return json.dumps([f.to_dict() for f in findings], indent=2)
+
+
+def apply_overrides(findings: Iterable[Finding], overrides: dict[str, Any] | None) -> list[Finding]:
+    """Apply a user's ``lint:`` overrides from the spec: ``severity: {CODE: level}`` and
+    ``ignore: [{code: CODE, file: glob}]`` (parliament's ``--config`` idea)."""
+    import fnmatch
+
+    overrides = overrides or {}
+    sev = overrides.get("severity", {}) or {}
+    ignore = overrides.get("ignore", []) or []
+    out = []
+    for f in findings:
+        if any(i.get("code") == f.code and fnmatch.fnmatch(f.file, i.get("file", "*"))
+               for i in ignore):
+            continue
+        if f.code in sev:
+            f = Finding(f.code, Severity(sev[f.code]), f.message, f.file, f.location, f.fix)
+        out.append(f)
+    return out

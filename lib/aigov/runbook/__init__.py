@@ -1,0 +1,1 @@
+"""The runbook: papermill runs of the notebooks, their parameters, and run records."""

@@ -1,0 +1,75 @@
+"""What a runbook notebook calls first and last: parameters in, headline results out.
+
+A notebook's second cell is ``ctx = start("03_policies", globals())``; later cells call
+the library with ``ctx.spec`` / ``ctx.session()`` and record their headline results with
+``ctx.record(...)``. The runner copies ``<run_dir>/results/<notebook>.json`` into the
+manifest, so a scheduler reads the outcome without opening the notebook (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from aigov.errors import ChecksFailed
+from aigov.paths import resolve
+from aigov.runbook.params import RunParams, params_from_namespace
+from aigov.spec import Spec, load_spec
+
+RESULTS_DIR = "results"
+
+
+@dataclass
+class Context:
+    """One notebook's view of the run: its parameters, the spec, and its results."""
+
+    notebook: str
+    params: RunParams
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def spec(self) -> Spec:
+        return load_spec(self.params.spec)
+
+    @property
+    def spec_path(self) -> Path:
+        return resolve(self.params.spec)
+
+    @property
+    def endpoint_url(self) -> str | None:
+        return self.params.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+    def session(self):  # -> aigov.org.client.OrgClients
+        """Clients for the target: the emulator's endpoint, or the boto3 credential chain."""
+        from aigov.org.client import clients
+
+        return clients(endpoint_url=self.endpoint_url, region=self.params.region)
+
+    def record(self, **results: Any) -> dict[str, Any]:
+        """Record headline results (JSON values); the runner copies them into the manifest."""
+        self.results.update(results)
+        if self.params.run_dir:
+            out = Path(self.params.run_dir) / RESULTS_DIR / f"{self.notebook}.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(self.results, indent=2, sort_keys=True, default=str),
+                           encoding="utf-8")
+        return dict(self.results)
+
+    def fail(self, message: str, findings: list | None = None) -> None:
+        """Stop the run here (papermill marks this cell as the failing one)."""
+        self.record(status="failed", reason=message)
+        raise ChecksFailed(message, findings=findings)
+
+
+def start(notebook: str, namespace: dict[str, Any]) -> Context:
+    """Validate a notebook's parameters (from its globals) and return its ``Context``."""
+    params = params_from_namespace(namespace)
+    if params.endpoint_url:
+        # Every boto3 client in this kernel, including ones a user makes by hand in a
+        # cell, then talks to the same endpoint.
+        os.environ["AWS_ENDPOINT_URL"] = params.endpoint_url
+    return Context(notebook=notebook, params=params)

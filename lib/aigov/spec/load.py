@@ -1,0 +1,206 @@
+"""Read ``organization.yaml`` into a ``Spec``, or report every problem with its line.
+
+moto accepts duplicate OU names, deep trees and unknown emails; AWS does not. Every rule
+AWS would enforce at apply time is checked here, before any call, so a bad spec exits 2
+with nothing changed in the organization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from aigov.errors import SpecError
+from aigov.findings import Finding, finding
+from aigov.paths import default_spec, resolve
+from aigov.spec.model import ROOT, Spec
+
+# AWS Organizations quotas: "OU maximum nesting in a root: five levels deep".
+# https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+MAX_OU_DEPTH = 5
+
+Loc = tuple[Any, ...]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader that remembers the line of every mapping key and sequence item."""
+
+
+def _load_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
+    lines: dict[Loc, int] = {}
+    loader = _LineLoader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    if node is None:
+        return None, lines
+
+    def walk(n: yaml.Node, loc: Loc) -> None:
+        lines.setdefault(loc, n.start_mark.line + 1)
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                key = k.value
+                lines[(*loc, key)] = k.start_mark.line + 1
+                walk(v, (*loc, key))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                lines[(*loc, i)] = v.start_mark.line + 1
+                walk(v, (*loc, i))
+
+    walk(node, ())
+    data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    return data, lines
+
+
+def _line(lines: dict[Loc, int], loc: Loc) -> int | None:
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return lines.get(())
+
+
+def _key(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _pydantic_findings(err: ValidationError, file: str, lines: dict[Loc, int],
+                       data: Any) -> Iterator[Finding]:
+    for e in err.errors():
+        # pydantic puts the failing union/literal tag in loc; keep only real keys.
+        loc = tuple(p for p in e["loc"] if isinstance(p, int) or not str(p).startswith("function-"))
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            code, msg = "SPEC_UNKNOWN_KEY", f"unknown key {loc[-1]!r} at {_key(loc[:-1]) or 'top level'}"
+        elif kind == "missing":
+            code, msg = "SPEC_MISSING_KEY", f"missing required key {_key(loc)!r}"
+        elif kind == "literal_error" and loc and loc[-1] == "type" or (
+                len(loc) >= 2 and loc[-2] == "enabled_policy_types"):
+            code, msg = "SPEC_UNKNOWN_POLICY_TYPE", f"{_key(loc)}: {e['msg']}"
+        elif kind == "value_error" and loc and loc[-1] == "email":
+            code, msg = "SPEC_INVALID_EMAIL", f"{_key(loc)}: {e['msg'].removeprefix('Value error, ')}"
+        elif kind == "value_error":
+            code, msg = "SPEC_INVALID_VALUE", f"{_key(loc)}: {e['msg'].removeprefix('Value error, ')}"
+        else:
+            code, msg = "SPEC_WRONG_TYPE", f"{_key(loc)}: {e['msg']} (got {e.get('input')!r})"
+        yield finding(code, msg, file=file, line=_line(lines, loc), key=_key(loc) or None)
+
+
+def _cross_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Finding]:
+    """The rules that span several keys: names, depth, references, files."""
+
+    def ou_checks(ous: Any, loc: Loc, depth: int, path: str) -> Iterator[Finding]:
+        seen: dict[str, int] = {}
+        for i, ou in enumerate(ous):
+            here = (*loc, i)
+            full = f"{path}/{ou.name}" if path else ou.name
+            if ou.name in seen:
+                yield finding("SPEC_DUPLICATE_OU", f"OU {ou.name!r} appears twice under "
+                              f"{path or ROOT} (AWS requires unique OU names per parent)",
+                              file=file, line=_line(lines, (*here, "name")),
+                              key=_key((*here, "name")))
+            seen[ou.name] = i
+            if depth > MAX_OU_DEPTH:
+                yield finding("SPEC_OU_TOO_DEEP", f"OU {full!r} is {depth} levels under Root; "
+                              f"AWS allows at most {MAX_OU_DEPTH}", file=file,
+                              line=_line(lines, here), key=_key(here))
+            yield from ou_checks(ou.children, (*here, "children"), depth + 1, full)
+
+    yield from ou_checks(spec.organizational_units, ("organizational_units",), 1, "")
+
+    ou_paths = set(spec.ou_paths())
+    names: dict[str, int] = {}
+    emails: dict[str, int] = {}
+    for i, acct in enumerate(spec.accounts):
+        loc = ("accounts", i)
+        ou = acct.ou.strip("/").removeprefix(ROOT).strip("/")
+        if ou and ou not in ou_paths:
+            yield finding("SPEC_UNKNOWN_OU", f"account {acct.name!r} is placed in unknown OU "
+                          f"{acct.ou!r}; known OUs: {', '.join(sorted(ou_paths)) or 'none'}",
+                          file=file, line=_line(lines, (*loc, "ou")), key=_key((*loc, "ou")))
+        if acct.name in ou_paths:
+            yield finding("SPEC_AMBIGUOUS_NAME", f"account name {acct.name!r} is also an OU "
+                          "path, so a target naming it is ambiguous", file=file,
+                          line=_line(lines, (*loc, "name")), key=_key((*loc, "name")))
+        for value, seen, what in ((acct.name, names, "name"), (acct.email.lower(), emails, "email")):
+            if value in seen:
+                yield finding("SPEC_DUPLICATE_ACCOUNT", f"account {what} {value!r} is used by "
+                              f"accounts[{seen[value]}] and accounts[{i}]", file=file,
+                              line=_line(lines, (*loc, what)), key=_key((*loc, what)))
+            seen.setdefault(value, i)
+
+    pnames: dict[str, int] = {}
+    for i, pol in enumerate(spec.policies):
+        loc = ("policies", i)
+        if pol.name in pnames:
+            yield finding("SPEC_DUPLICATE_POLICY", f"policy name {pol.name!r} is used twice",
+                          file=file, line=_line(lines, (*loc, "name")), key=_key((*loc, "name")))
+        pnames.setdefault(pol.name, i)
+        if pol.type not in spec.organization.enabled_policy_types:
+            yield finding("SPEC_POLICY_TYPE_DISABLED", f"policy {pol.name!r} is a {pol.type} but "
+                          "organization.enabled_policy_types does not enable it", file=file,
+                          line=_line(lines, (*loc, "type")), key=_key((*loc, "type")))
+        if not spec.policy_path(pol).is_file():
+            yield finding("SPEC_POLICY_FILE_MISSING", f"policy {pol.name!r}: file {pol.file!r} "
+                          f"does not exist (looked at {spec.policy_path(pol)})", file=file,
+                          line=_line(lines, (*loc, "file")), key=_key((*loc, "file")))
+        for j, target in enumerate(pol.targets):
+            try:
+                spec.normalize_target(target)
+            except KeyError:
+                yield finding("SPEC_UNKNOWN_TARGET", f"policy {pol.name!r} targets {target!r}, "
+                              "which is neither Root, an OU path nor an account of the spec",
+                              file=file, line=_line(lines, (*loc, "targets", j)),
+                              key=_key((*loc, "targets", j)))
+    for j, target in enumerate(spec.organization.full_aws_access.detach_from):
+        try:
+            spec.normalize_target(target)
+        except KeyError:
+            loc = ("organization", "full_aws_access", "detach_from", j)
+            yield finding("SPEC_UNKNOWN_TARGET", f"full_aws_access.detach_from names unknown "
+                          f"target {target!r}", file=file, line=_line(lines, loc), key=_key(loc))
+
+
+def validate_spec(path: str | Path | None = None) -> tuple[Spec | None, list[Finding]]:
+    """Load and check a spec; return ``(spec or None, findings)``. Never raises for bad input."""
+    p = resolve(path) if path else default_spec()
+    file = str(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, [finding("SPEC_UNREADABLE", f"cannot read the spec: {exc.strerror}",
+                              file=file)]
+    try:
+        data, lines = _load_with_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, [finding("SPEC_YAML_SYNTAX", f"YAML syntax error: {getattr(exc, 'problem', exc)}",
+                              file=file, line=mark.line + 1 if mark else None,
+                              column=mark.column + 1 if mark else None)]
+    if not isinstance(data, dict):
+        return None, [finding("SPEC_WRONG_TYPE", "the spec must be a YAML mapping with keys "
+                              "organization, organizational_units, accounts, policies",
+                              file=file, line=1)]
+    try:
+        spec = Spec.model_validate({**data, "source": p})
+    except ValidationError as err:
+        return None, list(_pydantic_findings(err, file, lines, data))
+    found = list(_cross_findings(spec, file, lines))
+    return (None if found else spec), found
+
+
+def load_spec(path: str | Path | None = None) -> Spec:
+    """Return the valid ``Spec`` at ``path`` or raise ``SpecError`` listing every problem."""
+    spec, found = validate_spec(path)
+    if spec is None:
+        raise SpecError("invalid spec, nothing was changed:\n"
+                        + "\n".join("  " + f.render() for f in found), findings=found)
+    return spec
