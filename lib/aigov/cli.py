@@ -40,7 +40,7 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def cmd_lint(a: argparse.Namespace) -> int:
-    from aigov.findings import has_errors, to_json
+    from aigov.findings import exit_code, to_json
     from aigov.policy.lint import lint_policy_file, lint_spec
 
     if a.policy:
@@ -56,7 +56,7 @@ def cmd_lint(a: argparse.Namespace) -> int:
         for f in found:
             print(f.render())
         print(f"{len(found)} finding(s)", file=sys.stderr)
-    return 1 if has_errors(found) else 0
+    return exit_code(found)
 
 
 def cmd_test_policies(a: argparse.Namespace) -> int:

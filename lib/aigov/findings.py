@@ -32,6 +32,9 @@ class CodeInfo:
     title: str
     why: str = ""
     fix: str = ""
+    # Bad input (exit 2) rather than a problem a check found (exit 1): every spec code,
+    # and any code marked ``input: true``.
+    input: bool = False
 
 
 @cache
@@ -47,7 +50,8 @@ def catalogue() -> dict[str, CodeInfo]:
                 raise ValueError(f"finding code {code} is defined twice (in {entry.name})")
             out[code] = CodeInfo(code=code, severity=Severity(info["severity"]),
                                  title=info["title"], why=info.get("why", ""),
-                                 fix=info.get("fix", ""))
+                                 fix=info.get("fix", ""),
+                                 input=bool(info.get("input", entry.name == "spec.yaml")))
     return out
 
 
@@ -112,6 +116,14 @@ def finding(code: str, message: str | None = None, *, file: str = "",
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
+
+
+def exit_code(findings: Iterable[Finding]) -> int:
+    """DESIGN.md's exit code for a list of findings: 2 bad input, 1 errors, else 0."""
+    found = list(findings)
+    if any(catalogue()[f.code].input and f.severity is Severity.ERROR for f in found):
+        return 2
+    return 1 if has_errors(found) else 0
 
 
 def to_json(findings: Iterable[Finding]) -> str:

@@ -1,0 +1,1 @@
+"""Policies: render (jinja2), parse, evaluate and simulate (SCPs, RCPs), lint."""
