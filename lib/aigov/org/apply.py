@@ -1,0 +1,130 @@
+"""Carry out a ``Plan`` against the live organization, one change at a time.
+
+Each change is applied and then the next one looks up ids from what it learned so far;
+nothing is batched, so a failure (a throttle past the retries, a lost endpoint) leaves
+the organization in a state that ``plan`` sees as "partly done" and a re-run finishes.
+CreateAccount is asynchronous: its request status is polled with a bound, and an
+interrupted run's in-flight request is found again instead of creating a duplicate.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from aigov.errors import ApplyError
+from aigov.org.client import OrgClients
+from aigov.org.discover import discover
+from aigov.org.inventory import Inventory
+from aigov.org.plan import Change, Plan
+from aigov.spec.model import ROOT
+
+Progress = Callable[[int, int, Change], None]
+ACCOUNT_POLL_SECONDS = 600.0
+
+
+@dataclass
+class ApplyResult:
+    applied: list[Change] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.applied)
+
+
+class _Ids:
+    """Target keys -> AWS ids, seeded from discovery and updated as changes land."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.ids: dict[str, str] = {}
+        self.refresh(inv)
+
+    def refresh(self, inv: Inventory) -> None:
+        if inv.root_id:
+            self.ids[ROOT] = inv.root_id
+        self.ids.update({p: o.id for p, o in inv.ous.items()})
+        self.ids.update({f"account:{n}": a.id for n, a in inv.accounts.items()})
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self.ids[key]
+        except KeyError:
+            raise ApplyError(f"{key} does not exist in the organization yet",
+                             fix="re-run the apply: the plan is recomputed from the live "
+                             "state") from None
+
+
+def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None) -> ApplyResult:
+    """Apply ``plan`` in order; raise ``ApplyError`` naming the change that failed."""
+    result = ApplyResult()
+    ids = _Ids(discover(c)) if any(ch.kind != "organization" for ch in plan.changes) else None
+    for i, change in enumerate(plan.changes):
+        if progress:
+            progress(i, len(plan.changes), change)
+        try:
+            _apply_one(c, change, ids)
+        except (ClientError, BotoCoreError) as exc:
+            raise ApplyError(f"{change.describe()} failed: {exc}",
+                             fix="fix the cause and re-run; the changes before it "
+                             f"({len(result.applied)}) are in place") from exc
+        if change.kind == "organization":
+            ids = _Ids(discover(c))
+        result.applied.append(change)
+    return result
+
+
+def _apply_one(c: OrgClients, ch: Change, ids: _Ids | None) -> None:
+    org = c.organizations
+    if ch.kind == "organization" and ch.action == "create":
+        org.create_organization(FeatureSet=ch.detail.get("feature_set", "ALL"))
+        return
+    assert ids is not None
+    if ch.kind == "policy_type" and ch.action == "enable":
+        org.enable_policy_type(RootId=ids[ROOT], PolicyType=ch.key)
+    elif ch.kind == "ou" and ch.action == "create":
+        name = ch.key.rpartition("/")[2]
+        ou = org.create_organizational_unit(ParentId=ids[ch.detail["parent"]], Name=name)
+        ids.ids[ch.key] = ou["OrganizationalUnit"]["Id"]
+    elif ch.kind == "account" and ch.action == "create":
+        account_id = _create_account(c, ch.key, ch.detail["email"])
+        ids.ids[f"account:{ch.key}"] = account_id
+        if ch.detail["ou"] != ROOT:
+            org.move_account(AccountId=account_id, SourceParentId=ids[ROOT],
+                             DestinationParentId=ids[ch.detail["ou"]])
+    elif ch.kind == "account" and ch.action == "move":
+        org.move_account(AccountId=ids[f"account:{ch.key}"],
+                         SourceParentId=ids[ch.detail["from"]],
+                         DestinationParentId=ids[ch.detail["to"]])
+    else:
+        from aigov.org import apply_policies  # the policy half of the direct engine
+
+        apply_policies.apply_one(c, ch, ids)
+
+
+def _create_account(c: OrgClients, name: str, email: str,
+                    timeout: float = ACCOUNT_POLL_SECONDS) -> str:
+    """Create an account (or resume an in-flight request for it) and wait for it."""
+    org = c.organizations
+    pending = [s for page in org.get_paginator("list_create_account_status").paginate(
+        States=["IN_PROGRESS"]) for s in page["CreateAccountStatuses"]
+        if s.get("AccountName") == name]
+    status = pending[0] if pending else org.create_account(
+        Email=email, AccountName=name)["CreateAccountStatus"]
+    deadline, delay = time.monotonic() + timeout, 0.5
+    while status["State"] == "IN_PROGRESS":
+        if time.monotonic() > deadline:
+            raise ApplyError(f"account {name!r} was still being created after {timeout:.0f}s "
+                             f"(request {status['Id']})",
+                             fix="wait a few minutes and re-run; the request is resumed")
+        time.sleep(delay)
+        delay = min(delay * 2, 10.0)
+        status = org.describe_create_account_status(
+            CreateAccountRequestId=status["Id"])["CreateAccountStatus"]
+    if status["State"] != "SUCCEEDED":
+        raise ApplyError(f"creating account {name!r} failed: {status.get('FailureReason')}",
+                         fix="EMAIL_ALREADY_EXISTS: use another email; ACCOUNT_LIMIT_EXCEEDED:"
+                         " ask AWS support for a higher quota")
+    return status["AccountId"]

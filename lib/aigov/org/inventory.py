@@ -1,0 +1,93 @@
+"""The live state: an ``Inventory`` of the organization as discovery found it.
+
+Keyed like the spec (OU paths, account names, policy names) so that plan and drift are
+plain dictionary comparisons; the AWS ids ride along for apply and for Pulumi imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aigov.spec.model import ROOT
+
+
+@dataclass(frozen=True)
+class OUInfo:
+    id: str
+    name: str
+    parent_id: str
+    path: str
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: str
+    name: str
+    email: str
+    parent_id: str
+    status: str = "ACTIVE"
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    id: str
+    name: str
+    type: str
+    description: str
+    content: str
+    aws_managed: bool
+    targets: frozenset[str] = frozenset()  # target ids (root, OU or account)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What exists. ``organization_id`` is None when the caller has no organization."""
+
+    organization_id: str | None = None
+    feature_set: str | None = None
+    management_account_id: str | None = None
+    root_id: str | None = None
+    enabled_policy_types: frozenset[str] = frozenset()
+    ous: dict[str, OUInfo] = field(default_factory=dict)            # by path
+    accounts: dict[str, AccountInfo] = field(default_factory=dict)  # by name
+    policies: dict[tuple[str, str], PolicyInfo] = field(default_factory=dict)  # (type, name)
+    caller_account_id: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.organization_id is not None
+
+    def target_id(self, key: str) -> str | None:
+        """AWS id of a canonical target key (``Root``, OU path, ``account:NAME``)."""
+        if key == ROOT:
+            return self.root_id
+        if key.startswith("account:"):
+            acct = self.accounts.get(key[len("account:"):])
+            return acct.id if acct else None
+        ou = self.ous.get(key)
+        return ou.id if ou else None
+
+    def key_of(self, target_id: str) -> str | None:
+        """Canonical key of an AWS target id; None for an id discovery did not see."""
+        if target_id == self.root_id:
+            return ROOT
+        for path, ou in self.ous.items():
+            if ou.id == target_id:
+                return path
+        for name, acct in self.accounts.items():
+            if acct.id == target_id:
+                return f"account:{name}"
+        return None
+
+    def path_of_parent(self, parent_id: str) -> str:
+        """``Root`` or the OU path of a parent id."""
+        key = self.key_of(parent_id)
+        return key if key else parent_id
+
+    def attachments(self) -> set[tuple[str, str, str]]:
+        """``(policy type, policy name, target key)`` for every attachment."""
+        out = set()
+        for (ptype, name), pol in self.policies.items():
+            for tid in pol.targets:
+                out.add((ptype, name, self.key_of(tid) or tid))
+        return out
