@@ -1,0 +1,201 @@
+"""The Pulumi program's resource graph against the spec.
+
+These tests run the program under Pulumi's own mocks (``pulumi.runtime.set_mocks``,
+through ``aigov.deploy.graph``): the CLI and its engine cannot be installed here, and the
+mocks receive the same registration requests the engine would. The adoption test reads a
+real moto server through ``discover``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aigov.deploy.adopt import adoption, import_ids
+from aigov.deploy.graph import resource_graph
+from aigov.deploy.program import TYPES
+from aigov.org.client import clients
+from aigov.org.discover import discover
+from aigov.paths import default_spec
+from aigov.policy.render import render_spec
+from aigov.runbook.emulator import running_emulator
+from aigov.spec import load_spec
+from aigov.spec.model import Account, OrganizationalUnit, PolicyRef, Spec
+
+ROOT_REF = "${organization.roots[0].id}"
+
+
+def ref(name: str) -> str:
+    return f"${{{name}.id}}"
+
+
+def synthetic_spec(top: int = 20, per: int = 9, n_accounts: int = 1000) -> Spec:
+    """``top`` business units of ``per`` teams each (200 OUs by default), accounts spread
+    over the teams, an allow-list SCP on every business unit and one on Root."""
+    ous = tuple(OrganizationalUnit(name=f"BU{i:02d}", children=tuple(
+        OrganizationalUnit(name=f"Team{j}") for j in range(per))) for i in range(top))
+    teams = [f"BU{i:02d}/Team{j}" for i in range(top) for j in range(per)]
+    accounts = tuple(Account(name=f"acct-{k:04d}", email=f"aws+acct-{k:04d}@example.com",
+                             ou=teams[k % len(teams)]) for k in range(n_accounts))
+    policies = (
+        PolicyRef(name="bu-allow-list", type="SERVICE_CONTROL_POLICY",
+                  file="scp/seed_ai_model_development.json",
+                  targets=tuple(f"BU{i:02d}" for i in range(top))),
+        PolicyRef(name="root-allow-list", type="SERVICE_CONTROL_POLICY",
+                  file="scp/seed_ai_model_development.json", description="at Root",
+                  targets=("Root", "acct-0000")),
+    )
+    return Spec(organizational_units=ous, accounts=accounts, policies=policies,
+                source=default_spec())
+
+
+def expected_graph(spec: Spec) -> dict[str, tuple[str, dict[str, Any], str | None, set[str]]]:
+    """What the spec says Pulumi must manage: name -> (type, inputs, parent, dependencies).
+
+    Written from the spec alone (not from the program), with the naming scheme the
+    program's docstring documents.
+    """
+    rendered = render_spec(spec)
+    out: dict[str, tuple[str, dict[str, Any], str | None, set[str]]] = {
+        "organization": (TYPES["organization"], {
+            "featureSet": spec.organization.feature_set,
+            "enabledPolicyTypes": sorted(spec.organization.enabled_policy_types)}, None, set())}
+
+    def target(key: str) -> tuple[str, str]:
+        if key == "Root":
+            return ROOT_REF, "organization"
+        name = key if key.startswith("account:") else f"ou:{key}"
+        return ref(name), name
+
+    for path, ou in spec.walk_ous():
+        parent = path.rpartition("/")[0] or "Root"
+        pid, pres = target(parent)
+        out[f"ou:{path}"] = (TYPES["ou"], {"name": ou.name, "parentId": pid}, pres, {pres})
+    for acct in spec.accounts:
+        pid, pres = target(spec.normalize_target(acct.ou))
+        out[f"account:{acct.name}"] = (TYPES["account"], {
+            "name": acct.name, "email": acct.email, "parentId": pid}, "organization", {pres})
+    for pol in spec.policies:
+        inputs = {"name": pol.name, "type": pol.type, "content": rendered[pol.name].text}
+        if pol.description:
+            inputs["description"] = pol.description
+        out[f"policy:{pol.name}"] = (TYPES["policy"], inputs, "organization", {"organization"})
+        for t in pol.targets:
+            key = spec.normalize_target(t)
+            tid, tres = target(key)
+            out[f"attach:{pol.name}->{key}"] = (TYPES["attachment"], {
+                "policyId": ref(f"policy:{pol.name}"), "targetId": tid},
+                f"policy:{pol.name}", {f"policy:{pol.name}", tres})
+    return out
+
+
+def actual_graph(spec: Spec, **kwargs: Any) -> dict[str, tuple[str, dict[str, Any], str | None, set[str]]]:
+    return {n.name: (n.type, n.inputs, n.parent, set(n.dependencies))
+            for n in resource_graph(spec, **kwargs).nodes}
+
+
+def test_starter_spec_graph_equals_the_spec_one_to_one() -> None:
+    spec = load_spec()
+    assert actual_graph(spec) == expected_graph(spec)
+
+
+@pytest.mark.slow
+def test_graph_of_200_ous_and_1000_accounts_equals_the_spec() -> None:
+    spec = synthetic_spec()
+    assert len(spec.ou_paths()) == 200 and len(spec.accounts) == 1000
+    got = actual_graph(spec)
+    assert len(got) == 1 + 200 + 1000 + 2 + 22
+    assert got == expected_graph(spec)
+
+
+def test_organization_is_protected_and_retained_but_children_are_not_protected() -> None:
+    graph = resource_graph(load_spec()).by_name()
+    org = graph["organization"]
+    assert org.protect and org.retain_on_delete
+    assert "awsServiceAccessPrincipals" in org.ignore_changes
+    others = [n for name, n in graph.items() if name != "organization"]
+    assert others and not any(n.protect for n in others)
+
+
+def test_accounts_are_retained_on_delete_and_policies_are_not() -> None:
+    graph = resource_graph(load_spec()).nodes
+    accounts = [n for n in graph if n.type == TYPES["account"]]
+    policies = [n for n in graph if n.type == TYPES["policy"]]
+    assert accounts and all(n.retain_on_delete for n in accounts)
+    assert all("roleName" in n.ignore_changes for n in accounts)
+    assert policies and not any(n.retain_on_delete for n in policies)
+
+
+def test_logical_names_and_inputs_are_stable_across_runs() -> None:
+    spec = load_spec()
+    assert resource_graph(spec).to_json() == resource_graph(spec).to_json()
+
+
+def test_fullawsaccess_is_never_a_resource() -> None:
+    names = {n.name for n in resource_graph(load_spec()).nodes}
+    assert not any("FullAWSAccess" in name for name in names)
+
+
+def test_import_ids_given_as_a_mapping_reach_the_resources() -> None:
+    graph = resource_graph(load_spec(), imports={"organization": "o-abcdefghij",
+                                                 "ou:AI": "ou-abcd-11111111"}).by_name()
+    assert graph["organization"].import_id == "o-abcdefghij"
+    assert graph["ou:AI"].import_id == "ou-abcd-11111111"
+    assert graph["ou:AI/Development"].import_id is None
+    # An imported parent's id flows into its children's inputs.
+    assert graph["ou:AI/Development"].inputs["parentId"] == "ou-abcd-11111111"
+
+
+@pytest.fixture(scope="module")
+def adopted_org() -> Any:
+    """A live organization on a real moto server holding part of the starter spec."""
+    with running_emulator() as emu:
+        c = clients(emu.url)
+        org = c.organizations
+        org.create_organization(FeatureSet="ALL")
+        root = org.list_roots()["Roots"][0]["Id"]
+        org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+        ai = org.create_organizational_unit(ParentId=root, Name="AI")["OrganizationalUnit"]
+        dev = org.create_organizational_unit(ParentId=ai["Id"],
+                                             Name="Development")["OrganizationalUnit"]
+        spec = load_spec()
+        rendered = render_spec(spec)
+        seed = rendered["ai-model-dev-policy"]
+        pol = org.create_policy(Name=seed.name, Type=seed.type, Content=seed.text,
+                                Description="old description")["Policy"]["PolicySummary"]
+        org.attach_policy(PolicyId=pol["Id"], TargetId=dev["Id"])
+        inv = discover(c)
+        yield spec, rendered, inv, {"ai": ai["Id"], "dev": dev["Id"], "policy": pol["Id"],
+                                    "root": root}
+
+
+def test_import_ids_are_mapped_from_the_discovered_inventory(adopted_org: Any) -> None:
+    spec, rendered, inv, ids = adopted_org
+    adopted = adoption(spec, rendered, inv)
+    graph = resource_graph(spec, rendered, imports=import_ids(adopted)).by_name()
+    assert graph["organization"].import_id == inv.organization_id
+    assert graph["ou:AI"].import_id == ids["ai"]
+    assert graph["ou:AI/Development"].import_id == ids["dev"]
+    assert graph["policy:ai-model-dev-policy"].import_id == ids["policy"]
+    assert (graph["attach:ai-model-dev-policy->AI/Development"].import_id
+            == f"{ids['dev']}:{ids['policy']}")
+    # What does not exist yet is created, not imported.
+    assert graph["ou:Security"].import_id is None
+    assert graph["account:ai-dev"].import_id is None
+    # FullAWSAccess exists in the live org but is never adopted.
+    assert not any("FullAWSAccess" in name for name in adopted)
+
+
+def test_adopt_only_declares_existing_resources_with_their_live_inputs(adopted_org: Any) -> None:
+    spec, rendered, inv, ids = adopted_org
+    graph = resource_graph(spec, rendered, imports=adoption(spec, rendered, inv),
+                           adopt_only=True).by_name()
+    assert set(graph) == {"organization", "ou:AI", "ou:AI/Development",
+                          "policy:ai-model-dev-policy",
+                          "attach:ai-model-dev-policy->AI/Development"}
+    assert all(n.import_id for n in graph.values())
+    assert graph["organization"].inputs["enabledPolicyTypes"] == ["SERVICE_CONTROL_POLICY"]
+    assert graph["policy:ai-model-dev-policy"].inputs["description"] == "old description"
+    assert graph["ou:AI/Development"].inputs["parentId"] == ids["ai"]
+    assert "tags" in graph["ou:AI"].ignore_changes
