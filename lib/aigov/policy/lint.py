@@ -1,18 +1,165 @@
-"""``aigov lint``: the spec's findings plus every policy's (checks/ adds the latter)."""
+"""``aigov lint``: the spec's findings plus every policy's, or one policy file alone.
+
+Each policy type has its list of document checks (``DOCUMENT_CHECKS``); the spec-wide
+checks (attachments, lockout) see every rendered policy and where it attaches. A policy
+that is not JSON or a template that does not render is a finding with its line, never a
+crash; an unreadable ``--policy`` file is a usage error (exit 2).
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-from aigov.findings import Finding
+from aigov.errors import PolicySyntaxError, UsageError
+from aigov.findings import Finding, apply_overrides, finding
+from aigov.paths import resolve
+from aigov.policy.checks import assign_grammar, grammar, quotas
+from aigov.policy.checks.document import PolicyDoc, json_lines
+from aigov.policy.render import RenderedPolicy, minify, render_text
 from aigov.spec.load import validate_spec
+from aigov.spec.model import POLICY_TYPES, PolicyRef, Spec
+
+DocCheck = Callable[[PolicyDoc], Iterator[Finding]]
+SpecCheck = Callable[[Spec, dict[str, RenderedPolicy], str], Iterator[Finding]]
+
+SCP, RCP = "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
+OPT_OUT, TAG = "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY"
+
+
+def _document_checks() -> dict[str, list[DocCheck]]:
+    iam = [grammar.check_version, grammar.check_structure]
+    return {
+        SCP: [*iam, grammar.check_scp_grammar],
+        RCP: [*iam, grammar.check_rcp_grammar],
+        OPT_OUT: [assign_grammar.check_opt_out_grammar],
+        TAG: [assign_grammar.check_tag_grammar],
+    }
+
+
+def _spec_checks() -> list[SpecCheck]:
+    return []
+
+
+def lint_document(doc: PolicyDoc, quota: dict[str, Any] | None = None) -> list[Finding]:
+    """Every document check of ``doc.type``, plus its size quota."""
+    if not isinstance(doc.document, dict):
+        return [doc.at("POLICY_MALFORMED", "a policy document must be a JSON object", path=())]
+    out: list[Finding] = []
+    for check in _document_checks().get(doc.type, []):
+        out.extend(check(doc))
+    out.extend(quotas.check_policy_size(doc, quota or quotas.load_quotas()))
+    return out
+
+
+def parse_document(text: str, policy_type: str, *, file: str = "", name: str = "",
+                   ) -> tuple[PolicyDoc | None, list[Finding]]:
+    """Parse policy JSON; a syntax error is a ``POLICY_NOT_JSON`` finding with its place."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [finding("POLICY_NOT_JSON", f"not valid JSON: {exc.msg}", file=file,
+                              line=exc.lineno, column=exc.colno)]
+    return PolicyDoc(document=document, type=policy_type, file=file, name=name,
+                     text=minify(document), lines=json_lines(text)), []
+
+
+def _template_finding(exc: PolicySyntaxError, file: str) -> Finding:
+    m = re.search(r"line (\d+)", exc.location or "")
+    return finding("POLICY_TEMPLATE_ERROR", exc.message, file=exc.file or file,
+                   line=int(m.group(1)) if m else None)
+
+
+def render_for_lint(spec: Spec, policy: PolicyRef) -> tuple[PolicyDoc | None, list[Finding]]:
+    """Render one of the spec's policies into a ``PolicyDoc`` (or the findings why not)."""
+    file = str(spec.policy_path(policy))
+    try:
+        text = render_text(spec, policy)
+    except PolicySyntaxError as exc:
+        return None, [_template_finding(exc, file)]
+    return parse_document(text, policy.type, file=file, name=policy.name)
+
+
+def lint_loaded_spec(spec: Spec, file: str = "") -> tuple[dict[str, PolicyDoc], list[Finding]]:
+    """Lint every policy of a valid spec and the spec-wide rules; return the documents
+    (by policy name, for display) and the findings, with the spec's ``lint:`` overrides."""
+    quota = quotas.load_quotas(spec.quotas)
+    docs: dict[str, PolicyDoc] = {}
+    found: list[Finding] = []
+    for policy in spec.policies:
+        doc, errs = render_for_lint(spec, policy)
+        found.extend(errs)
+        if doc is not None:
+            docs[policy.name] = doc
+            found.extend(lint_document(doc, quota))
+    if len(docs) == len(spec.policies):
+        rendered = {n: rendered_policy(d, spec.policy(n)) for n, d in docs.items()}
+        found.extend(quotas.check_attachments_per_target(spec, rendered, quota, file))
+        for check in _spec_checks():
+            found.extend(check(spec, rendered, file))
+    return docs, apply_overrides(found, spec.lint)
+
+
+def rendered_policy(doc: PolicyDoc, policy: PolicyRef | None) -> RenderedPolicy:
+    return RenderedPolicy(name=doc.name, type=doc.type, file=doc.file, document=doc.document,
+                          text=doc.text, description=policy.description if policy else "")
 
 
 def lint_spec(spec_path: str | Path | None = None) -> list[Finding]:
     """Every finding for the spec and the policies it references."""
     spec, found = validate_spec(spec_path)
-    return found
+    if spec is None:
+        return found
+    _, more = lint_loaded_spec(spec, str(spec.source or ""))
+    return [*found, *more]
+
+
+_TEMPLATE_TAG = re.compile(r"\{[{%#]")
 
 
 def lint_policy_file(path: str | Path, policy_type: str) -> list[Finding]:
-    raise NotImplementedError("lint --policy arrives with the policy checks")
+    """Lint one policy document alone (pre-commit hooks, editors).
+
+    A jinja2 template (a file with ``{{``, ``{%`` or ``{#``) is rendered first with the
+    default spec's parameters, and the policy's own when the spec references this file.
+    """
+    if policy_type not in POLICY_TYPES:
+        raise UsageError(f"unknown policy type {policy_type!r}",
+                         fix=f"use one of {', '.join(POLICY_TYPES)}")
+    p = resolve(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot read the policy: {reason}", file=str(p),
+                         fix="give the path of a policy document (JSON)") from None
+    if _TEMPLATE_TAG.search(text):
+        spec, policy = _spec_for_template(p, policy_type)
+        try:
+            text = render_text(spec, policy)
+        except PolicySyntaxError as exc:
+            return [_template_finding(exc, str(p))]
+    doc, found = parse_document(text, policy_type, file=str(p), name=p.name)
+    if doc is None:
+        return found
+    return lint_document(doc)
+
+
+def _spec_for_template(path: Path, policy_type: str) -> tuple[Spec, PolicyRef]:
+    """The default spec (for its parameters) and the policy that uses ``path``, or a
+    stand-alone reference to it when no policy of the spec does."""
+    spec, _ = validate_spec(None)
+    if spec is None:
+        spec = Spec(source=path.parent / "organization.yaml")
+    for policy in spec.policies:
+        if spec.policy_path(policy) == path:
+            return spec, policy
+    import os
+
+    rel = os.path.relpath(path, spec.policy_path(PolicyRef(name="x", type=policy_type,
+                                                           file=".")))
+    return spec, PolicyRef(name=path.name, type=policy_type, file=rel)
+

@@ -57,8 +57,16 @@ def _environment(base: Path) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(base)),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)
-    env.filters["tojson"] = lambda v: json.dumps(v, sort_keys=True)
+    env.filters["tojson"] = _tojson
     return env
+
+
+def _tojson(value: Any) -> str:
+    """``| tojson``; an undefined variable raises jinja2's UndefinedError (with its name)
+    rather than json's TypeError, so the error names the template line."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return json.dumps(value, sort_keys=True)
 
 
 def render_text(spec: Spec, policy: PolicyRef) -> str:

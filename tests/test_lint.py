@@ -1,0 +1,110 @@
+"""aigov lint: the shipped library, one file alone, spec-wide quotas, overrides, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aigov.cli import main
+from aigov.errors import UsageError
+from aigov.findings import Severity, catalogue, exit_code
+from aigov.policy.lint import lint_policy_file, lint_spec
+
+FIX = Path(__file__).parent / "fixtures" / "lint"
+REPO = Path(__file__).resolve().parents[1]
+SCP = "SERVICE_CONTROL_POLICY"
+
+
+def codes(found) -> set[str]:
+    return {f.code for f in found}
+
+
+def test_shipped_library_lints_with_no_errors():
+    found = lint_spec(REPO / "policies" / "organization.yaml")
+    assert [f for f in found if f.severity is Severity.ERROR] == []
+    assert exit_code(found) == 0
+
+
+def test_policy_file_that_is_not_json_is_a_finding_with_line_and_column():
+    found = lint_policy_file(FIX / "not_json.json", SCP)
+    assert codes(found) == {"POLICY_NOT_JSON"}
+    assert found[0].location == {"line": 5, "column": 3}
+    assert exit_code(found) == 1
+
+
+def test_missing_policy_file_is_a_usage_error():
+    with pytest.raises(UsageError):
+        lint_policy_file(FIX / "no_such_file.json", SCP)
+
+
+def test_unknown_policy_type_is_a_usage_error():
+    with pytest.raises(UsageError):
+        lint_policy_file(FIX / "scp_with_principal.json", "BACKUP_POLICY")
+
+
+def test_finding_locates_statement_element_and_line():
+    (f,) = [f for f in lint_policy_file(FIX / "scp_with_principal.json", SCP)
+            if f.code == "SCP_PRINCIPAL"]
+    assert f.location == {"statement": 0, "element": "Principal", "line": 6}
+
+
+def test_template_with_undefined_parameter_is_a_finding_naming_file_and_line():
+    found = lint_policy_file(FIX / "undefined_parameter.json.j2", SCP)
+    assert codes(found) == {"POLICY_TEMPLATE_ERROR"}
+    assert found[0].file.endswith("undefined_parameter.json.j2")
+    assert found[0].location["line"] == 5
+    assert exit_code(found) == 2
+
+
+def test_spec_template_error_is_reported_not_raised():
+    found = lint_spec(FIX / "template_error" / "organization.yaml")
+    assert "POLICY_TEMPLATE_ERROR" in codes(found)
+
+
+def test_rcp_full_aws_access_counts_toward_rcps_per_target():
+    found = lint_spec(FIX / "too_many_rcps" / "organization.yaml")
+    (f,) = [f for f in found if f.code == "QUOTA_POLICIES_PER_TARGET"]
+    assert f.location["key"] == "Root"
+
+
+def test_spec_quotas_override_the_default_size_quota():
+    found = lint_spec(FIX / "quota_override" / "organization.yaml")
+    assert "QUOTA_POLICY_SIZE" in codes(found)
+
+
+def test_spec_lint_overrides_change_severity_and_ignore(tmp_path):
+    src = (FIX / "quota_override" / "organization.yaml").read_text()
+    (tmp_path / "scp").mkdir()
+    (tmp_path / "scp" / "deny_s3.json").write_text(
+        (FIX / "quota_override" / "scp" / "deny_s3.json").read_text())
+    (tmp_path / "organization.yaml").write_text(
+        src + "lint:\n  severity: {QUOTA_POLICY_SIZE: warning}\n")
+    found = lint_spec(tmp_path / "organization.yaml")
+    assert {(f.code, f.severity) for f in found} >= {("QUOTA_POLICY_SIZE", Severity.WARNING)}
+    (tmp_path / "organization.yaml").write_text(
+        src + "lint:\n  ignore: [{code: QUOTA_POLICY_SIZE, file: '*deny_s3.json'}]\n")
+    assert "QUOTA_POLICY_SIZE" not in codes(lint_spec(tmp_path / "organization.yaml"))
+
+
+def test_cli_lint_json_prints_design_shape_and_exits_1_on_errors(capsys):
+    rc = main(["lint", "--policy", str(FIX / "rcp_allow.json"), "--type",
+               "RESOURCE_CONTROL_POLICY", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 1
+    assert {"RCP_ALLOW", "RCP_PRINCIPAL", "RCP_UNSUPPORTED_SERVICE"} <= {f["code"] for f in out}
+    first = out[0]
+    assert set(first) >= {"code", "severity", "file", "location", "message"}
+    assert first["location"]["statement"] == 0
+
+
+def test_cli_lint_missing_policy_file_exits_2():
+    assert main(["lint", "--policy", str(FIX / "absent.json"), "--type", SCP]) == 2
+
+
+def test_every_lint_code_has_severity_title_and_fix():
+    lint_codes = {c: i for c, i in catalogue().items() if not c.startswith("SPEC_")}
+    assert lint_codes
+    for info in lint_codes.values():
+        assert info.title and info.fix, info.code
