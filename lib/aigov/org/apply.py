@@ -9,6 +9,7 @@ interrupted run's in-flight request is found again instead of creating a duplica
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,12 @@ from aigov.spec.model import ROOT
 
 Progress = Callable[[int, int, Change], None]
 ACCOUNT_POLL_SECONDS = 600.0
+# Root r-xxxx, OU ou-xxxx-xxxxxxxx, account 12 digits (Organizations API reference, TargetId).
+TARGET_ID_RE = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$")
+
+
+def policy_key(ptype: str, name: str) -> str:
+    return f"policy:{ptype}:{name}"
 
 
 @dataclass
@@ -47,11 +54,14 @@ class _Ids:
             self.ids[ROOT] = inv.root_id
         self.ids.update({p: o.id for p, o in inv.ous.items()})
         self.ids.update({f"account:{n}": a.id for n, a in inv.accounts.items()})
+        self.ids.update({policy_key(t, n): p.id for (t, n), p in inv.policies.items()})
 
     def __getitem__(self, key: str) -> str:
         try:
             return self.ids[key]
         except KeyError:
+            if TARGET_ID_RE.match(key):  # a live target the spec has no name for
+                return key
             raise ApplyError(f"{key} does not exist in the organization yet",
                              fix="re-run the apply: the plan is recomputed from the live "
                              "state") from None
@@ -70,7 +80,8 @@ def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None) -> A
             raise ApplyError(f"{change.describe()} failed: {exc}",
                              fix="fix the cause and re-run; the changes before it "
                              f"({len(result.applied)}) are in place") from exc
-        if change.kind == "organization":
+        if change.kind in ("organization", "policy_type"):
+            # Creating the organization gives the root; enabling SCPs gives FullAWSAccess.
             ids = _Ids(discover(c))
         result.applied.append(change)
     return result
@@ -98,10 +109,10 @@ def _apply_one(c: OrgClients, ch: Change, ids: _Ids | None) -> None:
         org.move_account(AccountId=ids[f"account:{ch.key}"],
                          SourceParentId=ids[ch.detail["from"]],
                          DestinationParentId=ids[ch.detail["to"]])
+    elif ch.kind in ("policy", "attachment"):
+        _apply_policy_change(c, ch, ids)
     else:
-        from aigov.org import apply_policies  # the policy half of the direct engine
-
-        apply_policies.apply_one(c, ch, ids)
+        raise ApplyError(f"the direct engine cannot {ch.describe()}")
 
 
 def _create_account(c: OrgClients, name: str, email: str,
@@ -128,3 +139,69 @@ def _create_account(c: OrgClients, name: str, email: str,
                          fix="EMAIL_ALREADY_EXISTS: use another email; ACCOUNT_LIMIT_EXCEEDED:"
                          " ask AWS support for a higher quota")
     return status["AccountId"]
+
+
+# -- policies and attachments ----------------------------------------------------------
+# AWS Organizations throttles policy writes (about 2 per second per account) and answers
+# ConcurrentModificationException when two writes touch one policy or target at once.
+# Writes here are strictly one at a time; on AWS they are also paced, and both errors are
+# retried with backoff on top of botocore's own retries. Each write is idempotent: an
+# "already attached", "not attached" or "not found" answer means the change is in place.
+POLICY_WRITE_INTERVAL = 0.5
+RETRIED = {"ConcurrentModificationException", "TooManyRequestsException"}
+ALREADY_DONE = {"attach": {"DuplicatePolicyAttachmentException"},
+                "detach": {"PolicyNotAttachedException"},
+                "delete": {"PolicyNotFoundException"},
+                "create": set(), "update": set()}
+
+
+class _Pacer:
+    """At most one policy write per ``interval`` seconds (none on the emulator)."""
+
+    last = 0.0
+
+    @classmethod
+    def wait(cls, interval: float) -> None:
+        delay = cls.last + interval - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        cls.last = time.monotonic()
+
+
+def _write(c: OrgClients, ch: Change, call: Callable[[], dict], attempts: int = 6) -> dict:
+    delay = 1.0
+    for attempt in range(attempts):
+        _Pacer.wait(0.0 if c.is_emulator else POLICY_WRITE_INTERVAL)
+        try:
+            return call()
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code in ALREADY_DONE.get(ch.action, set()):
+                return {}
+            if code not in RETRIED or attempt == attempts - 1:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 16.0)
+    return {}
+
+
+def _apply_policy_change(c: OrgClients, ch: Change, ids: _Ids) -> None:
+    org = c.organizations
+    d = ch.detail
+    if ch.kind == "policy" and ch.action == "create":
+        created = _write(c, ch, lambda: org.create_policy(
+            Name=ch.key, Type=d["type"], Content=d["content"],
+            Description=d.get("description", "")))
+        ids.ids[policy_key(d["type"], ch.key)] = created["Policy"]["PolicySummary"]["Id"]
+    elif ch.kind == "policy" and ch.action == "update":
+        fields = {"Content": d["content"], "Description": d.get("description", "")}
+        _write(c, ch, lambda: org.update_policy(PolicyId=ids[policy_key(d["type"], ch.key)],
+                                                **fields))
+    elif ch.kind == "policy" and ch.action == "delete":
+        _write(c, ch, lambda: org.delete_policy(PolicyId=ids[policy_key(d["type"], ch.key)]))
+    elif ch.kind == "attachment" and ch.action in ("attach", "detach"):
+        call = org.attach_policy if ch.action == "attach" else org.detach_policy
+        pid, tid = ids[policy_key(d["type"], d["policy"])], ids[d["target"]]
+        _write(c, ch, lambda: call(PolicyId=pid, TargetId=tid))
+    else:
+        raise ApplyError(f"the direct engine cannot {ch.describe()}")

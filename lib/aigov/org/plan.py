@@ -1,7 +1,7 @@
 """Spec vs Inventory -> an ordered list of ``Change``s (the direct engine's plan).
 
 Order matters and is fixed here: the organization, then policy types, then OUs parents
-first, then accounts, then moves. A plan computed from the live state after a partial
+first, then accounts, then moves; then policies and attachments (``plan_policies``). A plan computed from the live state after a partial
 apply contains exactly what is left, which is what makes a re-run finish the job.
 """
 
@@ -13,6 +13,8 @@ from typing import Any
 
 from aigov.org.inventory import Inventory
 from aigov.spec.model import ROOT, Spec
+
+FULL_AWS_ACCESS = "FullAWSAccess"
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,93 @@ def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
     return changes
 
 
-def plan(spec: Spec, inv: Inventory) -> Plan:
-    """The direct engine's plan from the live state."""
-    return Plan(tuple(plan_structure(spec, inv)))
+def _same_document(live: str, text: str) -> bool:
+    """Equal as JSON (AWS keeps the text it was sent; another tool may have pretty-printed
+    it), else equal as text."""
+    try:
+        return json.loads(live) == json.loads(text)
+    except ValueError:
+        return live == text
+
+
+def _live_full_aws_access(spec: Spec, inv: Inventory) -> set[str]:
+    """Levels that hold FullAWSAccess once the structure half has run: what discovery saw,
+    plus every level AWS attaches it to by itself (all of them when SCPs get enabled now,
+    each OU and account created now)."""
+    scp = "SERVICE_CONTROL_POLICY"
+    live = inv.policies.get((scp, FULL_AWS_ACCESS))
+    if scp not in inv.enabled_policy_types or live is None:
+        return set(spec.targets())
+    held = {inv.key_of(t) or t for t in live.targets}
+    return held | {t for t in spec.targets() if inv.target_id(t) is None}
+
+
+def plan_policies(spec: Spec, inv: Inventory, rendered: dict,
+                  allow_delete: bool = False) -> list[Change]:
+    """Policies and attachments, in the order that never leaves a level without an Allow.
+
+    create policies -> attach (new allow-lists land first) -> update contents -> detach
+    (FullAWSAccess last of all, once its replacement is attached) -> delete (only with
+    ``allow_delete``, after detaching everywhere). AWS-managed policies are never
+    updated or deleted; a policy the spec does not name is left alone unless
+    ``allow_delete``.
+    """
+    creates, attaches, updates, detaches, deletes = [], [], [], [], []
+    live_pairs = inv.attachments()
+    for pol in spec.policies:
+        doc = rendered[pol.name]
+        live = inv.policies.get((pol.type, pol.name))
+        if live is None:
+            creates.append(Change("create", "policy", pol.name, {
+                "type": pol.type, "description": pol.description, "content": doc.text}))
+        elif not live.aws_managed and (not _same_document(live.content, doc.text)
+                                       or live.description != pol.description):
+            fields = [f for f, differs in (
+                ("content", not _same_document(live.content, doc.text)),
+                ("description", live.description != pol.description)) if differs]
+            updates.append(Change("update", "policy", pol.name, {
+                "type": pol.type, "fields": fields, "description": pol.description,
+                "content": doc.text}))
+        wanted = {spec.normalize_target(t) for t in pol.targets}
+        for key in sorted(wanted):
+            if (pol.type, pol.name, key) not in live_pairs:
+                attaches.append(_attachment("attach", pol.type, pol.name, key))
+        if live is not None and not live.aws_managed:
+            for _t, _n, key in sorted(p for p in live_pairs if p[:2] == (pol.type, pol.name)):
+                if key not in wanted:
+                    detaches.append(_attachment("detach", pol.type, pol.name, key))
+    if "SERVICE_CONTROL_POLICY" in spec.organization.enabled_policy_types:
+        held = _live_full_aws_access(spec, inv)
+        for key in spec.targets():
+            want = spec.full_aws_access_at(key)
+            if want and key not in held:
+                attaches.append(_attachment("attach", "SERVICE_CONTROL_POLICY",
+                                            FULL_AWS_ACCESS, key))
+            elif not want and key in held:
+                detaches.append(_attachment("detach", "SERVICE_CONTROL_POLICY",
+                                            FULL_AWS_ACCESS, key))
+    if allow_delete:
+        named = {(p.type, p.name) for p in spec.policies}
+        for (ptype, name), live in sorted(inv.policies.items()):
+            if live.aws_managed or (ptype, name) in named:
+                continue
+            for _t, _n, key in sorted(p for p in live_pairs if p[:2] == (ptype, name)):
+                detaches.append(_attachment("detach", ptype, name, key))
+            deletes.append(Change("delete", "policy", name, {"type": ptype}))
+    return [*creates, *attaches, *updates, *detaches, *deletes]
+
+
+def _attachment(action: str, ptype: str, policy: str, target: str) -> Change:
+    return Change(action, "attachment", f"{policy} -> {target}",
+                  {"policy": policy, "type": ptype, "target": target})
+
+
+def plan(spec: Spec, inv: Inventory, rendered: dict | None = None,
+         allow_delete: bool = False) -> Plan:
+    """The direct engine's whole plan from the live state: structure, then policies and
+    attachments (``rendered``: policy name -> RenderedPolicy, rendered here if absent)."""
+    from aigov.policy.render import render_spec
+
+    rendered = rendered if rendered is not None else render_spec(spec)
+    return Plan(tuple([*plan_structure(spec, inv),
+                       *plan_policies(spec, inv, rendered, allow_delete)]))
