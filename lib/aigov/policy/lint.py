@@ -17,7 +17,7 @@ from typing import Any
 from aigov.errors import PolicySyntaxError, UsageError
 from aigov.findings import Finding, apply_overrides, finding
 from aigov.paths import resolve
-from aigov.policy.checks import assign_grammar, grammar, quotas
+from aigov.policy.checks import assign_grammar, catalogue, grammar, quotas
 from aigov.policy.checks.document import PolicyDoc, json_lines
 from aigov.policy.render import RenderedPolicy, minify, render_text
 from aigov.spec.load import validate_spec
@@ -31,7 +31,8 @@ OPT_OUT, TAG = "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY"
 
 
 def _document_checks() -> dict[str, list[DocCheck]]:
-    iam = [grammar.check_version, grammar.check_structure]
+    iam = [grammar.check_version, grammar.check_structure, catalogue.check_actions,
+           catalogue.check_condition_keys, catalogue.check_condition_keys_carried]
     return {
         SCP: [*iam, grammar.check_scp_grammar],
         RCP: [*iam, grammar.check_rcp_grammar],
