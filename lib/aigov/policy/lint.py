@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from aigov.errors import PolicySyntaxError, UsageError
 from aigov.findings import Finding, apply_overrides, finding
 from aigov.paths import resolve
-from aigov.policy.checks import assign_grammar, catalogue, grammar, quotas
+from aigov.policy.checks import assign_grammar, catalogue, grammar, lockout, quotas
 from aigov.policy.checks.document import PolicyDoc, json_lines
 from aigov.policy.render import RenderedPolicy, minify, render_text
 from aigov.spec.load import validate_spec
@@ -34,7 +35,8 @@ def _document_checks() -> dict[str, list[DocCheck]]:
     iam = [grammar.check_version, grammar.check_structure, catalogue.check_actions,
            catalogue.check_condition_keys, catalogue.check_condition_keys_carried]
     return {
-        SCP: [*iam, grammar.check_scp_grammar],
+        SCP: [*iam, grammar.check_scp_grammar, lockout.check_deny_all_without_break_glass,
+              lockout.check_region_deny_exemptions],
         RCP: [*iam, grammar.check_rcp_grammar],
         OPT_OUT: [assign_grammar.check_opt_out_grammar],
         TAG: [assign_grammar.check_tag_grammar],
@@ -42,7 +44,8 @@ def _document_checks() -> dict[str, list[DocCheck]]:
 
 
 def _spec_checks() -> list[SpecCheck]:
-    return []
+    return [lockout.check_full_access_removed, lockout.check_no_allow,
+            lockout.check_allow_list_beside_full_access]
 
 
 def lint_document(doc: PolicyDoc, quota: dict[str, Any] | None = None) -> list[Finding]:
@@ -99,9 +102,20 @@ def lint_loaded_spec(spec: Spec, file: str = "") -> tuple[dict[str, PolicyDoc], 
     if len(docs) == len(spec.policies):
         rendered = {n: rendered_policy(d, spec.policy(n)) for n, d in docs.items()}
         found.extend(quotas.check_attachments_per_target(spec, rendered, quota, file))
+        by_file = {d.file: d for d in docs.values()}
         for check in _spec_checks():
-            found.extend(check(spec, rendered, file))
+            found.extend(_with_line(f, by_file) for f in check(spec, rendered, file))
     return docs, apply_overrides(found, spec.lint)
+
+
+def _with_line(f: Finding, by_file: dict[str, PolicyDoc]) -> Finding:
+    """Give a spec-wide finding about a statement the line of that statement."""
+    doc = by_file.get(f.file)
+    if doc is None or "statement" not in f.location or "line" in f.location:
+        return f
+    path = (*doc.statement_path(f.location["statement"]), f.location.get("element"))
+    line = doc.line(path if path[-1] else path[:-1])
+    return replace(f, location={**f.location, "line": line}) if line else f
 
 
 def rendered_policy(doc: PolicyDoc, policy: PolicyRef | None) -> RenderedPolicy:
