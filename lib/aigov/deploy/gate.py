@@ -1,0 +1,159 @@
+"""The gate before any apply, whichever engine: a verdict with every reason to refuse.
+
+In order: lint errors block; the policy tests (``policies/tests/*.yaml``) must pass
+against the planned state, which is the spec; the planned state and every step of the
+plan must keep an Allow at each level, with no Deny of everything at Root and no
+FullAWSAccess leaving Root without a replacement (``safety.py``); and on the ``aws``
+target nothing mutates unless the profile allows mutations, the run is confirmed, and
+the caller is the management account. A refused verdict raises ``ChecksFailed`` (exit 1)
+before the first write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aigov.deploy.safety import planned_state_findings, step_findings
+from aigov.errors import ChecksFailed
+from aigov.findings import Finding, Severity, finding
+from aigov.org.inventory import Inventory
+from aigov.org.plan import Plan
+from aigov.policy.render import RenderedPolicy, render_spec
+from aigov.spec.model import Spec
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass
+class Verdict:
+    """The gate's answer. ``findings`` of severity error are the reasons to refuse."""
+
+    checks: list[Check] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"{f.code}: {f.message}" for f in self.findings if f.severity is Severity.ERROR]
+
+    def codes(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+    def add(self, name: str, found: list[Finding], passed_detail: str = "ok") -> None:
+        errors = [f for f in found if f.severity is Severity.ERROR]
+        self.findings.extend(found)
+        self.checks.append(Check(name, not errors, "; ".join(f.message for f in errors)
+                                 if errors else passed_detail))
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"check": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks]
+
+    def table(self):  # -> pandas.DataFrame
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(), columns=["check", "passed", "detail"])
+
+    def render(self) -> str:
+        lines = [f"  {'pass' if c.passed else 'FAIL'}  {c.name}: {c.detail}" for c in self.checks]
+        head = "gate: apply allowed" if self.ok else "gate: apply REFUSED, nothing was changed"
+        return "\n".join([head, *lines])
+
+    def summary(self) -> dict[str, Any]:
+        return {"gate": "passed" if self.ok else "refused", "gate_reasons": self.reasons}
+
+    def raise_if_refused(self) -> None:
+        if not self.ok:
+            raise ChecksFailed("the gate refused the apply, nothing was changed:\n"
+                               + "\n".join(f"  {r}" for r in self.reasons),
+                               findings=self.findings)
+
+
+def lint_findings(spec: Spec) -> list[Finding]:
+    from aigov.policy.lint import lint_spec
+
+    errors = [f for f in lint_spec(spec.source) if f.severity is Severity.ERROR]
+    if not errors:
+        return []
+    first = errors[0]
+    return [finding("DEPLOY_LINT_ERRORS", f"{len(errors)} lint error(s), first: "
+                    f"{first.code} {first.message}", file=first.file)]
+
+
+def policy_test_findings(spec: Spec) -> tuple[list[Finding], str]:
+    try:
+        from aigov.policy.simulate import run_policy_tests
+    except ImportError as exc:
+        return [finding("DEPLOY_POLICY_TESTS_UNAVAILABLE",
+                        f"the policy test runner cannot be imported: {exc}")], ""
+    report = run_policy_tests(spec.source)
+    if report.ok:
+        return [], _counts(report)
+    return [finding("DEPLOY_POLICY_TESTS_FAILED",
+                    f"policy tests fail against the planned state ({_counts(report)})")], ""
+
+
+def _counts(report: Any) -> str:
+    passed, failed = getattr(report, "passed", None), getattr(report, "failed", None)
+    if isinstance(passed, int | list) and isinstance(failed, int | list):
+        n_pass = passed if isinstance(passed, int) else len(passed)
+        n_fail = failed if isinstance(failed, int) else len(failed)
+        return f"{n_pass} passed, {n_fail} failed"
+    return "all passed" if report.ok else "failures"
+
+
+def mutation_findings(inv: Inventory | None, spec: Spec, *, target: str,
+                      allow_mutations: bool, confirm: bool) -> list[Finding]:
+    """The ``aws`` target's three conditions; the emulator needs none of them."""
+    if target != "aws":
+        return []
+    out = []
+    if not allow_mutations:
+        out.append(finding("DEPLOY_MUTATIONS_NOT_ALLOWED", "target aws: the profile does "
+                           "not say allow_mutations: true"))
+    if not confirm:
+        out.append(finding("DEPLOY_NOT_CONFIRMED", "target aws: the run is not confirmed"))
+    caller = inv.caller_account_id if inv else None
+    management = (inv.management_account_id if inv and inv.exists
+                  else spec.organization.management_account_id)
+    if inv is None or (management and caller != management):
+        out.append(finding("DEPLOY_NOT_MANAGEMENT_ACCOUNT", f"the caller ({caller or 'unknown'}) "
+                           f"is not the management account ({management or 'unknown'})"))
+    return out
+
+
+def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory | None = None,
+                  target: str = "emulator", allow_mutations: bool = True,
+                  confirm: bool = False,
+                  rendered: Mapping[str, RenderedPolicy] | None = None) -> Verdict:
+    """Every check, each reported (the verdict lists all reasons, not just the first).
+
+    ``plan`` and ``inventory`` (the direct engine's plan and what it was computed from)
+    add the step-by-step check; an empty plan needs no permission to mutate.
+    """
+    rendered = rendered if rendered is not None else render_spec(spec)
+    verdict = Verdict()
+    verdict.add("lint", lint_findings(spec), "no lint errors")
+    found, detail = policy_test_findings(spec)
+    verdict.add("policy tests against the planned state", found, detail or "passed")
+    verdict.add("every level keeps an Allow; no Deny of everything at Root",
+                list(planned_state_findings(spec, rendered)), "the planned state is safe")
+    if plan is not None and inventory is not None:
+        verdict.add("every step of the plan keeps an Allow",
+                    list(step_findings(spec, inventory, plan)),
+                    f"{len(plan.changes)} step(s) checked")
+    if plan is None or not plan.empty:
+        verdict.add(f"may change the organization (target {target})",
+                    mutation_findings(inventory, spec, target=target,
+                                      allow_mutations=allow_mutations, confirm=confirm),
+                    "allowed")
+    return verdict

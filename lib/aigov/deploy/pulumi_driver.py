@@ -1,0 +1,236 @@
+"""Drive the Pulumi program through the Automation API: preview, then up when approved.
+
+- Backend: a local file backend under ``outputs/pulumi/`` unless the user sets
+  ``PULUMI_BACKEND_URL`` (Pulumi Cloud, S3, ...).
+- Secrets: the passphrase provider. The passphrase comes from ``PULUMI_CONFIG_PASSPHRASE``
+  (or ``..._FILE``) when set; otherwise one is generated once into
+  ``outputs/pulumi/passphrase`` (mode 0600, git-ignored) and handed to Pulumi by file, so
+  it never appears in an environment dump, a notebook or a run record.
+- One stack per target (``emulator``, ``aws``). On the emulator, ``aws:endpoints`` points
+  organizations, sts and iam at it, with the credential, account-id and metadata checks
+  skipped (moto answers none of them like AWS).
+- Adoption: resources discovery finds and the stack does not manage yet are imported
+  first by an update that declares only them, with their live inputs (Pulumi refuses an
+  import whose inputs differ), so nothing changes in AWS; then the full program.
+- Errors from the CLI (a locked stack included) are raised as ``ApplyError`` carrying
+  Pulumi's own message. Without the CLI on PATH: one line saying so and how to install
+  it. Nothing here ever makes up a result.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aigov.deploy.adopt import adoption
+from aigov.deploy.program import program as make_program
+from aigov.errors import ApplyError, ChecksFailed, UsageError
+from aigov.findings import finding
+from aigov.org.inventory import Inventory
+from aigov.paths import outputs_dir
+from aigov.policy.render import RenderedPolicy
+from aigov.spec.model import Spec
+
+PROJECT = "aigov"
+EMULATED_SERVICES = ("organizations", "sts", "iam")
+INSTALL_HINT = ("install it with `conda env create -f environment.yml` (brings pulumi-core) "
+                "or from https://www.pulumi.com/docs/iac/download-install/, or use --engine direct")
+Output = Callable[[str], Any]
+
+
+def pulumi_cli() -> str:
+    """The ``pulumi`` executable on PATH, or ``UsageError`` (exit 2) in one line."""
+    found = shutil.which("pulumi")
+    if not found:
+        raise UsageError(f"the pulumi CLI is not on PATH: {INSTALL_HINT}")
+    return found
+
+
+def pulumi_dir() -> Path:
+    return outputs_dir() / "pulumi"
+
+
+def backend_url() -> str:
+    return os.environ.get("PULUMI_BACKEND_URL") or (pulumi_dir() / "state").as_uri()
+
+
+def stack_name(target: str) -> str:
+    if target not in ("emulator", "aws"):
+        raise UsageError(f"unknown target {target!r}", fix="use emulator or aws")
+    return target
+
+
+def stack_config(target: str, endpoint_url: str | None, region: str) -> dict[str, str]:
+    """The stack configuration set before every preview and update (``path`` keys).
+
+    >>> stack_config("aws", None, "eu-west-1")
+    {'aws:region': 'eu-west-1'}
+    """
+    config = {"aws:region": region}
+    if target == "emulator":
+        if not endpoint_url:
+            raise UsageError("the emulator target needs its endpoint URL",
+                             fix="pass --endpoint-url (or -p endpoint_url=...) of a running "
+                             "`aigov emulator`")
+        for service in EMULATED_SERVICES:
+            config[f"aws:endpoints[0].{service}"] = endpoint_url
+        config.update({"aws:skipCredentialsValidation": "true",
+                       "aws:skipRequestingAccountId": "true",
+                       "aws:skipMetadataApiCheck": "true"})
+    return config
+
+
+def passphrase_env() -> dict[str, str]:
+    """Environment that gives Pulumi the passphrase, by file, without ever reading it."""
+    if os.environ.get("PULUMI_CONFIG_PASSPHRASE") is not None or os.environ.get(
+            "PULUMI_CONFIG_PASSPHRASE_FILE"):
+        return {}
+    path = pulumi_dir() / "passphrase"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path)}
+
+
+def workspace_env(target: str) -> dict[str, str]:
+    env = {**passphrase_env(), "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    if target == "emulator":  # moto takes any key; a real one must never reach it
+        env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    return env
+
+
+def workspace_options(target: str):  # -> pulumi.automation.LocalWorkspaceOptions
+    from pulumi import automation as auto
+
+    work = pulumi_dir() / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    if backend_url().startswith("file://"):
+        Path(backend_url()[len("file://"):]).mkdir(parents=True, exist_ok=True)
+    return auto.LocalWorkspaceOptions(
+        work_dir=str(work), env_vars=workspace_env(target), secrets_provider="passphrase",
+        project_settings=auto.ProjectSettings(name=PROJECT, runtime="python",
+                                              backend=auto.ProjectBackend(url=backend_url())))
+
+
+@dataclass
+class PulumiRun:
+    """What one preview or update reported (Pulumi's own counts and text)."""
+
+    phase: str                      # adopt | preview | up
+    changes: dict[str, int] = field(default_factory=dict)   # op -> count
+    outputs: dict[str, Any] = field(default_factory=dict)
+    stdout: str = ""
+
+    @property
+    def changed(self) -> int:
+        return sum(n for op, n in self.changes.items() if op != "same")
+
+
+def _pulumi_error(op: str, exc: Exception) -> ApplyError:
+    from pulumi.automation import ConcurrentUpdateError
+
+    fix = ("another update holds the stack's lock: wait for it, or run `pulumi cancel` "
+           "if it died" if isinstance(exc, ConcurrentUpdateError)
+           else "read Pulumi's message above; fix and re-run")
+    return ApplyError(f"pulumi {op} failed: {exc}", fix=fix)
+
+
+class PulumiDriver:
+    """One stack of the aigov project for one target."""
+
+    def __init__(self, spec: Spec, rendered: Mapping[str, RenderedPolicy], *, target: str,
+                 endpoint_url: str | None, region: str = "us-east-1",
+                 on_output: Output | None = None) -> None:
+        pulumi_cli()
+        self.spec, self.rendered = spec, rendered
+        self.target, self.endpoint_url, self.region = target, endpoint_url, region
+        self.on_output = on_output or print
+        self._stack: Any = None
+
+    def stack(self, prog: Callable[[], None]):
+        from pulumi import automation as auto
+
+        try:
+            if self._stack is None:
+                self._stack = auto.create_or_select_stack(
+                    stack_name=stack_name(self.target), project_name=PROJECT, program=prog,
+                    opts=workspace_options(self.target))
+                config = stack_config(self.target, self.endpoint_url, self.region)
+                self._stack.set_all_config({k: auto.ConfigValue(v) for k, v in config.items()},
+                                           path=True)
+        except auto.CommandError as exc:
+            raise _pulumi_error("stack selection", exc) from exc
+        return self._stack
+
+    def managed(self) -> set[str]:
+        """Logical names already in the stack's state."""
+        from pulumi import automation as auto
+
+        stack = self.stack(lambda: None)
+        try:
+            deployment = stack.export_stack().deployment or {}
+        except auto.CommandError as exc:
+            raise _pulumi_error("export", exc) from exc
+        return {r["urn"].rsplit("::", 1)[-1] for r in deployment.get("resources", [])
+                if "urn" in r}
+
+    def pending_adoption(self, inv: Inventory) -> dict[str, Any]:
+        managed = self.managed()
+        return {k: v for k, v in adoption(self.spec, self.rendered, inv).items()
+                if k not in managed}
+
+    def preview(self, inv: Inventory) -> list[PulumiRun]:
+        """Pulumi's preview: of the adoption first when it is pending (the full program is
+        previewed once that import is in the state, just before its update)."""
+        pending = self.pending_adoption(inv)
+        if pending:
+            return [self._preview("adopt", make_program(self.spec, pending, adopt_only=True))]
+        return [self._preview("preview", make_program(self.spec))]
+
+    def _preview(self, phase: str, prog: Callable[[], None]) -> PulumiRun:
+        from pulumi import automation as auto
+
+        try:
+            result = self.stack(prog).preview(program=prog, on_output=self.on_output, diff=True)
+        except auto.CommandError as exc:
+            raise _pulumi_error("preview", exc) from exc
+        return PulumiRun(phase, dict(result.change_summary or {}), stdout=result.stdout)
+
+    def up(self, inv: Inventory, *, allow_delete: bool,
+           check: Callable[[PulumiRun], None] | None = None) -> list[PulumiRun]:
+        """Adopt what is pending, then preview the full program, let ``check`` refuse it
+        (deletes without ``allow_delete`` always are), and update."""
+        runs = []
+        pending = self.pending_adoption(inv)
+        if pending:
+            runs.append(self._up("adopt", make_program(self.spec, pending, adopt_only=True)))
+        full = make_program(self.spec)
+        preview = self._preview("preview", full)
+        runs.append(preview)
+        deletes = preview.changes.get("delete", 0) + preview.changes.get("replace", 0)
+        if deletes and not allow_delete:
+            raise ChecksFailed(f"the preview deletes or replaces {deletes} resource(s) and "
+                               "allow_delete is off; nothing was changed",
+                               findings=[finding("DEPLOY_DELETE_NOT_ALLOWED")])
+        if check is not None:
+            check(preview)
+        runs.append(self._up("up", full))
+        return runs
+
+    def _up(self, phase: str, prog: Callable[[], None]) -> PulumiRun:
+        from pulumi import automation as auto
+
+        try:
+            result = self.stack(prog).up(program=prog, on_output=self.on_output)
+        except auto.CommandError as exc:
+            raise _pulumi_error("up", exc) from exc
+        outputs = {k: v.value for k, v in (result.outputs or {}).items()}
+        return PulumiRun(phase, dict(result.summary.resource_changes or {}), outputs,
+                         result.stdout)
