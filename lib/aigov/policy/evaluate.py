@@ -181,15 +181,40 @@ class Evaluator:
     def __init__(self, cache: bool = True, limit: int = 2_000_000) -> None:
         self.cache = cache
         self.limit = limit
-        self._decisions: dict[tuple[Any, ...], Decision] = {}
-        self._policies: dict[tuple[int, tuple[Any, ...]], tuple[Statement | None,
-                                                                 Statement | None]] = {}
         self.evaluations = 0
+        self.clear()
 
-    def _result(self, policy: Policy, req: Request) -> tuple[Statement | None, Statement | None]:
-        if not self.cache:
+    def clear(self) -> None:
+        self._decisions: dict[tuple[int, int, str | None, int], Decision] = {}
+        self._policies: dict[tuple[int, int], tuple[Statement | None, Statement | None]] = {}
+        # Small integer ids for requests and effective policy sets, so cache keys hash
+        # fast; the objects are held so their id() stays theirs.
+        self._req_ids: dict[int, tuple[Request, int]] = {}
+        self._req_keys: dict[tuple[Any, ...], int] = {}
+        self._chain_ids: dict[int, tuple[Chain, int]] = {}
+        self._chain_keys: dict[tuple[Any, ...], int] = {}
+
+    def _request_id(self, req: Request) -> int:
+        got = self._req_ids.get(id(req))
+        if got is None:
+            rid = self._req_keys.setdefault(req.key, len(self._req_keys))
+            got = self._req_ids[id(req)] = (req, rid)
+        return got[1]
+
+    def _chain_id(self, c: Chain | None) -> int:
+        if c is None:
+            return -1
+        got = self._chain_ids.get(id(c))
+        if got is None:
+            cid = self._chain_keys.setdefault(c.key, len(self._chain_keys))
+            got = self._chain_ids[id(c)] = (c, cid)
+        return got[1]
+
+    def _result(self, policy: Policy, req: Request,
+                rid: int) -> tuple[Statement | None, Statement | None]:
+        if rid < 0:
             return _policy_result(policy, req)
-        k = (id(policy), req.key)
+        k = (id(policy), rid)
         hit = self._policies.get(k)
         if hit is None:
             hit = self._policies[k] = _policy_result(policy, req)
@@ -197,23 +222,21 @@ class Evaluator:
 
     def decide(self, req: Request, scps: Chain | None, rcps: Chain | None = None, *,
                management_account: str | None = None) -> Decision:
-        key = (scps.key if scps else None, rcps.key if rcps else None,
-               management_account, req.key)
-        if self.cache:
-            hit = self._decisions.get(key)
-            if hit is not None:
-                return hit
-        self.evaluations += 1
-        decision = self._decide(req, scps, rcps, management_account)
-        if self.cache:
-            if len(self._decisions) >= self.limit or len(self._policies) >= self.limit:
-                self._decisions.clear()
-                self._policies.clear()
-            self._decisions[key] = decision
-        return decision
+        if not self.cache:
+            self.evaluations += 1
+            return self._decide(req, scps, rcps, management_account, -1)
+        if len(self._policies) >= self.limit or len(self._req_ids) >= self.limit:
+            self.clear()
+        rid = self._request_id(req)
+        key = (self._chain_id(scps), self._chain_id(rcps), management_account, rid)
+        hit = self._decisions.get(key)
+        if hit is None:
+            self.evaluations += 1
+            hit = self._decisions[key] = self._decide(req, scps, rcps, management_account, rid)
+        return hit
 
     def _decide(self, req: Request, scps: Chain | None, rcps: Chain | None,
-                management: str | None) -> Decision:
+                management: str | None, rid: int) -> Decision:
         notes: list[str] = []
         chains: list[Chain] = []
         principal_account = req.context.get("aws:principalaccount", ("",))[0]
@@ -237,7 +260,7 @@ class Evaluator:
         for chain in chains:  # an explicit Deny anywhere wins
             for level in chain.levels:
                 for policy in level.policies:
-                    deny, _ = self._result(policy, req)
+                    deny, _ = self._result(policy, req, rid)
                     if deny is not None:
                         hit = Hit(chain.kind, level.label, policy.name, deny.index, deny.sid)
                         return Decision("deny", "explicit-deny", "explicit deny by "
@@ -247,7 +270,7 @@ class Evaluator:
             for level in chain.levels:
                 found = None
                 for policy in level.policies:
-                    _, allow = self._result(policy, req)
+                    _, allow = self._result(policy, req, rid)
                     if allow is not None:
                         found = Hit(chain.kind, level.label, policy.name, allow.index,
                                     allow.sid)

@@ -1,0 +1,146 @@
+"""``aigov simulate --batch``: DESIGN.md's JSON Lines contract, line for line.
+
+In: ``{"id", "scps": [[policy, ...], ...], "rcps": [[...], ...]?, "request": {"action",
+"resource", "context"?, "principal"?, "account"?}}``. Out, one line per input line, in
+order: ``{"id", "decision", "reason"}``, or ``{"id", "error"}`` for a malformed line
+(the others are still answered; the exit code is 2 at the end). Levels run from Root
+down to the account; an SCP level ``[]`` has no Allow, so it denies; ``"scps": []``
+means no SCPs apply. RCP levels list only custom RCPs: RCPFullAWSAccess is added to
+each. A policy is named by its place, ``scps[1][0]``, in reasons and errors.
+
+Parsed policies are cached by their text, so a corpus that repeats policies compiles
+each once, and decisions are cached per (effective policy set, request).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import IO, Any
+
+from aigov.errors import PolicySyntaxError
+from aigov.policy.evaluate import Chain, Evaluator, Level, Request, make_request
+from aigov.policy.parse import RCP, SCP, Policy, parse_policy
+from aigov.policy.render import RCP_FULL_AWS_ACCESS
+
+LINE_KEYS = {"id", "scps", "rcps", "request"}
+REQUEST_KEYS = {"action", "resource", "context", "principal", "account"}
+
+
+class BadLine(ValueError):
+    """A line that does not follow the contract; the message says what and where."""
+
+
+class BatchSimulator:
+    """Answers contract lines; keeps compiled policies and decisions between lines."""
+
+    def __init__(self, cache_limit: int = 100_000) -> None:
+        self.evaluator = Evaluator()
+        self._policies: dict[tuple[str, str, str], Policy] = {}
+        self._limit = cache_limit
+        self._rcp_full = parse_policy(RCP_FULL_AWS_ACCESS, name="RCPFullAWSAccess",
+                                      policy_type=RCP)
+
+    def _policy(self, raw: Any, name: str, ptype: str) -> Policy:
+        if isinstance(raw, str):
+            text = raw
+        elif isinstance(raw, dict):
+            text = json.dumps(raw, sort_keys=True, separators=(",", ":"))
+        else:
+            raise BadLine(f"{name}: a policy is a JSON object or a JSON string")
+        key = (name, ptype, text)
+        got = self._policies.get(key)
+        if got is None:
+            if len(self._policies) >= self._limit:
+                self._policies.clear()
+            try:
+                got = parse_policy(text if isinstance(raw, str) else raw, name=name,
+                                   policy_type=ptype)
+            except PolicySyntaxError as exc:
+                raise BadLine(exc.message) from None
+            self._policies[key] = got
+        return got
+
+    def _chain(self, raw: Any, field: str) -> Chain:
+        kind, ptype = ("SCP", SCP) if field == "scps" else ("RCP", RCP)
+        if not isinstance(raw, list) or not all(isinstance(lv, list) for lv in raw):
+            raise BadLine(f"{field} is a list of levels, each a list of policies")
+        levels = []
+        for i, lv in enumerate(raw):
+            pols = [self._policy(p, f"{field}[{i}][{j}]", ptype) for j, p in enumerate(lv)]
+            if kind == "RCP":
+                pols.insert(0, self._rcp_full)
+            levels.append(Level(f"{field}[{i}]", tuple(pols)))
+        return Chain(kind, tuple(levels))
+
+    def _request(self, raw: Any) -> Request:
+        if not isinstance(raw, dict):
+            raise BadLine("request is a JSON object with action and resource")
+        unknown = set(raw) - REQUEST_KEYS
+        if unknown:
+            raise BadLine(f"request: unknown key(s) {', '.join(sorted(unknown))} "
+                          f"(known: {', '.join(sorted(REQUEST_KEYS))})")
+        action, resource = raw.get("action"), raw.get("resource", "*")
+        if not isinstance(action, str) or ":" not in action:
+            raise BadLine("request.action must be a string service:Action, e.g. s3:GetObject")
+        if not isinstance(resource, str) or not resource:
+            raise BadLine("request.resource must be a non-empty string (an ARN or *)")
+        ctx = raw.get("context") or {}
+        if not isinstance(ctx, dict):
+            raise BadLine("request.context must be an object")
+        for k, v in ctx.items():
+            if not (isinstance(v, str) or (isinstance(v, list)
+                                           and all(isinstance(x, str) for x in v))):
+                raise BadLine(f"request.context[{k!r}] must be a string or a list of strings")
+        for k in ("principal", "account"):
+            if k in raw and not isinstance(raw[k], str):
+                raise BadLine(f"request.{k} must be a string")
+        return make_request(action, resource, ctx, raw.get("principal"), raw.get("account"))
+
+    def answer(self, line: str) -> dict[str, Any]:
+        """One output object for one input line (never raises on bad input)."""
+        case_id: Any = None
+        try:
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
+            if not isinstance(data, dict):
+                raise BadLine("a line is a JSON object")
+            case_id = data.get("id")
+            unknown = set(data) - LINE_KEYS
+            if unknown:
+                raise BadLine(f"unknown key(s) {', '.join(sorted(unknown))} "
+                              f"(known: {', '.join(sorted(LINE_KEYS))})")
+            if "request" not in data:
+                raise BadLine("missing request")
+            scps = self._chain(data.get("scps", []), "scps")
+            rcps = self._chain(data["rcps"], "rcps") if "rcps" in data else None
+            req = self._request(data["request"])
+        except BadLine as exc:
+            return {"id": case_id, "error": str(exc)}
+        d = self.evaluator.decide(req, scps, rcps)
+        return {"id": case_id, "decision": d.decision, "reason": d.reason}
+
+
+def answer_lines(lines: Iterable[str]) -> Iterable[dict[str, Any]]:
+    sim = BatchSimulator()
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            yield {"id": None, "error": f"line {n}: empty line"}
+            continue
+        out = sim.answer(line)
+        if "error" in out:
+            out["error"] = f"line {n}: {out['error']}"
+        yield out
+
+
+def run_batch(infile: IO[str], outfile: IO[str]) -> int:
+    """Answer every line of ``infile`` on ``outfile``; 2 if any line was malformed."""
+    status = 0
+    for out in answer_lines(infile):
+        if "error" in out:
+            status = 2
+        outfile.write(json.dumps(out, separators=(", ", ": ")) + "\n")
+    outfile.flush()
+    return status

@@ -1,0 +1,308 @@
+"""Simulate requests against the spec's OU tree and rendered policies; run policy tests.
+
+AWS's policy simulator cannot see draft SCPs, nor RCPs at all, so the drafts are
+simulated here before anything is deployed. ``OrgModel`` compiles every rendered policy
+once and builds, per target, the chain of levels from Root down (with FullAWSAccess
+where the spec leaves it attached, RCPFullAWSAccess everywhere RCPs are enabled).
+A target that is an OU stands for an account placed in it: that account's own level
+holds only FullAWSAccess, which restricts nothing, so the chain stops at the OU.
+
+``policies/tests/*.yaml`` (DESIGN.md) are the expectations: ``run_policy_tests`` checks
+each case and explains every decision. The batch contract lives in ``batch.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aigov.errors import SpecError, UsageError
+from aigov.policy.evaluate import Chain, Decision, Evaluator, Level, Request, make_request
+from aigov.policy.parse import RCP, SCP, Policy, parse_policy
+from aigov.policy.render import RenderedPolicy, full_aws_access, rcp_full_aws_access, render_spec
+from aigov.spec.model import ROOT, Spec
+
+EXPECTS = ("allow", "deny")
+CASE_KEYS = {"name", "target", "action", "resource", "context", "expect", "principal",
+             "account"}
+MANAGEMENT = "management"
+
+
+class OrgModel:
+    """The spec compiled for simulation: one ``Policy`` per rendered document, and one
+    ``Chain`` per target, built once and reused for every request."""
+
+    def __init__(self, spec: Spec, *, management_account: str | None = None,
+                 rendered: Mapping[str, RenderedPolicy] | None = None) -> None:
+        self.spec = spec
+        self.rendered = dict(rendered) if rendered is not None else render_spec(spec)
+        self.management_account = management_account or spec.organization.management_account_id
+        enabled = spec.organization.enabled_policy_types
+        self.rcps_enabled = RCP in enabled
+        self.scps_enabled = SCP in enabled
+        self._full = parse_policy(full_aws_access().document, name="FullAWSAccess")
+        self._rcp_full = parse_policy(rcp_full_aws_access().document, name="RCPFullAWSAccess",
+                                      policy_type=RCP)
+        self.policies: dict[str, Policy] = {
+            name: parse_policy(r.document, name=name, policy_type=r.type)
+            for name, r in self.rendered.items() if r.type in (SCP, RCP)}
+        self._levels: dict[tuple[str, str], Level] = {}
+        self._chains: dict[tuple[str, str], Chain] = {}
+        self.evaluator = Evaluator()
+
+    def _level(self, key: str, kind: str) -> Level:
+        got = self._levels.get((key, kind))
+        if got is None:
+            ptype = SCP if kind == "SCP" else RCP
+            pols: list[Policy] = []
+            if kind == "SCP" and self.spec.full_aws_access_at(key):
+                pols.append(self._full)
+            if kind == "RCP":
+                pols.append(self._rcp_full)
+            pols += [self.policies[p.name] for p in self.spec.policies_at(key)
+                     if p.type == ptype and p.name in self.policies]
+            got = self._levels[(key, kind)] = Level(key, tuple(pols))
+        return got
+
+    def resolve(self, target: str) -> str:
+        """Canonical key of a target (``Root``, OU path, ``account:NAME``, ``management``);
+        ``UsageError`` names the known targets when it is unknown."""
+        ref = target.strip()
+        if ref == MANAGEMENT or (self.management_account and ref == self.management_account
+                                 and self.spec.account(ref) is None):
+            return MANAGEMENT
+        try:
+            return self.spec.normalize_target(ref)
+        except KeyError:
+            known = ", ".join(self.spec.targets())
+            raise UsageError(f"unknown target {target!r}", location="target",
+                             fix=f"use Root, an OU path or an account name or id: {known}"
+                             ) from None
+
+    def chain(self, target: str, kind: str = "SCP") -> Chain | None:
+        key = self.resolve(target)
+        if (kind == "SCP" and not self.scps_enabled) or (kind == "RCP" and not self.rcps_enabled):
+            return None
+        got = self._chains.get((key, kind))
+        if got is None:
+            levels = [ROOT] if key == MANAGEMENT else self.spec.levels(key)
+            got = self._chains[(key, kind)] = Chain(kind, tuple(self._level(lv, kind)
+                                                               for lv in levels))
+        return got
+
+    def account_id(self, target: str) -> str | None:
+        key = self.resolve(target)
+        if key == MANAGEMENT:
+            return self.management_account or "000000000000"
+        if key.startswith("account:"):
+            acct = self.spec.account(key.removeprefix("account:"))
+            return acct.id if acct else None
+        return None
+
+    def request(self, target: str, action: str, resource: str = "*",
+                context: Mapping[str, str | Sequence[str]] | None = None,
+                principal: str | None = None, account: str | None = None) -> Request:
+        """A request made by a principal of ``target``'s account (a role named Dev in it
+        unless ``principal`` says otherwise)."""
+        acct = self.account_id(target) or "111122223333"
+        principal = principal or f"arn:aws:iam::{acct}:role/Dev"
+        return make_request(action, resource, context, principal, account or acct)
+
+    def decide(self, target: str, request: Request) -> Decision:
+        mgmt = self.management_account
+        if self.resolve(target) == MANAGEMENT:
+            mgmt = mgmt or request.account
+        return self.evaluator.decide(request, self.chain(target, "SCP"),
+                                     self.chain(target, "RCP"), management_account=mgmt)
+
+    def simulate(self, target: str, action: str, resource: str = "*",
+                 context: Mapping[str, str | Sequence[str]] | None = None,
+                 principal: str | None = None, account: str | None = None) -> Decision:
+        """Decide one request made from ``target``: ``model.simulate("ai-dev",
+        "bedrock:InvokeModel", arn, {"aws:RequestedRegion": "us-east-1"})``."""
+        return self.decide(target, self.request(target, action, resource, context,
+                                                principal, account))
+
+
+# -- policy tests --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One expectation of ``policies/tests/*.yaml``."""
+
+    file: str
+    index: int
+    name: str
+    target: str
+    action: str
+    expect: str
+    resource: str = "*"
+    context: Mapping[str, Any] = field(default_factory=dict)
+    principal: str | None = None
+    account: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: Case
+    decision: Decision
+
+    @property
+    def passed(self) -> bool:
+        return self.decision.decision == self.case.expect
+
+    def render(self) -> str:
+        c = self.case
+        head = (f"{'ok  ' if self.passed else 'FAIL'} {Path(c.file).name}:{c.line or c.index}"
+                f" {c.name} [{c.target} {c.action}] expected {c.expect}, got "
+                f"{self.decision.decision}")
+        if self.passed:
+            return head
+        body = "\n".join("     " + ln for ln in self.decision.explain().splitlines())
+        return f"{head}\n{body}"
+
+
+@dataclass
+class TestReport:
+    """Every case's result; ``ok`` when all expectations are met."""
+
+    results: list[CaseResult]
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.passed
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def failures(self) -> list[CaseResult]:
+        return [r for r in self.results if not r.passed]
+
+    def render(self) -> str:
+        lines = [r.render() for r in self.results]
+        lines.append(f"{self.passed} passed, {self.failed} failed")
+        return "\n".join(lines)
+
+    def to_frame(self):  # -> pandas.DataFrame
+        import pandas as pd
+
+        return pd.DataFrame([{"file": Path(r.case.file).name, "case": r.case.name,
+                              "target": r.case.target, "action": r.case.action,
+                              "expect": r.case.expect, "decision": r.decision.decision,
+                              "passed": r.passed, "reason": r.decision.reason}
+                             for r in self.results])
+
+
+def _case_lines(text: str) -> list[int]:
+    """The line of each ``cases:`` item, for messages."""
+    node = yaml.compose(text)
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for k, v in node.value:
+        if k.value == "cases" and isinstance(v, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in v.value]
+    return []
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read one test file; a malformed one raises ``SpecError`` naming file, case, key."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+        lines = _case_lines(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"not valid YAML: {exc}", file=str(path),
+                        fix="fix the YAML syntax") from None
+    cases = data.get("cases") if isinstance(data, dict) else None
+    if not isinstance(cases, list):
+        raise SpecError("a test file holds `cases:`, a list", file=str(path),
+                        fix="see DESIGN.md, 'Policy tests'")
+    out = []
+    for i, raw in enumerate(cases):
+        line = lines[i] if i < len(lines) else None
+        where = f"line {line}, cases[{i}]" if line else f"cases[{i}]"
+
+        def bad(msg: str, fix: str, where: str = where) -> SpecError:
+            return SpecError(msg, file=str(path), location=where, fix=fix)
+        if not isinstance(raw, dict):
+            raise bad("a case is a mapping", "write name, target, action, expect")
+        unknown = set(raw) - CASE_KEYS
+        if unknown:
+            raise bad(f"unknown key(s) {', '.join(sorted(unknown))}",
+                      f"use {', '.join(sorted(CASE_KEYS))}")
+        for key in ("name", "target", "action", "expect"):
+            if not isinstance(raw.get(key), str) or not raw[key]:
+                raise bad(f"missing or empty `{key}`", f"add `{key}:` to the case")
+        if raw["expect"] not in EXPECTS:
+            raise bad(f"expect is {raw['expect']!r}", "write expect: allow or expect: deny")
+        ctx = raw.get("context") or {}
+        if not isinstance(ctx, dict) or not all(
+                isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+                for v in ctx.values()):
+            raise bad("context maps keys to strings or lists of strings",
+                      "quote numbers and booleans: {aws:MultiFactorAuthPresent: 'true'}")
+        out.append(Case(file=str(path), index=i, name=raw["name"], target=str(raw["target"]),
+                        action=raw["action"], expect=raw["expect"],
+                        resource=str(raw.get("resource", "*")), context=ctx,
+                        principal=raw.get("principal"), account=raw.get("account"),
+                        line=line))
+    return out
+
+
+def tests_dir(spec: Spec) -> Path:
+    base = spec.source.parent if spec.source else Path.cwd()
+    return base / "tests"
+
+
+def load_all_cases(spec: Spec, paths: Sequence[Path] | None = None) -> list[Case]:
+    files = list(paths) if paths is not None else sorted(tests_dir(spec).glob("*.yaml"))
+    return [c for f in files for c in load_cases(Path(f))]
+
+
+def check_cases(model: OrgModel, cases: Sequence[Case]) -> TestReport:
+    results = []
+    for c in cases:
+        try:
+            decision = model.simulate(c.target, c.action, c.resource, c.context,
+                                      c.principal, c.account)
+        except UsageError as exc:
+            raise SpecError(exc.message, file=c.file,
+                            location=f"line {c.line}, cases[{c.index}].target", fix=exc.fix
+                            ) from None
+        results.append(CaseResult(c, decision))
+    return TestReport(results)
+
+
+def run_policy_tests(spec: str | Spec | None = None, *, model: OrgModel | None = None,
+                     paths: Sequence[Path] | None = None) -> TestReport:
+    """``aigov test-policies``: every case of ``policies/tests/*.yaml`` against the spec."""
+    if model is None:
+        model = OrgModel(_spec(spec))
+    return check_cases(model, load_all_cases(model.spec, paths))
+
+
+def _spec(spec: str | Spec | None) -> Spec:
+    if isinstance(spec, Spec):
+        return spec
+    from aigov.paths import default_spec, resolve
+    from aigov.spec import load_spec
+
+    return load_spec(resolve(spec) if spec else default_spec())
+
+
+def run_batch(infile, outfile) -> int:  # noqa: ANN001 - text streams
+    """``aigov simulate --batch``: see ``aigov.policy.batch``."""
+    from aigov.policy.batch import run_batch as _run
+
+    return _run(infile, outfile)
