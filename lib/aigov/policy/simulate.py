@@ -54,7 +54,8 @@ class OrgModel:
         self._chains: dict[tuple[str, str], Chain] = {}
         self.evaluator = Evaluator()
 
-    def _level(self, key: str, kind: str) -> Level:
+    def level(self, key: str, kind: str) -> Level:
+        """The policies of ``kind`` (SCP or RCP) attached at one level (a canonical key)."""
         got = self._levels.get((key, kind))
         if got is None:
             ptype = SCP if kind == "SCP" else RCP
@@ -90,7 +91,7 @@ class OrgModel:
         got = self._chains.get((key, kind))
         if got is None:
             levels = [ROOT] if key == MANAGEMENT else self.spec.levels(key)
-            got = self._chains[(key, kind)] = Chain(kind, tuple(self._level(lv, kind)
+            got = self._chains[(key, kind)] = Chain(kind, tuple(self.level(lv, kind)
                                                                for lv in levels))
         return got
 
