@@ -134,11 +134,13 @@ def mutation_findings(inv: Inventory | None, spec: Spec, *, target: str,
 def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory | None = None,
                   target: str = "emulator", allow_mutations: bool = True,
                   confirm: bool = False,
-                  rendered: Mapping[str, RenderedPolicy] | None = None) -> Verdict:
+                  rendered: Mapping[str, RenderedPolicy] | None = None,
+                  pending: int = 0) -> Verdict:
     """Every check, each reported (the verdict lists all reasons, not just the first).
 
     ``plan`` and ``inventory`` (the direct engine's plan and what it was computed from)
-    add the step-by-step check; an empty plan needs no permission to mutate.
+    add the step-by-step check; an empty plan needs no permission to mutate unless
+    ``pending`` (the engine's own count, e.g. Pulumi's preview) says there is work.
     """
     rendered = rendered if rendered is not None else render_spec(spec)
     verdict = Verdict()
@@ -151,7 +153,7 @@ def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory 
         verdict.add("every step of the plan keeps an Allow",
                     list(step_findings(spec, inventory, plan)),
                     f"{len(plan.changes)} step(s) checked")
-    if plan is None or not plan.empty:
+    if plan is None or not plan.empty or pending:
         verdict.add(f"may change the organization (target {target})",
                     mutation_findings(inventory, spec, target=target,
                                       allow_mutations=allow_mutations, confirm=confirm),

@@ -13,8 +13,10 @@ adopted resource, so an input such as ``parentId`` reads as the resource it poin
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -126,7 +128,7 @@ def resource_graph(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = N
     """Run the program under Pulumi's mocks and return every registered resource."""
     import pulumi
     from pulumi.runtime import mocks
-    from pulumi.runtime.sync_await import _sync_await
+    from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
     monitor = _recording_monitor()(_mocks())
     mocks.set_mocks(_mocks(), project=PROJECT, stack=STACK, preview=False, monitor=monitor)
@@ -134,11 +136,28 @@ def resource_graph(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = N
     def run() -> None:
         export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt_only))
 
-    # What pulumi.runtime.mocks.test does: run the program and wait for every RPC.
-    mocks.SETTINGS.rpc_manager.clear()
-    mocks.SETTINGS.outputs.clear()
-    _sync_await(mocks.run_pulumi_func(
-        lambda: _sync_await(pulumi.Output.from_input(run()).future())))
+    # What pulumi.runtime.mocks.test does: run the program and wait for every RPC. The
+    # SDK makes its RPCs on the loop's default executor and each worker thread opens an
+    # event loop of its own; those are closed here, not left to the garbage collector at
+    # interpreter exit (which prints "Exception ignored ... Invalid file descriptor").
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    def worker_loop() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        loops.append(loop)
+
+    executor = ThreadPoolExecutor(thread_name_prefix="pulumi-mocks", initializer=worker_loop)
+    _ensure_event_loop().set_default_executor(executor)
+    try:
+        mocks.SETTINGS.rpc_manager.clear()
+        mocks.SETTINGS.outputs.clear()
+        _sync_await(mocks.run_pulumi_func(
+            lambda: _sync_await(pulumi.Output.from_input(run()).future())))
+    finally:
+        executor.shutdown(wait=True)
+        for loop in loops:
+            loop.close()
 
     nodes = []
     for req in monitor.requests:

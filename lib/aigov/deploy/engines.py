@@ -1,0 +1,305 @@
+"""Who writes to the organization: a registry of engines, and the deploy flow they share.
+
+``direct`` is the library's own plan/apply over boto3; ``pulumi`` drives the Pulumi
+program through the Automation API; ``auto`` is ``pulumi`` where the CLI is on PATH, else
+``direct`` (papermill's ``register``/``get_engine`` idea). Whichever runs, the flow is the
+same and the record says which one ran:
+
+    plan_deploy  discovery, the direct engine's Changes (what the gate replays), and the
+                 engine's own plan (Pulumi: its preview)
+    gate_deploy  lint, policy tests, lock-out rules, the aws target's permission
+    apply_deploy only after a passing verdict and with ``approve``; then a fresh plan,
+                 which must be empty
+
+FullAWSAccess is AWS-managed and never in Pulumi's state; under the pulumi engine its
+detachments (and re-attachments) are done by the direct engine after the update, which
+has attached the allow-lists replacing it first.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from aigov.deploy.gate import Verdict, evaluate_gate
+from aigov.errors import ChecksFailed, UsageError
+from aigov.org.client import OrgClients
+from aigov.org.discover import discover
+from aigov.org.inventory import Inventory
+from aigov.org.plan import FULL_AWS_ACCESS, Plan, plan
+from aigov.policy.render import RenderedPolicy, render_spec
+from aigov.spec.model import Spec
+
+ENGINES: dict[str, type[Engine]] = {}
+
+
+def register(name: str):
+    def deco(cls: type[Engine]) -> type[Engine]:
+        ENGINES[name] = cls
+        cls.name = name
+        return cls
+    return deco
+
+
+def resolve_engine(name: str) -> str:
+    """``auto`` -> ``pulumi`` when the CLI is on PATH, else ``direct``."""
+    if name == "auto":
+        return "pulumi" if shutil.which("pulumi") else "direct"
+    if name not in ENGINES:
+        raise UsageError(f"unknown engine {name!r}", fix="use direct, pulumi or auto")
+    return name
+
+
+def get_engine(name: str) -> Engine:
+    return ENGINES[resolve_engine(name)]()
+
+
+@dataclass
+class DeployRequest:
+    """Everything a deploy needs, from the notebook's parameters or the command line."""
+
+    spec: Spec
+    clients: OrgClients
+    target: str = "emulator"
+    allow_mutations: bool = True
+    confirm: bool = False
+    approve: bool = True
+    allow_delete: bool = False
+    region: str = "us-east-1"
+    rendered: dict[str, RenderedPolicy] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.rendered:
+            self.rendered = render_spec(self.spec)
+
+
+@dataclass
+class Planned:
+    engine: str                     # the engine that runs (never "auto")
+    requested: str
+    inventory: Inventory
+    plan: Plan                      # the direct engine's Changes (the gate replays them)
+    preview: list[Any] = field(default_factory=list)   # Pulumi's runs (PulumiRun)
+
+    @property
+    def changes_planned(self) -> int:
+        if self.engine == "pulumi" and self.preview:
+            return sum(run.changed for run in self.preview)
+        return len(self.plan.changes)
+
+    def table(self):  # -> pandas.DataFrame
+        if self.engine == "pulumi" and self.preview:
+            import pandas as pd
+
+            return pd.DataFrame([{"phase": r.phase, "operation": op, "resources": n}
+                                 for r in self.preview for op, n in sorted(r.changes.items())],
+                                columns=["phase", "operation", "resources"])
+        return self.plan.table()
+
+    def render(self) -> str:
+        head = f"engine: {self.engine}" + (f" (requested {self.requested})"
+                                           if self.requested != self.engine else "")
+        if self.engine == "pulumi" and self.preview:
+            body = "\n".join(f"  {r.phase}: " + ", ".join(f"{n} {op}" for op, n in
+                                                          sorted(r.changes.items()))
+                             for r in self.preview)
+        else:
+            body = self.plan.render()
+        return f"{head}\n{body}"
+
+    def summary(self) -> dict[str, Any]:
+        return {"engine": self.engine, "engine_requested": self.requested,
+                "changes_planned": self.changes_planned}
+
+
+@dataclass
+class Outcome:
+    engine: str
+    changes_planned: int
+    changes_applied: int
+    status: str                     # applied | nothing to do | not approved
+    remaining: int = 0              # changes a fresh plan still finds after the apply
+    outputs: dict[str, Any] = field(default_factory=dict)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        out = {"engine": self.engine, "changes_planned": self.changes_planned,
+               "changes_applied": self.changes_applied, "status": self.status,
+               "changes_remaining": self.remaining}
+        if self.outputs:
+            out["pulumi_outputs"] = self.outputs
+        if self.runs:
+            out["pulumi_runs"] = self.runs
+        return out
+
+    def render(self) -> str:
+        return (f"{self.status}: {self.changes_applied} of {self.changes_planned} planned "
+                f"change(s) applied by the {self.engine} engine; {self.remaining} remaining")
+
+
+def _progress(i: int, n: int, change: Any) -> None:
+    print(f"  [{i + 1}/{n}] {change.describe()}", flush=True)
+
+
+class Engine:
+    name = ""
+
+    def plan(self, req: DeployRequest, planned: Planned) -> None:
+        """Add the engine's own plan to ``planned`` (the direct one needs nothing more)."""
+
+    def apply(self, req: DeployRequest, planned: Planned) -> Outcome:
+        raise NotImplementedError
+
+
+@register("direct")
+class DirectEngine(Engine):
+    def apply(self, req: DeployRequest, planned: Planned) -> Outcome:
+        from aigov.org.apply import apply_plan
+
+        result = apply_plan(req.clients, planned.plan, _progress)
+        return Outcome(self.name, len(planned.plan.changes), result.count, "applied")
+
+
+@register("pulumi")
+class PulumiEngine(Engine):
+    def driver(self, req: DeployRequest):
+        from aigov.deploy.pulumi_driver import PulumiDriver
+
+        return PulumiDriver(req.spec, req.rendered, target=req.target,
+                            endpoint_url=req.clients.endpoint_url, region=req.region)
+
+    def plan(self, req: DeployRequest, planned: Planned) -> None:
+        planned.preview = self.driver(req).preview(planned.inventory)
+
+    def apply(self, req: DeployRequest, planned: Planned) -> Outcome:
+        from aigov.org.apply import apply_plan
+
+        runs = self.driver(req).up(planned.inventory, allow_delete=req.allow_delete)
+        applied = sum(r.changed for r in runs if r.phase in ("adopt", "up"))
+        # FullAWSAccess is not Pulumi's: its attachments follow, by the direct engine.
+        fresh = plan(req.spec, discover(req.clients), req.rendered)
+        full_access = Plan(tuple(c for c in fresh.changes if c.kind == "attachment"
+                                 and c.detail.get("policy") == FULL_AWS_ACCESS))
+        applied += apply_plan(req.clients, full_access, _progress).count
+        outputs = next((r.outputs for r in reversed(runs) if r.phase == "up"), {})
+        return Outcome(self.name, planned.changes_planned, applied, "applied", outputs=outputs,
+                       runs=[{"phase": r.phase, "changes": r.changes} for r in runs])
+
+
+def plan_deploy(req: DeployRequest, engine: str = "auto") -> Planned:
+    """Discover, plan with the direct engine, and let the chosen engine plan too."""
+    chosen = get_engine(engine)
+    inv = discover(req.clients)
+    planned = Planned(chosen.name, engine, inv, plan(req.spec, inv, req.rendered,
+                                                     allow_delete=req.allow_delete))
+    chosen.plan(req, planned)
+    return planned
+
+
+def gate_deploy(req: DeployRequest, planned: Planned) -> Verdict:
+    """The gate on this plan. Under Pulumi (which orders its own steps: creates and
+    updates before deletes) the direct plan stands for the same change and is replayed."""
+    return evaluate_gate(req.spec, plan=planned.plan, inventory=planned.inventory,
+                         target=req.target, allow_mutations=req.allow_mutations,
+                         confirm=req.confirm, rendered=req.rendered,
+                         pending=planned.changes_planned)
+
+
+def apply_deploy(req: DeployRequest, planned: Planned, verdict: Verdict) -> Outcome:
+    """Apply after a passing verdict; ``approve=False`` shows the plan and stops."""
+    verdict.raise_if_refused()
+    if planned.changes_planned == 0 and planned.plan.empty:
+        return Outcome(planned.engine, 0, 0, "nothing to do")
+    if not req.approve:
+        return Outcome(planned.engine, planned.changes_planned, 0, "not approved")
+    outcome = ENGINES[planned.engine]().apply(req, planned)
+    outcome.remaining = len(plan(req.spec, discover(req.clients), req.rendered,
+                                 allow_delete=req.allow_delete).changes)
+    return outcome
+
+
+def request_from_context(ctx: Any) -> DeployRequest:
+    """A ``DeployRequest`` from a notebook's ``Context`` (its parameters and spec)."""
+    p = ctx.params
+    return DeployRequest(ctx.spec, ctx.session(), target=p.target,
+                         allow_mutations=p.allow_mutations, confirm=p.confirm,
+                         approve=p.approve and not p.read_only, allow_delete=p.allow_delete,
+                         region=p.region)
+
+
+# -- the command line (cli.py calls these) --------------------------------------------
+
+def _load(spec: str | None) -> Spec:
+    from aigov.spec import load_spec
+
+    return load_spec(spec)
+
+
+def _request(spec: str | None, endpoint_url: str | None, **kwargs: Any) -> DeployRequest:
+    from aigov.org.client import clients
+
+    c = clients(endpoint_url)
+    return DeployRequest(_load(spec), c, target="emulator" if c.is_emulator else "aws",
+                         **kwargs)
+
+
+def plan_command(spec: str | None, engine: str, offline: bool, as_json: bool,
+                 endpoint_url: str | None) -> int:
+    """``aigov plan``: the direct plan, Pulumi's preview, or (``--offline``) the Pulumi
+    program's resource graph from Pulumi's mocks, with import ids when an endpoint is
+    given (``--endpoint-url`` or ``AWS_ENDPOINT_URL``) to discover the live org from."""
+    if offline:
+        if engine == "direct":
+            raise UsageError("--offline shows the Pulumi program's graph",
+                             fix="use --engine pulumi --offline, or drop --offline")
+        return _graph_command(spec, as_json, endpoint_url)
+    req = _request(spec, endpoint_url)
+    planned = plan_deploy(req, engine)
+    if as_json:
+        import json
+
+        print(json.dumps({**planned.summary(), "changes": [
+            {"action": c.action, "kind": c.kind, "key": c.key,
+             "detail": {k: v for k, v in c.detail.items() if k != "content"}}
+            for c in planned.plan.changes],
+            "preview": [{"phase": r.phase, "changes": r.changes} for r in planned.preview]},
+            indent=2, sort_keys=True))
+    else:
+        print(planned.render())
+    return 0
+
+
+def _graph_command(spec: str | None, as_json: bool, endpoint_url: str | None) -> int:
+    import os
+
+    from aigov.deploy.adopt import adoption, import_ids
+    from aigov.deploy.graph import resource_graph
+    from aigov.org.client import clients
+
+    loaded = _load(spec)
+    rendered = render_spec(loaded)
+    imports = None
+    if endpoint_url or os.environ.get("AWS_ENDPOINT_URL"):
+        imports = import_ids(adoption(loaded, rendered, discover(clients(endpoint_url))))
+    graph = resource_graph(loaded, rendered, imports=imports)
+    print(graph.to_json() if as_json else graph.render())
+    return 0
+
+
+def apply_command(spec: str | None, engine: str, endpoint_url: str | None, confirm: bool,
+                  allow_delete: bool) -> int:
+    """``aigov apply``: plan, gate, apply. Running ``apply`` is the request to mutate;
+    on the aws target ``--yes`` confirms it."""
+    req = _request(spec, endpoint_url, confirm=confirm, allow_delete=allow_delete)
+    planned = plan_deploy(req, engine)
+    print(planned.render())
+    verdict = gate_deploy(req, planned)
+    print(verdict.render(), file=sys.stderr if not verdict.ok else sys.stdout)
+    if not verdict.ok:
+        raise ChecksFailed("the gate refused the apply, nothing was changed: "
+                           + "; ".join(verdict.reasons), findings=verdict.findings)
+    outcome = apply_deploy(req, planned, verdict)
+    print(outcome.render())
+    return 0 if outcome.remaining == 0 else 1
