@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.deploy.safety import planned_state_findings, step_findings
-from aigov.errors import ChecksFailed
+from aigov.errors import AigovError, ChecksFailed
 from aigov.findings import Finding, Severity, finding
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Plan
@@ -95,7 +95,11 @@ def policy_test_findings(spec: Spec) -> tuple[list[Finding], str]:
     except ImportError as exc:
         return [finding("DEPLOY_POLICY_TESTS_UNAVAILABLE",
                         f"the policy test runner cannot be imported: {exc}")], ""
-    report = run_policy_tests(spec.source)
+    try:
+        report = run_policy_tests(spec)  # the planned state is the spec itself
+    except AigovError as exc:  # a policy the evaluator cannot parse, a bad test target
+        return [finding("DEPLOY_POLICY_TESTS_FAILED",
+                        f"the policy tests could not run: {exc.message}")], ""
     if report.ok:
         return [], _counts(report)
     return [finding("DEPLOY_POLICY_TESTS_FAILED",
@@ -144,9 +148,14 @@ def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory 
     """
     rendered = rendered if rendered is not None else render_spec(spec)
     verdict = Verdict()
-    verdict.add("lint", lint_findings(spec), "no lint errors")
-    found, detail = policy_test_findings(spec)
-    verdict.add("policy tests against the planned state", found, detail or "passed")
+    lint = lint_findings(spec)
+    verdict.add("lint", lint, "no lint errors")
+    if lint:
+        verdict.checks.append(Check("policy tests against the planned state", False,
+                                    "not run: fix the lint errors first"))
+    else:
+        found, detail = policy_test_findings(spec)
+        verdict.add("policy tests against the planned state", found, detail or "passed")
     verdict.add("every level keeps an Allow; no Deny of everything at Root",
                 list(planned_state_findings(spec, rendered)), "the planned state is safe")
     if plan is not None and inventory is not None:
