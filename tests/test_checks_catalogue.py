@@ -94,3 +94,15 @@ def test_global_keys_and_notaction_statements_are_not_judged_for_carrying():
     d = doc(deny("s3:PutObject", {"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}}),
             deny("s3:PutObject", {"Null": {"sagemaker:VpcSubnets": "true"}}, element="NotAction"))
     assert codes(catalogue.check_condition_keys_carried(d)) == []
+
+
+def test_arn_kms_key_passes_the_deprecation_check():
+    d = doc(deny("sagemaker:CreateTrainingJob", {"Null": {"sagemaker:VolumeKmsKeyArn": "true"}}))
+    assert codes(catalogue.check_deprecated_condition_keys(d)) == []
+
+
+def test_non_arn_sagemaker_kms_key_is_deprecated():
+    (f,) = catalogue.check_deprecated_condition_keys(
+        doc(deny("sagemaker:CreateTrainingJob", {"Null": {"sagemaker:OutputKmsKey": "true"}})))
+    assert f.code == "IAM_DEPRECATED_CONDITION_KEY"
+    assert "sagemaker:OutputKmsKeyArn" in f.message

@@ -103,8 +103,28 @@ def test_cli_lint_missing_policy_file_exits_2():
     assert main(["lint", "--policy", str(FIX / "absent.json"), "--type", SCP]) == 2
 
 
+def _lint_catalogue() -> dict:
+    import yaml
+
+    return yaml.safe_load((REPO / "lib" / "aigov" / "codes" / "lint.yaml").read_text())
+
+
 def test_every_lint_code_has_severity_title_and_fix():
-    lint_codes = {c: i for c, i in catalogue().items() if not c.startswith("SPEC_")}
-    assert lint_codes
-    for info in lint_codes.values():
-        assert info.title and info.fix, info.code
+    for code, info in _lint_catalogue().items():
+        assert info["severity"] in ("error", "warning", "suggestion"), code
+        assert info["title"] and info["fix"], code
+        assert catalogue()[code].severity.value == info["severity"]
+
+
+def test_every_code_the_checks_emit_is_in_the_lint_catalogue():
+    import re
+
+    from aigov.spec.model import POLICY_TYPES
+
+    sources = [*(REPO / "lib" / "aigov" / "policy" / "checks").glob("*.py"),
+               REPO / "lib" / "aigov" / "policy" / "lint.py"]
+    emitted = {c for src in sources
+               for c in re.findall(r'"([A-Z][A-Z0-9]*_[A-Z0-9_]+)"', src.read_text())
+               if c not in POLICY_TYPES}
+    assert len(emitted) > 30
+    assert emitted <= set(_lint_catalogue())

@@ -33,7 +33,8 @@ OPT_OUT, TAG = "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY"
 
 def _document_checks() -> dict[str, list[DocCheck]]:
     iam = [grammar.check_version, grammar.check_structure, catalogue.check_actions,
-           catalogue.check_condition_keys, catalogue.check_condition_keys_carried]
+           catalogue.check_condition_keys, catalogue.check_condition_keys_carried,
+           catalogue.check_deprecated_condition_keys]
     return {
         SCP: [*iam, grammar.check_scp_grammar, lockout.check_deny_all_without_break_glass,
               lockout.check_region_deny_exemptions],

@@ -200,3 +200,31 @@ def check_condition_keys_carried(doc: PolicyDoc) -> Iterator[Finding]:
             yield doc.at("IAM_CONDITION_KEY_NOT_CARRIED", f"{op}: no action of the statement "
                          f"({', '.join(patterns)}) carries {key}", statement=i,
                          element="Condition", path=(*doc.statement_path(i), "Condition", op))
+
+
+def _replacement(key: str) -> str | None:
+    """SageMaker's ``*KmsKey`` keys are deprecated for their ``*KmsKeyArn`` twins (Service
+    Authorization Reference, Amazon SageMaker AI condition keys)."""
+    prefix = key.partition(":")[0].lower()
+    if prefix != "sagemaker" or not key.lower().endswith("kmskey"):
+        return None
+    twin = key + "Arn"
+    return next((k for k in service_keys(prefix) if k.lower() == twin.lower()), None)
+
+
+def check_deprecated_condition_keys(doc: PolicyDoc) -> Iterator[Finding]:
+    """Condition keys AWS has replaced are named by their replacement.
+
+    Passes: ``{"Null": {"sagemaker:VolumeKmsKeyArn": "true"}}``.
+    Fails: ``{"Null": {"sagemaker:VolumeKmsKey": "true"}}`` -> IAM_DEPRECATED_CONDITION_KEY
+    (use sagemaker:VolumeKmsKeyArn).
+    """
+    for i, stmt in doc.statements():
+        if not isinstance(stmt, dict):
+            continue
+        for op, key in condition_keys(stmt):
+            twin = _replacement(key)
+            if twin:
+                yield doc.at("IAM_DEPRECATED_CONDITION_KEY", f"{op}: {key} is deprecated; use "
+                             f"{twin}", statement=i, element="Condition",
+                             path=(*doc.statement_path(i), "Condition", op))
