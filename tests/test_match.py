@@ -1,0 +1,103 @@
+"""Wildcard matching of actions and resources (IAM JSON policy element reference:
+"Action", "Resource", "Policy variables"), with property-based checks against a
+reference matcher."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aigov.policy.match import Pattern, PatternSet
+
+ALPHABET = "ab:/*?"
+
+
+def reference_match(pattern: str, value: str) -> bool:
+    """A plain dynamic-programming glob: ``*`` any run, ``?`` one character."""
+
+    @cache
+    def go(i: int, j: int) -> bool:
+        if i == len(pattern):
+            return j == len(value)
+        if pattern[i] == "*":
+            return go(i + 1, j) or (j < len(value) and go(i, j + 1))
+        if j < len(value) and pattern[i] in ("?", value[j]):
+            return go(i + 1, j + 1)
+        return False
+
+    return go(0, 0)
+
+
+@given(st.text(alphabet=ALPHABET, max_size=8), st.text(alphabet="ab:/", max_size=8))
+def test_action_wildcards_agree_with_a_reference_glob(pattern: str, value: str) -> None:
+    """IAM: "*" matches any combination of characters and "?" any single character."""
+    assert Pattern(pattern, ignore_case=True).matches(value) == reference_match(pattern, value)
+
+
+@given(st.text(alphabet="abcXYZ:", min_size=1, max_size=12))
+def test_action_names_match_case_insensitively(name: str) -> None:
+    """IAM: action names are case-insensitive (s3:getobject is s3:GetObject)."""
+    assert Pattern(name, ignore_case=True).matches(name.swapcase())
+
+
+@given(st.text(alphabet="abAB/", min_size=1, max_size=12))
+def test_resources_match_case_sensitively(path: str) -> None:
+    """IAM: resource ARNs are case-sensitive."""
+    arn = f"arn:aws:s3:::{path}"
+    assert Pattern(arn, arn=True).matches(arn)
+    if path.swapcase() != path:
+        assert not Pattern(arn, arn=True).matches(f"arn:aws:s3:::{path.swapcase()}")
+
+
+@given(st.text(alphabet="ab/", max_size=6), st.text(alphabet="ab/", max_size=6),
+       st.text(alphabet="ab/", max_size=6))
+def test_a_star_in_place_of_any_substring_still_matches(a: str, b: str, c: str) -> None:
+    assert Pattern(f"{a}*{c}").matches(a + b + c)
+
+
+def test_arn_wildcard_stays_inside_its_part() -> None:
+    """IAM: each of the first five ARN parts is matched on its own; the resource part
+    may hold colons and slashes."""
+    p = Pattern("arn:aws:bedrock:*::foundation-model/*", arn=True)
+    assert p.matches("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2:1")
+    assert not p.matches("arn:aws:bedrock:us-east-1:111122223333:foundation-model/x")
+
+
+def test_policy_variable_is_filled_from_the_context() -> None:
+    """IAM "Policy variables": ${aws:PrincipalTag/team} takes the request's tag value."""
+    p = Pattern("arn:aws:s3:::data/${aws:PrincipalTag/team}/*", arn=True, variables=True)
+    ctx = {"aws:principaltag/team": ("ml",)}
+    assert p.matches("arn:aws:s3:::data/ml/x", ctx)
+    assert not p.matches("arn:aws:s3:::data/web/x", ctx)
+
+
+def test_policy_variable_without_value_matches_nothing_unless_defaulted() -> None:
+    """IAM: a variable with no value in the request does not match; a default
+    (``${aws:PrincipalTag/team, 'shared'}``) stands in for the missing value."""
+    plain = Pattern("arn:aws:s3:::data/${aws:PrincipalTag/team}/*", arn=True, variables=True)
+    assert not plain.matches("arn:aws:s3:::data/ml/x", {})
+    dflt = Pattern("arn:aws:s3:::data/${aws:PrincipalTag/team, 'shared'}/*", arn=True,
+                   variables=True)
+    assert dflt.matches("arn:aws:s3:::data/shared/x", {})
+
+
+def test_escaped_wildcards_are_literal_characters() -> None:
+    """IAM: ${*}, ${?} and ${$} stand for the characters *, ? and $."""
+    p = Pattern("a${*}b${?}c${$}", variables=True)
+    assert p.matches("a*b?c$")
+    assert not p.matches("aXXbYc$")
+
+
+def test_variables_are_literal_when_disabled() -> None:
+    """IAM "Version": policy variables need Version 2012-10-17; before, text is literal."""
+    assert Pattern("${aws:username}", wildcards=False).matches("${aws:username}")
+
+
+def test_pattern_set_matches_any_member() -> None:
+    s = PatternSet([Pattern("s3:Get*", ignore_case=True), Pattern("iam:PassRole",
+                                                                   ignore_case=True)])
+    assert s.matches("s3:getobject") and s.matches("IAM:PASSROLE")
+    assert not s.matches("s3:PutObject")
+    assert s.first_match("s3:GetBucketPolicy") == "s3:Get*"
