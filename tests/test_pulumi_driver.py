@@ -1,0 +1,116 @@
+"""The Automation API driver's set-up, checked without the Pulumi CLI (it cannot be
+installed here): the stack configuration for both targets, the backend, the secrets
+provider and passphrase handling, and the refusal when the CLI is missing."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from aigov.deploy import pulumi_driver as drv
+from aigov.errors import UsageError
+from aigov.policy.render import render_spec
+from aigov.spec import load_spec
+
+URL = "http://127.0.0.1:45678"
+
+
+@pytest.fixture(autouse=True)
+def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    out = tmp_path / "outputs"
+    monkeypatch.setenv("AIGOV_OUTPUTS", str(out))
+    for name in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE",
+                 "PULUMI_CONFIG_PASSPHRASE_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    return out
+
+
+def test_emulator_stack_points_organizations_sts_and_iam_at_the_emulator() -> None:
+    config = drv.stack_config("emulator", URL, "us-east-1")
+    assert config == {
+        "aws:region": "us-east-1",
+        "aws:endpoints[0].organizations": URL,
+        "aws:endpoints[0].sts": URL,
+        "aws:endpoints[0].iam": URL,
+        "aws:skipCredentialsValidation": "true",
+        "aws:skipRequestingAccountId": "true",
+        "aws:skipMetadataApiCheck": "true",
+    }
+
+
+def test_aws_stack_sets_the_region_only() -> None:
+    assert drv.stack_config("aws", None, "eu-west-1") == {"aws:region": "eu-west-1"}
+
+
+def test_emulator_stack_without_an_endpoint_is_a_usage_error() -> None:
+    with pytest.raises(UsageError) as err:
+        drv.stack_config("emulator", None, "us-east-1")
+    assert err.value.exit_code == 2
+
+
+def test_one_stack_per_target() -> None:
+    assert (drv.stack_name("emulator"), drv.stack_name("aws")) == ("emulator", "aws")
+    with pytest.raises(UsageError):
+        drv.stack_name("staging")
+
+
+def test_backend_is_a_file_backend_under_outputs_pulumi(outputs: Path) -> None:
+    assert drv.backend_url() == (outputs / "pulumi" / "state").as_uri()
+    opts = drv.workspace_options("emulator")
+    assert opts.project_settings.backend.url == (outputs / "pulumi" / "state").as_uri()
+    assert opts.project_settings.name == "aigov"
+    assert opts.secrets_provider == "passphrase"
+    assert Path(opts.work_dir) == outputs / "pulumi" / "work"
+
+
+def test_pulumi_backend_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "s3://team-bucket/pulumi")
+    opts = drv.workspace_options("aws")
+    assert opts.project_settings.backend.url == "s3://team-bucket/pulumi"
+
+
+def test_generated_passphrase_is_a_private_file_under_outputs_and_is_reused(
+        outputs: Path) -> None:
+    env = drv.passphrase_env()
+    path = Path(env["PULUMI_CONFIG_PASSPHRASE_FILE"])
+    assert path == outputs / "pulumi" / "passphrase"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    secret = path.read_text()
+    assert len(secret) >= 32
+    assert drv.passphrase_env() == env and path.read_text() == secret
+    # The passphrase itself is never in the environment handed to Pulumi.
+    assert secret not in drv.workspace_env("emulator").values()
+
+
+def test_passphrase_from_the_environment_is_used_and_nothing_is_written(
+        outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "from-the-user")
+    assert drv.passphrase_env() == {}
+    assert not (outputs / "pulumi" / "passphrase").exists()
+
+
+def test_dummy_credentials_go_to_the_emulator_stack_only() -> None:
+    assert drv.workspace_env("emulator")["AWS_ACCESS_KEY_ID"] == "testing"
+    assert "AWS_ACCESS_KEY_ID" not in drv.workspace_env("aws")
+
+
+def test_without_the_cli_the_driver_refuses_in_one_line_saying_how_to_install(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    spec = load_spec()
+    with pytest.raises(UsageError) as err:
+        drv.PulumiDriver(spec, render_spec(spec), target="emulator", endpoint_url=URL)
+    assert err.value.exit_code == 2
+    assert "\n" not in err.value.render()
+    assert "environment.yml" in err.value.message
+
+
+def test_the_cli_is_found_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    exe = tmp_path / "pulumi"
+    exe.write_text("#!/bin/sh\nexit 0\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert drv.pulumi_cli() == str(exe)
