@@ -9,6 +9,7 @@ crash; an unreadable ``--policy`` file is a usage error (exit 2).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -173,9 +174,5 @@ def _spec_for_template(path: Path, policy_type: str) -> tuple[Spec, PolicyRef]:
     for policy in spec.policies:
         if spec.policy_path(policy) == path:
             return spec, policy
-    import os
-
-    rel = os.path.relpath(path, spec.policy_path(PolicyRef(name="x", type=policy_type,
-                                                           file=".")))
-    return spec, PolicyRef(name=path.name, type=policy_type, file=rel)
-
+    base = spec.source.parent if spec.source else path.parent
+    return spec, PolicyRef(name=path.name, type=policy_type, file=os.path.relpath(path, base))
