@@ -52,9 +52,10 @@ def test_management_account_by_id_is_exempt(model: OrgModel) -> None:
 
 
 def test_principal_of_an_account_target_is_in_that_account(model: OrgModel) -> None:
-    req = model.request("dev-2", "s3:GetObject")
-    assert req.principal == "arn:aws:iam::222233334444:role/Dev"
-    assert req.account == "222233334444"
+    req = model.request("dev-1", "s3:GetObject")
+    assert req.principal == "arn:aws:iam::111122223333:role/Dev"
+    assert req.account == "111122223333"
+    assert model.request("locked", "s3:GetObject").account == "444455556666"
 
 
 def test_policy_tests_pass_on_the_fixture_org() -> None:

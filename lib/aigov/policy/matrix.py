@@ -56,14 +56,16 @@ def _cell(d: Decision) -> str:
 
 def decisions(model: OrgModel, targets: Sequence[str],
               scenarios: Sequence[Scenario]) -> dict[tuple[str, str], Decision]:
-    """Every (target, scenario) decision; targets sharing a policy path share the work."""
+    """Every (target, scenario) decision. Targets with the same effective policy sets
+    and the same principal account (accounts without an id in the spec all act from
+    111122223333) share one column of decisions."""
     out: dict[tuple[str, str], Decision] = {}
     columns: dict[tuple[object, ...], list[Decision]] = {}
     for t in targets:
         scp, rcp = model.chain(t, "SCP"), model.chain(t, "RCP")
+        # Same effective policy sets and the same principal account: same decisions.
         acct = model.account_id(t) or "111122223333"
-        is_mgmt = model.resolve(t) == MANAGEMENT
-        group = (id(scp), id(rcp), acct if is_mgmt else None)
+        group = (scp.key if scp else None, rcp.key if rcp else None, acct)
         col = columns.get(group)
         if col is None:
             reqs: list[Request] = [model.request(t, s.action, s.resource, s.context,

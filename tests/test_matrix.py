@@ -1,0 +1,80 @@
+"""The access matrix: targets x scenarios -> decisions as a DataFrame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aigov.policy.matrix import (
+    Scenario,
+    access_matrix,
+    deny_explanations,
+    ineffective_allow_lists,
+    scenarios_from_tests,
+    style_matrix,
+)
+from aigov.policy.simulate import OrgModel
+from aigov.spec import load_spec
+
+ORG = Path(__file__).parent / "fixtures" / "simulate" / "org" / "organization.yaml"
+SCENARIOS = [Scenario("leave", "organizations:LeaveOrganization"),
+             Scenario("run ec2", "ec2:RunInstances"),
+             Scenario("s3 inside", "s3:GetObject", "arn:aws:s3:::d/k",
+                      {"aws:PrincipalOrgID": "o-fixture"})]
+
+
+@pytest.fixture()
+def model() -> OrgModel:
+    return OrgModel(load_spec(ORG))
+
+
+def test_matrix_has_targets_as_rows_and_scenarios_as_columns(model: OrgModel) -> None:
+    m = access_matrix(model, scenarios=SCENARIOS)
+    assert list(m.columns) == ["leave", "run ec2", "s3 inside"]
+    assert list(m.index) == ["Root", "Workloads", "Workloads/Dev", "Restricted",
+                             "account:dev-1", "account:dev-2", "account:dev-3", "account:locked",
+                             "management"]
+    assert m.loc["account:dev-1"].tolist() == ["deny", "allow", "allow"]
+    assert m.loc["Restricted"].tolist() == ["deny", "deny", "allow"]
+    assert m.loc["management"].tolist() == ["exempt"] * 3
+
+
+def test_accounts_on_the_same_policy_path_share_one_evaluation(model: OrgModel) -> None:
+    """Cache per (effective policy set, request): dev-2 and dev-3 sit in the same OU
+    and have no id of their own, so the second costs nothing."""
+    access_matrix(model, targets=["account:dev-2"], scenarios=SCENARIOS)
+    before = model.evaluator.evaluations
+    access_matrix(model, targets=["account:dev-3"], scenarios=SCENARIOS)
+    assert model.evaluator.evaluations == before
+
+
+def test_deny_explanations_name_level_policy_and_statement(model: OrgModel) -> None:
+    rows = deny_explanations(model, targets=["Restricted"], scenarios=SCENARIOS)
+    by = {r["scenario"]: r for r in rows.to_dict("records")}
+    assert (by["leave"]["basis"], by["leave"]["level"], by["leave"]["policy"],
+            by["leave"]["statement"]) == ("explicit-deny", "Root", "deny-leave", 0)
+    assert (by["run ec2"]["basis"], by["run ec2"]["level"]) == ("implicit-deny", "Restricted")
+
+
+def test_scenarios_default_to_the_policy_test_cases(model: OrgModel) -> None:
+    names = [s.name for s in scenarios_from_tests(model)]
+    assert names[0] == "members cannot leave" and len(names) == 5
+
+
+def test_style_colours_each_decision(model: OrgModel) -> None:
+    html = style_matrix(access_matrix(model, scenarios=SCENARIOS)).to_html()
+    assert "#ffcdd2" in html and "#c8e6c9" in html and "#e0e0e0" in html
+
+
+def test_allow_list_beside_full_aws_access_is_reported() -> None:
+    """The shipped seed allow-list sits beside FullAWSAccess on AI/Development."""
+    from aigov.paths import default_spec
+
+    rows = ineffective_allow_lists(OrgModel(load_spec(default_spec())))
+    assert ("AI/Development", "ai-model-dev-policy") in {
+        (r["level"], r["policy"]) for r in rows.to_dict("records")}
+
+
+def test_allow_list_without_full_aws_access_is_not_reported(model: OrgModel) -> None:
+    assert ineffective_allow_lists(model).empty
