@@ -8,12 +8,15 @@ real moto server through ``discover``.
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import aigov.deploy
 from aigov.deploy.adopt import adoption, import_ids
-from aigov.deploy.graph import resource_graph
+from aigov.deploy.graph import capture, resource_graph
 from aigov.deploy.program import TYPES
 from aigov.org.client import clients
 from aigov.org.discover import discover
@@ -167,7 +170,7 @@ def adopted_org() -> Any:
         org.attach_policy(PolicyId=pol["Id"], TargetId=dev["Id"])
         inv = discover(c)
         yield spec, rendered, inv, {"ai": ai["Id"], "dev": dev["Id"], "policy": pol["Id"],
-                                    "root": root}
+                                    "root": root, "url": emu.url}
 
 
 def test_import_ids_are_mapped_from_the_discovered_inventory(adopted_org: Any) -> None:
@@ -199,3 +202,29 @@ def test_adopt_only_declares_existing_resources_with_their_live_inputs(adopted_o
     assert graph["policy:ai-model-dev-policy"].inputs["description"] == "old description"
     assert graph["ou:AI/Development"].inputs["parentId"] == ids["ai"]
     assert "tags" in graph["ou:AI"].ignore_changes
+
+
+MAIN = str(Path(aigov.deploy.__file__).with_name("__main__.py"))
+
+
+def run_main() -> None:
+    runpy.run_path(MAIN, run_name="__main__")
+
+
+def test_the_cli_entry_point_declares_the_same_graph_as_the_driver() -> None:
+    """What `pulumi up` runs through Pulumi.yaml (lib/aigov/deploy/__main__.py)."""
+    cli = capture(run_main,
+                  config={"aigov:spec": str(default_spec()), "aigov:adopt": "false"})
+    assert cli.to_json() == resource_graph(load_spec()).to_json()
+
+
+def test_the_cli_entry_point_adopts_what_discovery_finds(
+        adopted_org: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec, rendered, inv, ids = adopted_org
+    monkeypatch.setenv("AWS_ENDPOINT_URL", ids["url"])
+    cli = capture(run_main,
+                  config={"aigov:spec": str(default_spec()), "aigov:adopt": "true"})
+    assert {n.name: n.import_id for n in cli.nodes} == {
+        "organization": inv.organization_id, "ou:AI": ids["ai"], "ou:AI/Development": ids["dev"],
+        "policy:ai-model-dev-policy": ids["policy"],
+        "attach:ai-model-dev-policy->AI/Development": f"{ids['dev']}:{ids['policy']}"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -126,15 +126,24 @@ def _name_of(urn: str) -> str:
 def resource_graph(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
                    imports: Imports | None = None, adopt_only: bool = False) -> ResourceGraph:
     """Run the program under Pulumi's mocks and return every registered resource."""
+
+    def run() -> None:
+        export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt_only))
+
+    return capture(run)
+
+
+def capture(program: Callable[[], Any], config: Mapping[str, str] | None = None) -> ResourceGraph:
+    """Run any Pulumi program (with stack ``config``) under the recording mocks."""
     import pulumi
     from pulumi.runtime import mocks
+    from pulumi.runtime.config import set_config
     from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
     monitor = _recording_monitor()(_mocks())
     mocks.set_mocks(_mocks(), project=PROJECT, stack=STACK, preview=False, monitor=monitor)
-
-    def run() -> None:
-        export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt_only))
+    for key, value in (config or {}).items():
+        set_config(key, value)
 
     # What pulumi.runtime.mocks.test does: run the program and wait for every RPC. The
     # SDK makes its RPCs on the loop's default executor and each worker thread opens an
@@ -153,7 +162,7 @@ def resource_graph(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = N
         mocks.SETTINGS.rpc_manager.clear()
         mocks.SETTINGS.outputs.clear()
         _sync_await(mocks.run_pulumi_func(
-            lambda: _sync_await(pulumi.Output.from_input(run()).future())))
+            lambda: _sync_await(pulumi.Output.from_input(program()).future())))
     finally:
         executor.shutdown(wait=True)
         for loop in loops:
