@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from aigov.policy.evaluate import Decision, Request
+from aigov.policy.evaluate import Decision
 from aigov.policy.simulate import MANAGEMENT, OrgModel, load_all_cases
 
 COLOURS = {"allow": "#c8e6c9", "deny": "#ffcdd2", "exempt": "#e0e0e0"}
@@ -54,26 +55,35 @@ def _cell(d: Decision) -> str:
     return "exempt" if d.basis == "exempt" else d.decision
 
 
-def decisions(model: OrgModel, targets: Sequence[str],
-              scenarios: Sequence[Scenario]) -> dict[tuple[str, str], Decision]:
-    """Every (target, scenario) decision. Targets with the same effective policy sets
-    and the same principal account (accounts without an id in the spec all act from
-    111122223333) share one column of decisions."""
-    out: dict[tuple[str, str], Decision] = {}
-    columns: dict[tuple[object, ...], list[Decision]] = {}
+def columns(model: OrgModel, targets: Sequence[str], scenarios: Sequence[Scenario]
+            ) -> tuple[list[int], list[list[Decision]]]:
+    """Decisions grouped: ``(group of each target, decisions of each group)``.
+
+    Targets with the same effective policy sets and the same principal account
+    (accounts without an id in the spec all act from 111122223333) form one group and
+    are evaluated once per scenario."""
+    index: dict[tuple[object, ...], int] = {}
+    groups: list[list[Decision]] = []
+    row_group: list[int] = []
     for t in targets:
         scp, rcp = model.chain(t, "SCP"), model.chain(t, "RCP")
-        # Same effective policy sets and the same principal account: same decisions.
         acct = model.account_id(t) or "111122223333"
-        group = (scp.key if scp else None, rcp.key if rcp else None, acct)
-        col = columns.get(group)
-        if col is None:
-            reqs: list[Request] = [model.request(t, s.action, s.resource, s.context,
-                                                 s.principal) for s in scenarios]
-            col = columns[group] = [model.decide(t, r) for r in reqs]
-        for s, d in zip(scenarios, col, strict=True):
-            out[(t, s.name)] = d
-    return out
+        key = (scp.key if scp else None, rcp.key if rcp else None, acct)
+        g = index.get(key)
+        if g is None:
+            g = index[key] = len(groups)
+            groups.append([model.decide(t, model.request(t, s.action, s.resource, s.context,
+                                                         s.principal)) for s in scenarios])
+        row_group.append(g)
+    return row_group, groups
+
+
+def decisions(model: OrgModel, targets: Sequence[str],
+              scenarios: Sequence[Scenario]) -> dict[tuple[str, str], Decision]:
+    """Every ``(target, scenario name) -> Decision``."""
+    row_group, groups = columns(model, targets, scenarios)
+    return {(t, s.name): d for t, g in zip(targets, row_group, strict=True)
+            for s, d in zip(scenarios, groups[g], strict=True)}
 
 
 def access_matrix(model: OrgModel, targets: Sequence[str] | None = None,
@@ -81,11 +91,12 @@ def access_matrix(model: OrgModel, targets: Sequence[str] | None = None,
     """Targets (rows) x scenarios (columns) -> ``allow`` / ``deny`` / ``exempt``."""
     targets = list(targets) if targets is not None else default_targets(model)
     scenarios = list(scenarios) if scenarios is not None else scenarios_from_tests(model)
-    found = decisions(model, targets, scenarios)
-    data = [[_cell(found[(t, s.name)]) for s in scenarios] for t in targets]
-    frame = pd.DataFrame(data, index=pd.Index(targets, name="target"),
-                         columns=pd.Index([s.name for s in scenarios], name="scenario"))
-    return frame
+    row_group, groups = columns(model, targets, scenarios)
+    cells = np.array([[_cell(d) for d in col] for col in groups], dtype=object)
+    data = cells[np.asarray(row_group, dtype=np.intp)] if groups else np.empty(
+        (0, len(scenarios)), dtype=object)
+    return pd.DataFrame(data, index=pd.Index(targets, name="target"),
+                        columns=pd.Index([s.name for s in scenarios], name="scenario"))
 
 
 def style_matrix(frame: pd.DataFrame):  # -> pandas.io.formats.style.Styler
