@@ -1,0 +1,1 @@
+"""Deploy the spec: engines (direct | pulumi | auto), the Pulumi program, the gate."""

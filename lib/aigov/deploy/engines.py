@@ -25,6 +25,7 @@ from typing import Any
 
 from aigov.deploy.gate import Verdict, evaluate_gate
 from aigov.errors import ChecksFailed, UsageError
+from aigov.findings import finding
 from aigov.org.client import OrgClients
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
@@ -201,10 +202,17 @@ def plan_deploy(req: DeployRequest, engine: str = "auto") -> Planned:
 def gate_deploy(req: DeployRequest, planned: Planned) -> Verdict:
     """The gate on this plan. Under Pulumi (which orders its own steps: creates and
     updates before deletes) the direct plan stands for the same change and is replayed."""
-    return evaluate_gate(req.spec, plan=planned.plan, inventory=planned.inventory,
-                         target=req.target, allow_mutations=req.allow_mutations,
-                         confirm=req.confirm, rendered=req.rendered,
-                         pending=planned.changes_planned)
+    verdict = evaluate_gate(req.spec, plan=planned.plan, inventory=planned.inventory,
+                            target=req.target, allow_mutations=req.allow_mutations,
+                            confirm=req.confirm, rendered=req.rendered,
+                            pending=planned.changes_planned)
+    detached = req.spec.organization.full_aws_access.detach_from
+    if planned.engine == "pulumi" and detached:
+        note = (f"FullAWSAccess leaves {', '.join(detached)} after the Pulumi update, by "
+                "the direct engine")
+        verdict.add("FullAWSAccess detachments",
+                    [finding("DEPLOY_FULLACCESS_BY_DIRECT_ENGINE", note)], note)
+    return verdict
 
 
 def apply_deploy(req: DeployRequest, planned: Planned, verdict: Verdict) -> Outcome:
