@@ -138,3 +138,17 @@ def test_tag_key_that_differs_from_the_tag_name_is_an_error():
 def test_tag_value_must_be_a_list():
     d = {"tags": {"project": {"tag_key": {"@@assign": "project"}, "tag_value": {"@@assign": "a"}}}}
     assert codes(assign_grammar.check_tag_grammar(doc(d, TAG))) == ["TAG_SYNTAX"]
+
+
+def test_condition_values_the_operator_can_compare_pass():
+    d = {"Version": "2012-10-17", "Statement": [
+        {**DENY, "Condition": {"Null": {"aws:TagKeys": "true"}, "BoolIfExists": {"aws:SecureTransport": False},
+                               "NumericGreaterThan": {"sagemaker:MaxRuntimeInSeconds": "86400"}}}]}
+    assert codes(grammar.check_structure(doc(d))) == []
+
+
+def test_condition_value_the_operator_cannot_compare_is_an_error():
+    d = {"Version": "2012-10-17", "Statement": [
+        {**DENY, "Condition": {"Null": {"aws:TagKeys": "yes"},
+                               "NumericGreaterThan": {"sagemaker:MaxRuntimeInSeconds": "one day"}}}]}
+    assert codes(grammar.check_structure(doc(d))) == ["POLICY_CONDITION_VALUE"] * 2
