@@ -11,10 +11,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from aigov.errors import TargetError
 
 HOST = "127.0.0.1"
+RECORDING = "moto-recording.jsonl"
+SEED = 20241101  # any fixed number: replays must draw the same ids as the recording
 
 
 def free_port() -> int:
@@ -26,7 +29,7 @@ def free_port() -> int:
 class Emulator:
     """A running moto server. ``url`` is its endpoint; ``stop()`` ends it."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, state_dir: Path | None = None) -> None:
         import logging
 
         from moto.server import ThreadedMotoServer
@@ -42,6 +45,35 @@ class Emulator:
             raise TargetError(f"cannot start the emulator on {self.url}: {exc}",
                               fix="choose another --port, or stop what listens there") from exc
         self._wait_ready()
+        # moto keeps its backends in module globals: a second server in the same process
+        # would see the first one's organization. Every emulator starts empty.
+        self.reset()
+        self.state_dir = state_dir
+        if state_dir is not None:
+            self._restore(state_dir)
+
+    def _post(self, path: str) -> None:
+        req = urllib.request.Request(f"{self.url}/moto-api/{path}", method="POST", data=b"")
+        urllib.request.urlopen(req, timeout=120).close()
+
+    def _restore(self, state_dir: Path) -> None:
+        """Replay the recorded requests of earlier sessions, then keep recording.
+
+        moto's recorder appends every request to one file; replaying it into a fresh
+        server whose random generator has the same seed recreates the same resources
+        with the same ids. The recorder is process-wide, so one process keeps at most
+        one emulator with state.
+        """
+        from moto.moto_api import recorder
+
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path = state_dir / RECORDING
+        recorder.stop_recording()
+        recorder._location = str(path)  # moto reads it from the env only at import
+        self._post(f"seed?a={SEED}")
+        if path.is_file() and path.stat().st_size:
+            recorder.replay_recording(target_host=self.url)
+        recorder.start_recording()
 
     def _wait_ready(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
@@ -55,10 +87,13 @@ class Emulator:
 
     def reset(self) -> None:
         """Forget every emulated resource (moto's reset API)."""
-        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(req, timeout=5).close()
+        self._post("reset")
 
     def stop(self) -> None:
+        if self.state_dir is not None:
+            from moto.moto_api import recorder
+
+            recorder.stop_recording()
         self._server.stop()
 
     def environment(self) -> dict[str, str]:
@@ -68,9 +103,32 @@ class Emulator:
 
 
 @contextmanager
-def running_emulator(port: int | None = None) -> Iterator[Emulator]:
-    emu = Emulator(port)
+def running_emulator(port: int | None = None,
+                     state_dir: Path | None = None) -> Iterator[Emulator]:
+    emu = Emulator(port, state_dir)
     try:
         yield emu
     finally:
         emu.stop()
+
+
+def serve_forever(port: int | None = None, state_dir: str | None = None) -> int:
+    """``aigov emulator``: serve until Ctrl-C, printing the environment to export."""
+    from aigov.paths import resolve
+
+    state = resolve(state_dir) if state_dir else None
+    emu = Emulator(port, state)
+    print(f"aigov emulator: moto server on {emu.url}"
+          + (f", state kept in {state}" if state else " (state is lost when it stops)"))
+    print("Export this in the shell or JupyterLab that should use it:")
+    for key, value in emu.environment().items():
+        print(f"  export {key}={value}")
+    print("Ctrl-C stops it.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()
+    return 0

