@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aigov.cli import main
 from aigov.errors import UsageError
 from aigov.findings import Severity, catalogue, exit_code
-from aigov.policy.lint import lint_policy_file, lint_spec
+from aigov.policy.lint import lint_document, lint_policy_file, lint_spec, parse_document
 
 FIX = Path(__file__).parent / "fixtures" / "lint"
 REPO = Path(__file__).resolve().parents[1]
@@ -128,3 +130,23 @@ def test_every_code_the_checks_emit_is_in_the_lint_catalogue():
                if c not in POLICY_TYPES}
     assert len(emitted) > 30
     assert emitted <= set(_lint_catalogue())
+
+
+
+WORDS = st.sampled_from(["Version", "Statement", "Effect", "Action", "NotAction", "Resource",
+                         "Principal", "Condition", "Null", "Bool", "StringLike", "aws:TagKeys",
+                         "Deny", "Allow", "*", "s3:*", "sagemaker:Create*", "services", "tags",
+                         "tag_key", "@@assign", "opt_out_policy", "default", "x"])
+DOCS = st.recursive(st.one_of(WORDS, st.booleans(), st.integers(), st.none()),
+                    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                            st.dictionaries(WORDS, inner, max_size=4)),
+                    max_leaves=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(DOCS, st.sampled_from(["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY",
+                              "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY"]))
+def test_any_json_document_gives_findings_never_a_crash(document, ptype):
+    doc, found = parse_document(json.dumps(document, indent=1), ptype, file="fuzz.json")
+    assert found == [] and doc is not None
+    assert all(f.code in catalogue() for f in lint_document(doc))

@@ -1,6 +1,6 @@
 """``aigov lint``: the spec's findings plus every policy's, or one policy file alone.
 
-Each policy type has its list of document checks (``DOCUMENT_CHECKS``); the spec-wide
+Each policy type has its list of document checks (``_document_checks``); the spec-wide
 checks (attachments, lockout) see every rendered policy and where it attaches. A policy
 that is not JSON or a template that does not render is a finding with its line, never a
 crash; an unreadable ``--policy`` file is a usage error (exit 2).
