@@ -44,3 +44,17 @@ def test_size_counts_characters_not_bytes():
     (f,) = check_policy_size(PolicyDoc(document={}, type="AISERVICES_OPT_OUT_POLICY",
                                        text="é" * 2400), load_quotas())
     assert f.code == "QUOTA_POLICY_SIZE_NEAR"
+
+
+def test_spec_quota_that_is_not_a_mapping_of_numbers_is_a_spec_error():
+    import pytest
+
+    from aigov.errors import SpecError
+
+    with pytest.raises(SpecError) as err:
+        load_quotas({"SERVICE_CONTROL_POLICY": 5120})
+    assert err.value.location == "quotas.SERVICE_CONTROL_POLICY"
+    with pytest.raises(SpecError):
+        load_quotas({"TAG_POLICY": {"max_size": "big"}})
+    with pytest.raises(SpecError):
+        load_quotas({"near_limit_ratio": 3})

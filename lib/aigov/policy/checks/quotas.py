@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from aigov.errors import SpecError
 from aigov.findings import Finding, finding
 from aigov.policy.checks.document import PolicyDoc
 from aigov.policy.render import RenderedPolicy, attached
@@ -30,8 +31,18 @@ def load_quotas(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The quotas of ``quotas.yaml`` with a spec's ``quotas:`` laid over them per type."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in _default_quotas().items()}
     for key, value in (overrides or {}).items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(out.get(key), dict):
+            if not isinstance(value, dict) or not all(
+                    isinstance(n, int) and not isinstance(n, bool) and n > 0
+                    for f, n in value.items() if f != "note"):
+                raise SpecError(f"quotas.{key} must map max_size / max_attached_per_target "
+                                f"to positive whole numbers, got {value!r}", location=f"quotas.{key}",
+                                fix="e.g. quotas: {SERVICE_CONTROL_POLICY: {max_size: 5120}}")
             out[key].update(value)
+        elif key == "near_limit_ratio" and not (isinstance(value, int | float)
+                                                 and 0 < value <= 1):
+            raise SpecError(f"quotas.near_limit_ratio must be a number in (0, 1], got {value!r}",
+                            location="quotas.near_limit_ratio", fix="e.g. quotas: {near_limit_ratio: 0.9}")
         else:
             out[key] = value
     return out
