@@ -150,3 +150,18 @@ def test_any_json_document_gives_findings_never_a_crash(document, ptype):
     doc, found = parse_document(json.dumps(document, indent=1), ptype, file="fuzz.json")
     assert found == [] and doc is not None
     assert all(f.code in catalogue() for f in lint_document(doc))
+
+
+@pytest.mark.parametrize("lint", ["{severity: {QUOTA_POLICY_SIZE: fatal}}",
+                                  "{severity: {NO_SUCH_CODE: warning}}",
+                                  "{ignore: [QUOTA_POLICY_SIZE]}", "{silence: true}"])
+def test_malformed_lint_overrides_are_a_spec_error(tmp_path, lint):
+    from aigov.errors import SpecError
+
+    (tmp_path / "scp").mkdir()
+    (tmp_path / "scp" / "deny_s3.json").write_text(
+        (FIX / "quota_override" / "scp" / "deny_s3.json").read_text())
+    (tmp_path / "organization.yaml").write_text(
+        (FIX / "quota_override" / "organization.yaml").read_text() + f"lint: {lint}\n")
+    with pytest.raises(SpecError):
+        lint_spec(tmp_path / "organization.yaml")

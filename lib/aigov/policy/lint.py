@@ -107,7 +107,33 @@ def lint_loaded_spec(spec: Spec, file: str = "") -> tuple[dict[str, PolicyDoc], 
         by_file = {d.file: d for d in docs.values()}
         for check in _spec_checks():
             found.extend(_with_line(f, by_file) for f in check(spec, rendered, file))
-    return docs, apply_overrides(found, spec.lint)
+    return docs, apply_overrides(found, _checked_overrides(spec.lint))
+
+
+def _checked_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The spec's ``lint:`` key, or a SpecError naming what is wrong with it."""
+    from aigov.errors import SpecError
+    from aigov.findings import Severity, catalogue
+
+    levels = [s.value for s in Severity]
+    unknown = set(overrides) - {"severity", "ignore"}
+    sev = overrides.get("severity") or {}
+    ignore = overrides.get("ignore") or []
+    problems = [f"unknown key lint.{k}" for k in sorted(unknown)]
+    if not isinstance(sev, dict):
+        problems.append("lint.severity must map codes to error, warning or suggestion")
+    else:
+        problems += [f"lint.severity.{c}: unknown code" for c in sev if c not in catalogue()]
+        problems += [f"lint.severity.{c}: {v!r} is not one of {levels}"
+                     for c, v in sev.items() if v not in levels]
+    if not isinstance(ignore, list) or not all(isinstance(i, dict) and "code" in i
+                                               for i in ignore):
+        problems.append("lint.ignore must be a list of {code: CODE, file: GLOB}")
+    if problems:
+        raise SpecError("; ".join(problems), location="lint",
+                        fix="e.g. lint: {severity: {QUOTA_POLICY_SIZE_NEAR: warning}, "
+                        "ignore: [{code: SCP_ALLOW_LIST_BESIDE_FULL_ACCESS, file: '*seed*'}]}")
+    return overrides
 
 
 def _with_line(f: Finding, by_file: dict[str, PolicyDoc]) -> Finding:
