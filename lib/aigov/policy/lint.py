@@ -16,8 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aigov.errors import PolicySyntaxError, UsageError
-from aigov.findings import Finding, apply_overrides, finding
+from aigov.errors import PolicySyntaxError, SpecError, UsageError
+from aigov.findings import Finding, Severity, apply_overrides, finding
+from aigov.findings import catalogue as code_catalogue
 from aigov.paths import resolve
 from aigov.policy.checks import assign_grammar, catalogue, grammar, lockout, quotas
 from aigov.policy.checks.document import PolicyDoc, json_lines
@@ -112,9 +113,6 @@ def lint_loaded_spec(spec: Spec, file: str = "") -> tuple[dict[str, PolicyDoc], 
 
 def _checked_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
     """The spec's ``lint:`` key, or a SpecError naming what is wrong with it."""
-    from aigov.errors import SpecError
-    from aigov.findings import Severity, catalogue
-
     levels = [s.value for s in Severity]
     unknown = set(overrides) - {"severity", "ignore"}
     sev = overrides.get("severity") or {}
@@ -123,7 +121,7 @@ def _checked_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(sev, dict):
         problems.append("lint.severity must map codes to error, warning or suggestion")
     else:
-        problems += [f"lint.severity.{c}: unknown code" for c in sev if c not in catalogue()]
+        problems += [f"lint.severity.{c}: unknown code" for c in sev if c not in code_catalogue()]
         problems += [f"lint.severity.{c}: {v!r} is not one of {levels}"
                      for c, v in sev.items() if v not in levels]
     if not isinstance(ignore, list) or not all(isinstance(i, dict) and "code" in i
