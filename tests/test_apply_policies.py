@@ -183,13 +183,15 @@ def test_aws_managed_fullawsaccess_is_never_updated_or_deleted(
 
 
 def test_emulator_stopped_mid_apply_then_a_rerun_converges(tmp_path: Path) -> None:
-    """The endpoint goes away after three changes. The organizations client is made
-    with a single attempt so the lost endpoint fails at once instead of after botocore's
-    ten retries; everything else is the real client against the real server."""
+    """The endpoint goes away after three changes and comes back with its state (the
+    emulator's recorded state, as ``aigov emulator --state`` keeps it). The
+    organizations client is made with a single attempt so the lost endpoint fails at
+    once instead of after botocore's ten retries; everything else is the real client
+    against the real server."""
     spec = write_spec(tmp_path, detach_from=("AI",))
-    emu = Emulator()
+    state = tmp_path / "state"
+    emu = Emulator(state_dir=state)
     port = emu.port
-    emu.reset()
     try:
         c = clients(emu.url)
         c.__dict__["organizations"] = c.session.client(
@@ -204,7 +206,7 @@ def test_emulator_stopped_mid_apply_then_a_rerun_converges(tmp_path: Path) -> No
 
         with pytest.raises(ApplyError):
             apply_plan(c, full, stop_after_three)
-        emu = Emulator(port)  # same process, same moto state: what the first run left
+        emu = Emulator(port, state_dir=state)  # replays what the first run did
         c = clients(emu.url)
         rest = plan(spec, discover(c))
         assert 0 < len(rest.changes) < len(full.changes)
