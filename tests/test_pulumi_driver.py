@@ -114,3 +114,19 @@ def test_the_cli_is_found_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     exe.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     assert drv.pulumi_cli() == str(exe)
+
+
+def test_pulumi_errors_carry_pulumis_own_message_and_exit_1() -> None:
+    from pulumi.automation import CommandError, ConcurrentUpdateError
+    from pulumi.automation._cmd import CommandResult
+
+    locked = ConcurrentUpdateError(CommandResult(
+        stdout="", stderr="error: the stack is currently locked by 1 lock(s)", code=255))
+    err = drv._pulumi_error("up", locked)
+    assert err.exit_code == 1
+    assert "the stack is currently locked by 1 lock(s)" in err.message
+    assert "pulumi cancel" in (err.fix or "")
+    failed = drv._pulumi_error("preview", CommandError(CommandResult(
+        stdout="", stderr="error: aws:organizations:Policy: DuplicatePolicyException", code=1)))
+    assert "DuplicatePolicyException" in failed.message
+    assert "pulumi cancel" not in (failed.fix or "")
