@@ -78,6 +78,7 @@ def test_allow_list_replacing_full_access_passes():
 def test_disjoint_allow_lists_leave_a_level_with_no_allow_reported_once():
     found = [f for f in lint_spec(FIX / "disjoint_allow_lists.yaml") if f.code.startswith("LOCKOUT")]
     assert [(f.code, f.location["key"]) for f in found] == [("LOCKOUT_NO_ALLOW", "AI/Development")]
+    assert found[0].location["line"] == 3  # its detach_from entry in the spec
 
 
 def test_allow_list_beside_full_access_is_a_warning_at_its_statement():

@@ -68,7 +68,7 @@ def test_spec_template_error_is_reported_not_raised():
 def test_rcp_full_aws_access_counts_toward_rcps_per_target():
     found = lint_spec(FIX / "too_many_rcps" / "organization.yaml")
     (f,) = [f for f in found if f.code == "QUOTA_POLICIES_PER_TARGET"]
-    assert f.location["key"] == "Root"
+    assert f.location == {"key": "Root"}
 
 
 def test_spec_quotas_override_the_default_size_quota():

@@ -29,7 +29,7 @@ def test_every_planted_defect_is_reported_with_code_and_location():
         ("RCP_ALLOW", "allow.json", 0, "Effect", 1, None),
         ("OPTOUT_BAD_VALUE", "bad_value.json", None, None, 1, "services.default.opt_out_policy.@@assign"),
         ("TAG_KEY_MISMATCH", "mismatch.json", None, None, 1, "tags.project.tag_key"),
-        ("LOCKOUT_FULL_ACCESS_REMOVED", "organization.yaml", None, None, None, "Quarantine"),
+        ("LOCKOUT_FULL_ACCESS_REMOVED", "organization.yaml", None, None, 5, "Quarantine"),
         ("SCP_ALLOW_LIST_BESIDE_FULL_ACCESS", "allow_list.json", 0, "Effect", 1, "AI"),
     }
     assert exit_code(found) == 1

@@ -16,6 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from aigov.errors import PolicySyntaxError, SpecError, UsageError
 from aigov.findings import Finding, Severity, apply_overrides, finding
 from aigov.findings import catalogue as code_catalogue
@@ -108,7 +110,49 @@ def lint_loaded_spec(spec: Spec, file: str = "") -> tuple[dict[str, PolicyDoc], 
         by_file = {d.file: d for d in docs.values()}
         for check in _spec_checks():
             found.extend(_with_line(f, by_file) for f in check(spec, rendered, file))
+    if file:
+        lines = _spec_lines(spec, file)
+        found = [replace(f, location={**f.location, "line": lines[f.location["key"]]})
+                 if f.file == file and "line" not in f.location
+                 and f.location.get("key") in lines else f for f in found]
     return docs, apply_overrides(found, _checked_overrides(spec.lint))
+
+
+def _spec_lines(spec: Spec, file: str) -> dict[str, int]:
+    """Line of each level in the spec: an OU's or account's entry, or, for a level whose
+    FullAWSAccess is detached, its ``detach_from`` entry (where the decision was made)."""
+    try:
+        root = yaml.compose(Path(file).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    out: dict[str, int] = {}
+
+    def get(node: Any, key: str) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return next((v for k, v in node.value if k.value == key), None)
+        return None
+
+    def ous(node: Any, parent: str) -> None:
+        for item in node.value if isinstance(node, yaml.SequenceNode) else []:
+            name = get(item, "name")
+            if isinstance(name, yaml.ScalarNode):
+                path = f"{parent}/{name.value}" if parent else name.value
+                out[path] = name.start_mark.line + 1
+                ous(get(item, "children"), path)
+
+    ous(get(root, "organizational_units"), "")
+    accounts = get(root, "accounts")
+    for item in accounts.value if isinstance(accounts, yaml.SequenceNode) else []:
+        name = get(item, "name")
+        if isinstance(name, yaml.ScalarNode):
+            out[f"account:{name.value}"] = name.start_mark.line + 1
+    detach = get(get(get(root, "organization"), "full_aws_access"), "detach_from")
+    for item in detach.value if isinstance(detach, yaml.SequenceNode) else []:
+        try:
+            out[spec.normalize_target(str(item.value))] = item.start_mark.line + 1
+        except KeyError:
+            continue
+    return out
 
 
 def _checked_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
