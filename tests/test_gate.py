@@ -175,3 +175,10 @@ def test_an_empty_plan_needs_no_permission_to_mutate(tmp_path: Path) -> None:
     verdict = evaluate_gate(write_spec(tmp_path), plan=Plan(), inventory=_aws_inventory(),
                             target="aws", allow_mutations=False, confirm=False)
     assert verdict.ok
+
+
+def test_a_run_that_only_shows_the_plan_needs_no_permission_to_mutate(tmp_path: Path) -> None:
+    verdict = evaluate_gate(write_spec(tmp_path), inventory=_aws_inventory("444455556666"),
+                            target="aws", allow_mutations=False, confirm=False,
+                            applying=False)
+    assert verdict.ok

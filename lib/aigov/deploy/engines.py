@@ -205,7 +205,7 @@ def gate_deploy(req: DeployRequest, planned: Planned) -> Verdict:
     verdict = evaluate_gate(req.spec, plan=planned.plan, inventory=planned.inventory,
                             target=req.target, allow_mutations=req.allow_mutations,
                             confirm=req.confirm, rendered=req.rendered,
-                            pending=planned.changes_planned)
+                            pending=planned.changes_planned, applying=req.approve)
     detached = req.spec.organization.full_aws_access.detach_from
     if planned.engine == "pulumi" and detached:
         note = (f"FullAWSAccess leaves {', '.join(detached)} after the Pulumi update, by "

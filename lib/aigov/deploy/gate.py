@@ -139,12 +139,13 @@ def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory 
                   target: str = "emulator", allow_mutations: bool = True,
                   confirm: bool = False,
                   rendered: Mapping[str, RenderedPolicy] | None = None,
-                  pending: int = 0) -> Verdict:
+                  pending: int = 0, applying: bool = True) -> Verdict:
     """Every check, each reported (the verdict lists all reasons, not just the first).
 
     ``plan`` and ``inventory`` (the direct engine's plan and what it was computed from)
     add the step-by-step check; an empty plan needs no permission to mutate unless
-    ``pending`` (the engine's own count, e.g. Pulumi's preview) says there is work.
+    ``pending`` (the engine's own count, e.g. Pulumi's preview) says there is work, and
+    a run that only shows the plan (``applying=False``) needs none either.
     """
     rendered = rendered if rendered is not None else render_spec(spec)
     verdict = Verdict()
@@ -162,7 +163,10 @@ def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory 
         verdict.add("every step of the plan keeps an Allow",
                     list(step_findings(spec, inventory, plan)),
                     f"{len(plan.changes)} step(s) checked")
-    if plan is None or not plan.empty or pending:
+    if not applying:
+        verdict.checks.append(Check(f"may change the organization (target {target})", True,
+                                    "not applying: the plan is only shown"))
+    elif plan is None or not plan.empty or pending:
         verdict.add(f"may change the organization (target {target})",
                     mutation_findings(inventory, spec, target=target,
                                       allow_mutations=allow_mutations, confirm=confirm),
