@@ -1,0 +1,125 @@
+"""Discovery, plan and the direct engine's structure half against a real moto server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aigov.errors import ApplyError
+from aigov.org.apply import apply_plan
+from aigov.org.client import clients
+from aigov.org.discover import discover
+from aigov.org.plan import Plan, plan_structure
+from aigov.runbook.emulator import RECORDING, Emulator
+from aigov.spec import load_spec
+from conftest import FIXTURES
+
+
+@pytest.fixture
+def spec():
+    return load_spec()
+
+
+def _structure(spec, inv) -> Plan:
+    return Plan(tuple(plan_structure(spec, inv)))
+
+
+def test_discover_without_an_organization_is_empty(emulator):
+    inv = discover(clients(emulator.url))
+    assert not inv.exists
+    assert inv.caller_account_id == "123456789012"
+
+
+def test_plan_on_an_empty_account_creates_everything_in_order(emulator, spec):
+    changes = _structure(spec, discover(clients(emulator.url))).changes
+    kinds = [c.kind for c in changes]
+    assert kinds[0] == "organization"
+    assert kinds.index("ou") < kinds.index("account")
+    ou_paths = [c.key for c in changes if c.kind == "ou"]
+    assert ou_paths.index("AI") < ou_paths.index("AI/Development")
+    assert {c.key for c in changes if c.kind == "account"} == {a.name for a in spec.accounts}
+
+
+def test_apply_builds_the_tree_and_a_second_plan_is_empty(emulator, spec):
+    c = clients(emulator.url)
+    apply_plan(c, _structure(spec, discover(c)))
+    inv = discover(c)
+    assert set(inv.ous) == set(spec.ou_paths())
+    assert inv.enabled_policy_types == set(spec.organization.enabled_policy_types)
+    assert inv.path_of_parent(inv.accounts["ai-dev"].parent_id) == "AI/Development"
+    assert _structure(spec, inv).empty
+
+
+def test_account_moved_by_hand_is_planned_back_into_its_ou(emulator, spec):
+    c = clients(emulator.url)
+    apply_plan(c, _structure(spec, discover(c)))
+    inv = discover(c)
+    c.organizations.move_account(AccountId=inv.accounts["ai-dev"].id,
+                                 SourceParentId=inv.ous["AI/Development"].id,
+                                 DestinationParentId=inv.ous["Sandbox"].id)
+    changes = _structure(spec, discover(c)).changes
+    assert [(ch.action, ch.key, ch.detail) for ch in changes] == [
+        ("move", "ai-dev", {"from": "Sandbox", "to": "AI/Development"})]
+    apply_plan(c, Plan(changes))
+    assert _structure(spec, discover(c)).empty
+
+
+def test_an_existing_organization_is_adopted_not_created_again(emulator, spec):
+    c = clients(emulator.url)
+    org_id = c.organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    changes = _structure(spec, discover(c)).changes
+    assert "organization" not in {ch.kind for ch in changes}
+    apply_plan(c, Plan(changes))
+    assert discover(c).organization_id == org_id
+
+
+def test_discovery_uses_list_calls_not_per_account_describes(tmp_path, spec):
+    """Record every request the emulator receives and look at the operations."""
+    emu = Emulator(state_dir=tmp_path)
+    try:
+        c = clients(emu.url)
+        apply_plan(c, _structure(spec, discover(c)))
+        before = (tmp_path / RECORDING).read_text().count("\n")
+        discover(c)
+    finally:
+        emu.stop()
+    lines = (tmp_path / RECORDING).read_text().splitlines()[before:]
+    ops = [json.loads(x)["headers"].get("X-Amz-Target", "").split(".")[-1] for x in lines]
+    assert "DescribeAccount" not in ops
+    assert ops.count("ListAccountsForParent") == 1 + len(spec.ou_paths())
+
+
+def test_apply_stopped_halfway_is_finished_by_a_rerun(tmp_path, spec):
+    """Stop the emulator in the middle of an apply (its state survives on disk, as an
+    organization survives a lost connection), start it again, and re-run."""
+    emu = Emulator(state_dir=tmp_path)
+    c = clients(emu.url)
+    full = _structure(spec, discover(c))
+    stop_at = len(full.changes) // 2
+
+    def stop_midway(i, n, change):
+        if i == stop_at:
+            emu.stop()
+
+    with pytest.raises(ApplyError) as err:
+        apply_plan(c, full, stop_midway)
+    assert err.value.exit_code == 1
+
+    emu = Emulator(state_dir=tmp_path)
+    try:
+        c = clients(emu.url)
+        rest = _structure(spec, discover(c))
+        assert 0 < len(rest.changes) < len(full.changes)
+        assert rest.changes == full.changes[stop_at:]
+        apply_plan(c, rest)
+        assert _structure(spec, discover(c)).empty
+    finally:
+        emu.stop()
+
+
+def test_fixture_spec_with_account_in_root_plans_no_move(emulator):
+    spec = load_spec(FIXTURES / "spec" / "valid.yaml")
+    c = clients(emulator.url)
+    apply_plan(c, _structure(spec, discover(c)))
+    assert discover(c).path_of_parent(discover(c).accounts["ai-dev"].parent_id) == "AI/Development"
