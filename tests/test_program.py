@@ -228,3 +228,19 @@ def test_the_cli_entry_point_adopts_what_discovery_finds(
         "organization": inv.organization_id, "ou:AI": ids["ai"], "ou:AI/Development": ids["dev"],
         "policy:ai-model-dev-policy": ids["policy"],
         "attach:ai-model-dev-policy->AI/Development": f"{ids['dev']}:{ids['policy']}"}
+
+
+def test_adopt_only_declares_managed_resources_as_they_are_without_importing_them(
+        adopted_org: Any) -> None:
+    """The organization is already in the stack; a hand-made OU is not: the adopt-only
+    update imports the OU and declares the organization with its live inputs, unimported."""
+    from dataclasses import replace
+
+    spec, rendered, inv, ids = adopted_org
+    found = adoption(spec, rendered, inv)
+    pending = {name: replace(a, import_=name != "organization") for name, a in found.items()}
+    graph = resource_graph(spec, rendered, imports=pending, adopt_only=True).by_name()
+    assert graph["organization"].import_id is None
+    assert graph["organization"].inputs["enabledPolicyTypes"] == ["SERVICE_CONTROL_POLICY"]
+    assert graph["ou:AI"].import_id == ids["ai"]
+    assert graph["ou:AI"].parent == "organization"

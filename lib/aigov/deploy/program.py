@@ -82,10 +82,13 @@ def target_name(target_key: str) -> str:
 @dataclass(frozen=True)
 class Adopted:
     """An existing resource to import: its AWS id and, for an adopt-only build, the live
-    inputs (snake_case argument names) it must be declared with for the import to match."""
+    inputs (snake_case argument names) it must be declared with for the import to match.
+    ``import_=False``: already in the stack's state; an adopt-only build still declares it
+    as it is (it may be the parent of what is imported), without importing it again."""
 
     id: str
     inputs: dict[str, Any] = field(default_factory=dict)
+    import_: bool = True
 
 
 Imports = Mapping[str, "str | Adopted"]
@@ -136,7 +139,8 @@ def build(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
         # protect and retain_on_delete are set on every resource: Pulumi would otherwise
         # inherit the organization's protect into every child.
         return pulumi.ResourceOptions(parent=parent, depends_on=depends_on,
-                                      import_=adopted.id if adopted else None,
+                                      import_=adopted.id if adopted and adopted.import_
+                                      else None,
                                       ignore_changes=ignore or None, protect=protect,
                                       retain_on_delete=retain_on_delete)
 

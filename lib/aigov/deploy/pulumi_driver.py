@@ -23,11 +23,12 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from aigov.deploy.adopt import adoption
+from aigov.deploy.program import Adopted
 from aigov.deploy.program import program as make_program
 from aigov.errors import ApplyError, ChecksFailed, UsageError
 from aigov.findings import finding
@@ -181,10 +182,15 @@ class PulumiDriver:
         return {r["urn"].rsplit("::", 1)[-1] for r in deployment.get("resources", [])
                 if "urn" in r}
 
-    def pending_adoption(self, inv: Inventory) -> dict[str, Any]:
+    def pending_adoption(self, inv: Inventory) -> dict[str, Adopted]:
+        """What exists and is not in the stack yet, plus (with ``import_=False``) what
+        exists and is, so that an adopt-only update declares every live resource as it
+        is and changes nothing. Empty when there is nothing to import."""
         managed = self.managed()
-        return {k: v for k, v in adoption(self.spec, self.rendered, inv).items()
-                if k not in managed}
+        found = adoption(self.spec, self.rendered, inv)
+        if all(name in managed for name in found):
+            return {}
+        return {name: replace(a, import_=name not in managed) for name, a in found.items()}
 
     def preview(self, inv: Inventory) -> list[PulumiRun]:
         """Pulumi's preview: of the adoption first when it is pending (the full program is
