@@ -244,3 +244,16 @@ def test_adopt_only_declares_managed_resources_as_they_are_without_importing_the
     assert graph["organization"].inputs["enabledPolicyTypes"] == ["SERVICE_CONTROL_POLICY"]
     assert graph["ou:AI"].import_id == ids["ai"]
     assert graph["ou:AI"].parent == "organization"
+
+
+def test_urns_the_driver_targets_follow_the_programs_parent_chain() -> None:
+    """``program.urn`` (what the adoption update targets) against the URNs built from the
+    parents each resource actually registered with."""
+    from aigov.deploy.program import urn
+
+    graph = resource_graph(load_spec())
+    assert all(n.urn == urn("offline", n.name) for n in graph.nodes)
+    assert urn("aws", "attach:deny-leave-organization->Root") == (
+        "urn:pulumi:aws::aigov::aws:organizations/organization:Organization"
+        "$aws:organizations/policy:Policy$aws:organizations/policyAttachment:PolicyAttachment"
+        "::attach:deny-leave-organization->Root")

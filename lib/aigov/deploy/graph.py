@@ -41,6 +41,7 @@ class Node:
     protect: bool = False
     retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
+    urn: str = ""
 
 
 @dataclass
@@ -93,9 +94,10 @@ def _recording_monitor():
             self.requests: list[Any] = []
 
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            response = super().RegisterResource(request)
             if request.type != "pulumi:pulumi:Stack":
                 self.requests.append(request)
-            return super().RegisterResource(request)
+            return response
 
     return RecordingMonitor
 
@@ -178,9 +180,26 @@ def capture(program: Callable[[], Any], config: Mapping[str, str] | None = None)
             import_id=req.importId or None, protect=bool(req.protect),
             retain_on_delete=bool(req.retainOnDelete),
             ignore_changes=tuple(req.ignoreChanges)))
+    nodes = _with_urns(nodes)
     rank = {t: i for i, t in enumerate(TYPES.values())}
     nodes.sort(key=lambda n: (rank.get(n.type, len(rank)), n.name))
     return ResourceGraph(nodes)
+
+
+def _with_urns(nodes: list[Node]) -> list[Node]:
+    """Each node with the URN the engine gives it: the types of its Pulumi parents, then
+    its own, joined by ``$`` (the root stack is not part of the chain). The mock monitor's
+    own URNs keep only the parent's last type, so they are not used."""
+    from dataclasses import replace
+
+    by_name = {n.name: n for n in nodes}
+
+    def chain(n: Node) -> list[str]:
+        parent = by_name.get(n.parent) if n.parent else None
+        return [*(chain(parent) if parent else []), n.type]
+
+    return [replace(n, urn=f"urn:pulumi:{STACK}::{PROJECT}::{'$'.join(chain(n))}::{n.name}")
+            for n in nodes]
 
 
 def _parent_name(urn: str) -> str | None:

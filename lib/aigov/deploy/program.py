@@ -79,6 +79,28 @@ def target_name(target_key: str) -> str:
     return ou_name(target_key)
 
 
+def type_chain(logical: str) -> list[str]:
+    """The resource types from the top of the Pulumi parent chain down to ``logical``."""
+    org, ou = TYPES["organization"], TYPES["ou"]
+    if logical == ORGANIZATION:
+        return [org]
+    kind, _, rest = logical.partition(":")
+    if kind == "ou":
+        return [org, *([ou] * len(rest.split("/")))]
+    if kind == "attach":
+        return [org, TYPES["policy"], TYPES["attachment"]]
+    return [org, TYPES[{"account": "account", "policy": "policy"}[kind]]]
+
+
+def urn(stack: str, logical: str, project: str = "aigov") -> str:
+    """The URN Pulumi gives ``logical`` (the root stack is not part of the type chain).
+
+    >>> urn("aws", "ou:AI/Development")  # doctest: +NORMALIZE_WHITESPACE
+    'urn:pulumi:aws::aigov::aws:organizations/organization:Organization$aws:organizations/organizationalUnit:OrganizationalUnit$aws:organizations/organizationalUnit:OrganizationalUnit::ou:AI/Development'
+    """
+    return f"urn:pulumi:{stack}::{project}::{'$'.join(type_chain(logical))}::{logical}"
+
+
 @dataclass(frozen=True)
 class Adopted:
     """An existing resource to import: its AWS id and, for an adopt-only build, the live

@@ -10,8 +10,9 @@
   organizations, sts and iam at it, with the credential, account-id and metadata checks
   skipped (moto answers none of them like AWS).
 - Adoption: resources discovery finds and the stack does not manage yet are imported
-  first by an update that declares only them, with their live inputs (Pulumi refuses an
-  import whose inputs differ), so nothing changes in AWS; then the full program.
+  first by an update that declares every live resource with its live inputs (Pulumi
+  refuses an import whose inputs differ) and targets only the imports (``--target``),
+  so nothing changes in AWS or in the rest of the stack; then the full program.
 - Errors from the CLI (a locked stack included) are raised as ``ApplyError`` carrying
   Pulumi's own message. Without the CLI on PATH: one line saying so and how to install
   it. Nothing here ever makes up a result.
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov.deploy.adopt import adoption
-from aigov.deploy.program import Adopted
+from aigov.deploy.program import Adopted, urn
 from aigov.deploy.program import program as make_program
 from aigov.errors import ApplyError, ChecksFailed, UsageError
 from aigov.findings import finding
@@ -197,14 +198,23 @@ class PulumiDriver:
         previewed once that import is in the state, just before its update)."""
         pending = self.pending_adoption(inv)
         if pending:
-            return [self._preview("adopt", make_program(self.spec, pending, adopt_only=True))]
+            return [self._preview("adopt", make_program(self.spec, pending, adopt_only=True),
+                                  self._targets(pending))]
         return [self._preview("preview", make_program(self.spec))]
 
-    def _preview(self, phase: str, prog: Callable[[], None]) -> PulumiRun:
+    def _targets(self, pending: Mapping[str, Adopted]) -> list[str]:
+        """The adoption update touches only what it imports (``--target``), so nothing
+        else in the stack (a policy removed from the spec, say) changes in that step."""
+        return [urn(stack_name(self.target), name, PROJECT)
+                for name, a in pending.items() if a.import_]
+
+    def _preview(self, phase: str, prog: Callable[[], None],
+                 targets: list[str] | None = None) -> PulumiRun:
         from pulumi import automation as auto
 
         try:
-            result = self.stack(prog).preview(program=prog, on_output=self.on_output, diff=True)
+            result = self.stack(prog).preview(program=prog, on_output=self.on_output, diff=True,
+                                              target=targets)
         except auto.CommandError as exc:
             raise _pulumi_error("preview", exc) from exc
         return PulumiRun(phase, dict(result.change_summary or {}), stdout=result.stdout)
@@ -216,7 +226,8 @@ class PulumiDriver:
         runs = []
         pending = self.pending_adoption(inv)
         if pending:
-            runs.append(self._up("adopt", make_program(self.spec, pending, adopt_only=True)))
+            runs.append(self._up("adopt", make_program(self.spec, pending, adopt_only=True),
+                                 self._targets(pending)))
         full = make_program(self.spec)
         preview = self._preview("preview", full)
         runs.append(preview)
@@ -230,11 +241,12 @@ class PulumiDriver:
         runs.append(self._up("up", full))
         return runs
 
-    def _up(self, phase: str, prog: Callable[[], None]) -> PulumiRun:
+    def _up(self, phase: str, prog: Callable[[], None],
+            targets: list[str] | None = None) -> PulumiRun:
         from pulumi import automation as auto
 
         try:
-            result = self.stack(prog).up(program=prog, on_output=self.on_output)
+            result = self.stack(prog).up(program=prog, on_output=self.on_output, target=targets)
         except auto.CommandError as exc:
             raise _pulumi_error("up", exc) from exc
         outputs = {k: v.value for k, v in (result.outputs or {}).items()}
