@@ -61,3 +61,27 @@ def test_nbval_runs_the_runbook_notebooks_in_order(emulator, tmp_path):
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-4000:]
     assert " failed" not in result.stdout.splitlines()[-1]
+
+
+def test_a_notebook_runs_alone_with_plain_papermill_from_another_folder(tmp_path, monkeypatch):
+    """papermill starts the kernel in the working folder given; paths still resolve from
+    the repository root, and the spec given as a parameter is the one used."""
+    import papermill as pm
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks/03_policies.ipynb"), str(out),
+                        parameters={"spec": "policies/organization.yaml"}, cwd=str(tmp_path),
+                        kernel_name="python3", progress_bar=False)
+    text = out.read_text()
+    assert "deny-leave-organization" in text
+
+
+def test_papermill_documents_each_parameter(capsys):
+    """`papermill --help-notebook` reads the annotated parameters cell."""
+    import papermill as pm
+
+    params = pm.inspect_notebook(str(ROOT / "notebooks/01_organization.ipynb"))
+    assert params["spec"]["inferred_type_name"] == "str"
+    assert "relative to the repository root" in params["spec"]["help"]
+    assert params["approve"]["inferred_type_name"] == "bool"
