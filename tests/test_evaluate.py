@@ -52,7 +52,7 @@ def test_a_level_without_a_matching_allow_denies() -> None:
     allow-list on one level without FullAWSAccess denies the rest there."""
     d = decide(RUN, [FULL], [ALLOW_S3], [FULL])
     assert (d.decision, d.basis) == ("deny", "implicit-deny")
-    assert d.missing == ("SCP", "L1", ("allow-s3",))
+    assert d.missing == ("SCP", "L1", ("allow-s3",), 1)
     assert decide(GET, [FULL], [ALLOW_S3], [FULL]).decision == "allow"
 
 
@@ -143,6 +143,19 @@ def test_same_policy_path_costs_one_evaluation() -> None:
     first = ev.decide(LEAVE, a)
     again = ev.decide(LEAVE, b)
     assert first is again and ev.evaluations == 1
+
+
+def test_shared_decision_names_the_asking_chains_levels() -> None:
+    """Two accounts on one policy path share the cached decision, but each explanation
+    names its own account level."""
+    ev = Evaluator()
+    allow_list = chain("SCP", [("Root", [FULL]), ("account:a", [ALLOW_S3])])
+    other = chain("SCP", [("Root", [FULL]), ("account:b", [ALLOW_S3])])
+    assert ev.decide(RUN, allow_list).missing[1] == "account:a"
+    d = ev.decide(RUN, other)
+    assert ev.evaluations == 1
+    assert d.missing[1] == "account:b" and "account:b" in d.reason
+    assert [h.level for h in ev.decide(GET, other).allows] == ["Root", "account:b"]
 
 
 def test_explanation_is_text_and_data() -> None:

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from aigov.paths import default_spec
 from aigov.policy.matrix import (
     Scenario,
     access_matrix,
+    decisions,
+    default_targets,
     deny_explanations,
     ineffective_allow_lists,
     scenarios_from_tests,
@@ -43,10 +46,33 @@ def test_matrix_has_targets_as_rows_and_scenarios_as_columns(model: OrgModel) ->
 def test_accounts_on_the_same_policy_path_share_one_evaluation(model: OrgModel) -> None:
     """Cache per (effective policy set, request): dev-2 and dev-3 sit in the same OU
     and have no id of their own, so the second costs nothing."""
-    access_matrix(model, targets=["account:dev-2"], scenarios=SCENARIOS)
+    decisions(model, ["account:dev-2"], SCENARIOS)
     before = model.evaluator.evaluations
-    access_matrix(model, targets=["account:dev-3"], scenarios=SCENARIOS)
+    found = decisions(model, ["account:dev-3"], SCENARIOS)
     assert model.evaluator.evaluations == before
+    assert found[("account:dev-3", "leave")].deny.level == "Root"
+
+
+def test_matrix_policy_work_does_not_grow_with_accounts_on_one_path(model: OrgModel) -> None:
+    access_matrix(model, ["account:dev-2"], SCENARIOS)
+    before = model.evaluator.policy_evaluations
+    access_matrix(model, ["account:dev-2", "account:dev-3"], SCENARIOS)
+    assert model.evaluator.policy_evaluations == before
+
+
+@pytest.mark.parametrize("spec_path", [ORG, default_spec()])
+def test_matrix_cells_agree_with_explained_decisions(spec_path: Path) -> None:
+    """The vectorized matrix and the per-decision path (with explanations) agree on
+    every cell, including the management account's exemptions."""
+    model = OrgModel(load_spec(spec_path), management_account="999999999999")
+    scenarios = [*SCENARIOS, *scenarios_from_tests(model),
+                 Scenario("slr", "s3:GetObject", "arn:aws:s3:::d/k",
+                          principal="arn:aws:iam::111122223333:role/aws-service-role/x/Y")]
+    targets = default_targets(model)
+    frame = access_matrix(model, targets, scenarios)
+    found = decisions(model, targets, scenarios)
+    for (t, s), d in found.items():
+        assert frame.loc[t, s] == ("exempt" if d.basis == "exempt" else d.decision), (t, s)
 
 
 def test_deny_explanations_name_level_policy_and_statement(model: OrgModel) -> None:
@@ -69,8 +95,6 @@ def test_style_colours_each_decision(model: OrgModel) -> None:
 
 def test_allow_list_beside_full_aws_access_is_reported() -> None:
     """The shipped seed allow-list sits beside FullAWSAccess on AI/Development."""
-    from aigov.paths import default_spec
-
     rows = ineffective_allow_lists(OrgModel(load_spec(default_spec())))
     assert ("AI/Development", "ai-model-dev-policy") in {
         (r["level"], r["policy"]) for r in rows.to_dict("records")}

@@ -20,7 +20,7 @@ A ``Decision`` is data (``to_dict``) and text (``reason``, ``explain()``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aigov.policy.parse import Policy, Statement
@@ -98,10 +98,15 @@ class Chain:
     kind: str
     levels: tuple[Level, ...]
     key: tuple[Any, ...] = field(init=False, compare=False)
+    prefixes: tuple[tuple[Any, ...], ...] = field(init=False, compare=False, repr=False)
+    labels: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", (self.kind, tuple(
-            tuple(id(p) for p in lv.policies) for lv in self.levels)))
+        ids = tuple(tuple(id(p) for p in lv.policies) for lv in self.levels)
+        object.__setattr__(self, "key", (self.kind, ids))
+        object.__setattr__(self, "prefixes", tuple((self.kind, ids[: i + 1])
+                                                   for i in range(len(ids))))
+        object.__setattr__(self, "labels", tuple(lv.label for lv in self.levels))
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,7 @@ class Hit:
     policy: str
     statement: int
     sid: str = ""
+    depth: int = 0  # index of the level in its chain (Root is 0)
 
     def text(self) -> str:
         sid = f" ({self.sid})" if self.sid else ""
@@ -123,18 +129,54 @@ class Hit:
                 "statement": self.statement, "sid": self.sid}
 
 
+# (first explicit Deny, first level without an Allow, the Allow of each level so far)
+State = tuple["Hit | None", "tuple[str, str, tuple[str, ...], int] | None", "tuple[Hit, ...]"]
+
+
 @dataclass(frozen=True)
 class Decision:
     """``decision`` is allow or deny; ``basis`` says how: explicit-deny, implicit-deny,
-    allow, or exempt (the policies do not apply to this principal or resource)."""
+    allow, or exempt (the policies do not apply to this principal or resource).
+    ``reason`` is built on demand: a matrix makes many decisions and reads few."""
 
     decision: str
     basis: str
-    reason: str
     deny: Hit | None = None
-    missing: tuple[str, str, tuple[str, ...]] | None = None  # kind, level, attached names
+    # kind, level label, attached policy names, depth of the level without an Allow
+    missing: tuple[str, str, tuple[str, ...], int] | None = None
     allows: tuple[Hit, ...] = ()
     notes: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        if self.basis == "exempt":
+            return "not restricted: " + "; ".join(self.notes)
+        if self.deny is not None:
+            return "explicit deny by " + self.deny.text()
+        if self.missing is not None:
+            kind, level, names, _ = self.missing
+            attached = ", ".join(names) if names else f"no {kind} attached"
+            return f"implicit deny: no {kind} Allow matches at {level} (attached: {attached})"
+        if not self.allows:
+            return "allowed: no SCPs or RCPs apply"
+        kinds = " and ".join(dict.fromkeys(h.kind for h in self.allows))
+        return (f"allowed: every {kinds} level has a matching Allow ("
+                + "; ".join(f"{h.kind} {h.level}: {h.policy} statement {h.statement}"
+                            for h in self.allows) + ")")
+
+    def relabel(self, labels: Mapping[str, tuple[str, ...]]) -> Decision:
+        """This decision with level labels taken from another chain of the same
+        policies (``{"SCP": labels, "RCP": labels}``): cached decisions are shared by
+        accounts on the same policy path, but each names its own levels."""
+        def fix(h: Hit | None) -> Hit | None:
+            if h is None or h.kind not in labels or labels[h.kind][h.depth] == h.level:
+                return h
+            return replace(h, level=labels[h.kind][h.depth])
+        missing = self.missing
+        if missing is not None and missing[0] in labels:
+            missing = (missing[0], labels[missing[0]][missing[3]], missing[2], missing[3])
+        return replace(self, deny=fix(self.deny), missing=missing,
+                       allows=tuple(fix(h) for h in self.allows))  # type: ignore[misc]
 
     @property
     def allowed(self) -> bool:
@@ -146,7 +188,7 @@ class Decision:
         if self.deny:
             out["deny"] = self.deny.to_dict()
         if self.missing:
-            kind, level, names = self.missing
+            kind, level, names, _ = self.missing
             out["missing_allow"] = {"type": kind, "level": level, "attached": list(names)}
         if self.allows:
             out["allows"] = [h.to_dict() for h in self.allows]
@@ -185,14 +227,16 @@ class Evaluator:
         self.clear()
 
     def clear(self) -> None:
-        self._decisions: dict[tuple[int, int, str | None, int], Decision] = {}
+        self._decisions: dict[tuple[int, int, str | None, int],
+                              tuple[Decision, dict[str, tuple[str, ...]]]] = {}
         self._policies: dict[tuple[int, int], tuple[Statement | None, Statement | None]] = {}
-        # Small integer ids for requests and effective policy sets, so cache keys hash
-        # fast; the objects are held so their id() stays theirs.
+        self._states: dict[tuple[int, int], State] = {}
+        # Small integer ids for requests and chain prefixes, so cache keys hash fast;
+        # the objects are held so their id() stays theirs.
         self._req_ids: dict[int, tuple[Request, int]] = {}
         self._req_keys: dict[tuple[Any, ...], int] = {}
-        self._chain_ids: dict[int, tuple[Chain, int]] = {}
-        self._chain_keys: dict[tuple[Any, ...], int] = {}
+        self._chain_ids: dict[int, tuple[Chain, tuple[int, ...]]] = {}
+        self._prefix_keys: dict[tuple[Any, ...], int] = {}
 
     def _request_id(self, req: Request) -> int:
         got = self._req_ids.get(id(req))
@@ -201,13 +245,13 @@ class Evaluator:
             got = self._req_ids[id(req)] = (req, rid)
         return got[1]
 
-    def _chain_id(self, c: Chain | None) -> int:
-        if c is None:
-            return -1
+    def _prefix_ids(self, c: Chain) -> tuple[int, ...]:
+        """Interned ids of the chain's prefixes (Root; Root+OU; ...; the whole chain)."""
         got = self._chain_ids.get(id(c))
         if got is None:
-            cid = self._chain_keys.setdefault(c.key, len(self._chain_keys))
-            got = self._chain_ids[id(c)] = (c, cid)
+            ids = tuple(self._prefix_keys.setdefault(k, len(self._prefix_keys))
+                        for k in c.prefixes)
+            got = self._chain_ids[id(c)] = (c, ids)
         return got[1]
 
     def _result(self, policy: Policy, req: Request,
@@ -220,20 +264,53 @@ class Evaluator:
             hit = self._policies[k] = _policy_result(policy, req)
         return hit
 
+    @property
+    def policy_evaluations(self) -> int:
+        """Distinct (policy, request) evaluations held in the cache."""
+        return len(self._policies)
+
+    # Public names for callers that vectorize over requests (aigov.policy.matrix).
+    def request_id(self, req: Request) -> int:
+        return self._request_id(req)
+
+    def policy_result(self, policy: Policy, req: Request,
+                      rid: int) -> tuple[Statement | None, Statement | None]:
+        """The first matching Deny and Allow of one policy, cached per request id."""
+        return self._result(policy, req, rid)
+
     def decide(self, req: Request, scps: Chain | None, rcps: Chain | None = None, *,
                management_account: str | None = None) -> Decision:
+        """The decision for one request made under ``scps`` against a resource under
+        ``rcps`` (``None``: that policy type does not apply)."""
+        return self.decide_many([req], scps, rcps, management_account=management_account)[0]
+
+    def decide_many(self, reqs: Sequence[Request], scps: Chain | None,
+                    rcps: Chain | None = None, *,
+                    management_account: str | None = None) -> list[Decision]:
+        """``decide`` for many requests under the same chains (one matrix column)."""
         if not self.cache:
-            self.evaluations += 1
-            return self._decide(req, scps, rcps, management_account, -1)
+            self.evaluations += len(reqs)
+            return [self._decide(r, scps, rcps, management_account, -1) for r in reqs]
         if len(self._policies) >= self.limit or len(self._req_ids) >= self.limit:
             self.clear()
-        rid = self._request_id(req)
-        key = (self._chain_id(scps), self._chain_id(rcps), management_account, rid)
-        hit = self._decisions.get(key)
-        if hit is None:
-            self.evaluations += 1
-            hit = self._decisions[key] = self._decide(req, scps, rcps, management_account, rid)
-        return hit
+        sid = self._prefix_ids(scps)[-1] if scps and scps.levels else -1 - (scps is None)
+        cid = self._prefix_ids(rcps)[-1] if rcps and rcps.levels else -1 - (rcps is None)
+        labels = {c.kind: c.labels for c in (scps, rcps) if c is not None}
+        out: list[Decision] = []
+        cache = self._decisions
+        for req in reqs:
+            key = (sid, cid, management_account, self._request_id(req))
+            hit = cache.get(key)
+            if hit is None:
+                self.evaluations += 1
+                d = _labelled(self._decide(req, scps, rcps, management_account, key[3]), labels)
+                cache[key] = (d, labels)
+                out.append(d)
+            elif hit[1] == labels:
+                out.append(hit[0])
+            else:
+                out.append(_labelled(hit[0], labels))
+        return out
 
     def _decide(self, req: Request, scps: Chain | None, rcps: Chain | None,
                 management: str | None, rid: int) -> Decision:
@@ -255,41 +332,60 @@ class Evaluator:
             else:
                 chains.append(rcps)
         if not chains and notes:
-            return Decision("allow", "exempt", "not restricted: " + "; ".join(notes),
-                            notes=tuple(notes))
-        for chain in chains:  # an explicit Deny anywhere wins
-            for level in chain.levels:
-                for policy in level.policies:
-                    deny, _ = self._result(policy, req, rid)
-                    if deny is not None:
-                        hit = Hit(chain.kind, level.label, policy.name, deny.index, deny.sid)
-                        return Decision("deny", "explicit-deny", "explicit deny by "
-                                        + hit.text(), deny=hit, notes=tuple(notes))
-        allows: list[Hit] = []
-        for chain in chains:  # then every level needs a matching Allow
-            for level in chain.levels:
-                found = None
-                for policy in level.policies:
-                    _, allow = self._result(policy, req, rid)
-                    if allow is not None:
-                        found = Hit(chain.kind, level.label, policy.name, allow.index,
-                                    allow.sid)
-                        break
-                if found is None:
-                    names = tuple(p.name for p in level.policies)
-                    attached = ", ".join(names) if names else f"no {chain.kind} attached"
-                    return Decision("deny", "implicit-deny",
-                                    f"implicit deny: no {chain.kind} Allow matches at "
-                                    f"{level.label} (attached: {attached})",
-                                    missing=(chain.kind, level.label, names),
-                                    notes=tuple(notes))
-                allows.append(found)
-        kinds = " and ".join(dict.fromkeys(c.kind for c in chains)) or "no policies"
-        reason = (f"allowed: every {kinds} level has a matching Allow ("
-                  + "; ".join(f"{h.kind} {h.level}: {h.policy} statement {h.statement}"
-                             for h in allows)
-                  + ")") if allows else "allowed: no SCPs or RCPs apply"
-        return Decision("allow", "allow", reason, allows=tuple(allows), notes=tuple(notes))
+            return Decision("allow", "exempt", notes=tuple(notes))
+        deny: Hit | None = None
+        missing = None
+        allows: tuple[Hit, ...] = ()
+        for c in chains:  # an explicit Deny anywhere wins, then the first missing Allow
+            if not c.levels:
+                continue
+            d, m, a = self._state(c, len(c.levels) - 1, req, rid)
+            deny = deny or d
+            missing = missing or m
+            allows += a
+        if deny is not None:
+            return Decision("deny", "explicit-deny", deny=deny, notes=tuple(notes))
+        if missing is not None:
+            return Decision("deny", "implicit-deny", missing=missing, notes=tuple(notes))
+        return Decision("allow", "allow", allows=allows, notes=tuple(notes))
+
+    def _state(self, c: Chain, depth: int, req: Request, rid: int) -> State:
+        """First Deny, first level without an Allow, and the Allows, of the chain's levels
+        from Root to ``depth``; cached per (prefix, request), so an account's chain
+        reuses its OU's and only adds its own level."""
+        key = (self._prefix_ids(c)[depth], rid) if rid >= 0 else None
+        got = self._states.get(key) if key else None
+        if got is not None:
+            return got
+        prev: State = self._state(c, depth - 1, req, rid) if depth else (None, None, ())
+        level = c.levels[depth]
+        deny_hit = allow_hit = None
+        for policy in level.policies:
+            deny, allow = self._result(policy, req, rid)
+            if deny is not None:
+                deny_hit = Hit(c.kind, level.label, policy.name, deny.index, deny.sid, depth)
+                break
+            if allow is not None and allow_hit is None:
+                allow_hit = Hit(c.kind, level.label, policy.name, allow.index, allow.sid, depth)
+        p_deny, p_missing, p_allows = prev
+        missing = p_missing
+        if missing is None and allow_hit is None:
+            missing = (c.kind, level.label, tuple(p.name for p in level.policies), depth)
+        got = (p_deny or deny_hit, missing,
+               p_allows + (allow_hit,) if allow_hit is not None else p_allows)
+        if key:
+            self._states[key] = got
+        return got
+
+
+def _labelled(d: Decision, labels: Mapping[str, tuple[str, ...]]) -> Decision:
+    """``d`` naming the levels of the chains ``labels`` describes (a no-op when it does)."""
+    hits = (*d.allows, d.deny) if d.deny else d.allows
+    if any(h.kind in labels and labels[h.kind][h.depth] != h.level for h in hits) or (
+            d.missing and d.missing[0] in labels
+            and labels[d.missing[0]][d.missing[3]] != d.missing[1]):
+        return d.relabel(labels)
+    return d
 
 
 def chain(kind: str, levels: Iterable[tuple[str, Iterable[Policy]]]) -> Chain:

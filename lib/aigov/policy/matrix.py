@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from aigov.policy.evaluate import Decision
+from aigov.policy.evaluate import RCP_SERVICES, Chain, Decision, Level, Request
 from aigov.policy.simulate import MANAGEMENT, OrgModel, load_all_cases
 
 COLOURS = {"allow": "#c8e6c9", "deny": "#ffcdd2", "exempt": "#e0e0e0"}
@@ -65,6 +65,7 @@ def columns(model: OrgModel, targets: Sequence[str], scenarios: Sequence[Scenari
     index: dict[tuple[object, ...], int] = {}
     groups: list[list[Decision]] = []
     row_group: list[int] = []
+    requests: dict[str, list[Request]] = {}  # per principal account, built once
     for t in targets:
         scp, rcp = model.chain(t, "SCP"), model.chain(t, "RCP")
         acct = model.account_id(t) or "111122223333"
@@ -72,8 +73,11 @@ def columns(model: OrgModel, targets: Sequence[str], scenarios: Sequence[Scenari
         g = index.get(key)
         if g is None:
             g = index[key] = len(groups)
-            groups.append([model.decide(t, model.request(t, s.action, s.resource, s.context,
-                                                         s.principal)) for s in scenarios])
+            reqs = requests.get(acct)
+            if reqs is None:
+                reqs = requests[acct] = [model.request(t, s.action, s.resource, s.context,
+                                                       s.principal) for s in scenarios]
+            groups.append(model.decide_many(t, reqs))
         row_group.append(g)
     return row_group, groups
 
@@ -82,19 +86,113 @@ def decisions(model: OrgModel, targets: Sequence[str],
               scenarios: Sequence[Scenario]) -> dict[tuple[str, str], Decision]:
     """Every ``(target, scenario name) -> Decision``."""
     row_group, groups = columns(model, targets, scenarios)
-    return {(t, s.name): d for t, g in zip(targets, row_group, strict=True)
-            for s, d in zip(scenarios, groups[g], strict=True)}
+    out: dict[tuple[str, str], Decision] = {}
+    for t, g in zip(targets, row_group, strict=True):
+        labels = {c.kind: c.labels for c in (model.chain(t, "SCP"), model.chain(t, "RCP")) if c}
+        for s, d in zip(scenarios, groups[g], strict=True):
+            out[(t, s.name)] = d.relabel(labels)  # the group's decision, naming t's levels
+    return out
+
+
+# Cell codes: a chain's code is the largest of its levels' (an explicit Deny anywhere
+# wins over a level without an Allow, which wins over allow).
+ALLOW, MISSING, DENY, EXEMPT = 0, 1, 2, 3
+CELLS = np.array(["allow", "deny", "deny", "exempt"], dtype=object)
+
+
+class _Vectors:
+    """Decision codes for a list of scenarios, one numpy vector per level, cached per
+    (policies at the level, principal account); a target's row is the elementwise
+    maximum of its levels' vectors. Explanations come from ``decisions``; this path
+    only fills the matrix, so a thousand accounts cost what their distinct levels cost."""
+
+    def __init__(self, model: OrgModel, scenarios: Sequence[Scenario]) -> None:
+        self.model = model
+        self.scenarios = scenarios
+        self.ev = model.evaluator
+        self._reqs: dict[str, tuple[list[Request], list[int]]] = {}
+        self._levels: dict[tuple[object, ...], np.ndarray] = {}
+        self._rows: dict[tuple[object, ...], np.ndarray] = {}
+
+    def requests(self, target: str, acct: str) -> tuple[list[Request], list[int]]:
+        got = self._reqs.get(acct)
+        if got is None:
+            reqs = [self.model.request(target, s.action, s.resource, s.context, s.principal)
+                    for s in self.scenarios]
+            got = self._reqs[acct] = (reqs, [self.ev.request_id(r) for r in reqs])
+        return got
+
+    def level(self, level: Level, acct: str, reqs: list[Request], rids: list[int]) -> np.ndarray:
+        key = (tuple(id(p) for p in level.policies), acct)
+        got = self._levels.get(key)
+        if got is None:
+            result = self.ev.policy_result
+            codes = []
+            for req, rid in zip(reqs, rids, strict=True):
+                code = MISSING
+                for p in level.policies:
+                    deny, allow = result(p, req, rid)
+                    if deny is not None:
+                        code = DENY
+                        break
+                    if allow is not None:
+                        code = ALLOW
+                codes.append(code)
+            got = self._levels[key] = np.array(codes, dtype=np.int8)
+        return got
+
+    def chain(self, c: Chain | None, acct: str, reqs: list[Request],
+              rids: list[int]) -> np.ndarray | None:
+        if c is None:
+            return None
+        if not c.levels:
+            return np.zeros(len(reqs), dtype=np.int8)
+        return np.maximum.reduce([self.level(lv, acct, reqs, rids) for lv in c.levels])
+
+    def row(self, target: str) -> np.ndarray:
+        scp, rcp = self.model.chain(target, "SCP"), self.model.chain(target, "RCP")
+        acct = self.model.account_id(target) or "111122223333"
+        mgmt = self.model.management_account
+        if self.model.resolve(target) == MANAGEMENT:
+            mgmt = mgmt or acct
+        key = (scp.key if scp else None, rcp.key if rcp else None, acct, mgmt)
+        got = self._rows.get(key)
+        if got is None:
+            reqs, rids = self.requests(target, acct)
+            # Where each policy type applies (evaluate.Evaluator._decide's exemptions).
+            scp_on = np.array([not (mgmt and r.context.get("aws:principalaccount", ("",))[0]
+                                    == mgmt) and not r.service_linked for r in reqs], dtype=bool)
+            rcp_on = np.array([not (mgmt and r.account == mgmt) and r.service in RCP_SERVICES
+                               for r in reqs], dtype=bool)
+            codes = np.zeros(len(reqs), dtype=np.int8)
+            s_codes = self.chain(scp, acct, reqs, rids)
+            r_codes = self.chain(rcp, acct, reqs, rids)
+            if s_codes is not None:
+                codes = np.maximum(codes, np.where(scp_on, s_codes, ALLOW))
+            if r_codes is not None:
+                codes = np.maximum(codes, np.where(rcp_on, r_codes, ALLOW))
+            applies = np.zeros(len(reqs), dtype=bool)
+            if scp is not None:
+                applies |= scp_on
+            if rcp is not None:
+                applies |= rcp_on
+            if scp is not None or rcp is not None:
+                codes = np.where(applies, codes, EXEMPT).astype(np.int8)
+            got = self._rows[key] = codes
+        return got
 
 
 def access_matrix(model: OrgModel, targets: Sequence[str] | None = None,
                   scenarios: Sequence[Scenario] | None = None) -> pd.DataFrame:
-    """Targets (rows) x scenarios (columns) -> ``allow`` / ``deny`` / ``exempt``."""
+    """Targets (rows) x scenarios (columns) -> ``allow`` / ``deny`` / ``exempt``.
+
+    The same decisions as ``decisions`` (a test holds them equal), computed as numpy
+    vectors per distinct level and shared by every target on the same policy path."""
     targets = list(targets) if targets is not None else default_targets(model)
     scenarios = list(scenarios) if scenarios is not None else scenarios_from_tests(model)
-    row_group, groups = columns(model, targets, scenarios)
-    cells = np.array([[_cell(d) for d in col] for col in groups], dtype=object)
-    data = cells[np.asarray(row_group, dtype=np.intp)] if groups else np.empty(
-        (0, len(scenarios)), dtype=object)
+    vec = _Vectors(model, scenarios)
+    rows = [vec.row(t) for t in targets]
+    data = CELLS[np.vstack(rows)] if rows else np.empty((0, len(scenarios)), dtype=object)
     return pd.DataFrame(data, index=pd.Index(targets, name="target"),
                         columns=pd.Index([s.name for s in scenarios], name="scenario"))
 

@@ -52,7 +52,42 @@ class OrgModel:
             for name, r in self.rendered.items() if r.type in (SCP, RCP)}
         self._levels: dict[tuple[str, str], Level] = {}
         self._chains: dict[tuple[str, str], Chain] = {}
+        self._resolved: dict[str, str] = {}
         self.evaluator = Evaluator()
+        # Indexes of the spec, built once (Spec's own lookups walk the tree per call).
+        self._ou_paths = set(spec.ou_paths())
+        self._accounts = {a.name: a for a in spec.accounts}
+        self._accounts.update({a.id: a for a in spec.accounts if a.id})
+        self._attached: dict[str, list[str]] = {}
+        for p in spec.policies:
+            for t in dict.fromkeys(self._canon(t) for t in p.targets):
+                self._attached.setdefault(t, []).append(p.name)
+        self._detached = {self._canon(t) for t in spec.organization.full_aws_access.detach_from}
+
+    def _canon(self, ref: str) -> str:
+        """``Spec.normalize_target`` over the indexes: Root, an OU path, ``account:NAME``."""
+        ref = ref.strip().strip("/")
+        if ref == ROOT:
+            return ROOT
+        ref = ref.removeprefix(ROOT + "/")
+        if ref.startswith("account:"):
+            ref = ref.removeprefix("account:")
+        elif ref in self._ou_paths:
+            return ref
+        acct = self._accounts.get(ref)
+        if acct is None:
+            raise KeyError(ref)
+        return f"account:{acct.name}"
+
+    def _path(self, key: str) -> list[str]:
+        """Levels from Root down to ``key``: ``["Root", "AI", "AI/Development", ...]``."""
+        if key in (ROOT, MANAGEMENT):
+            return [ROOT]
+        if key.startswith("account:"):
+            acct = self._accounts[key.removeprefix("account:")]
+            return [*self._path(self._canon(acct.ou) if acct.ou else ROOT), key]
+        parts = key.split("/")
+        return [ROOT] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
     def level(self, key: str, kind: str) -> Level:
         """The policies of ``kind`` (SCP or RCP) attached at one level (a canonical key)."""
@@ -60,39 +95,45 @@ class OrgModel:
         if got is None:
             ptype = SCP if kind == "SCP" else RCP
             pols: list[Policy] = []
-            if kind == "SCP" and self.spec.full_aws_access_at(key):
+            if kind == "SCP" and key not in self._detached:
                 pols.append(self._full)
             if kind == "RCP":
                 pols.append(self._rcp_full)
-            pols += [self.policies[p.name] for p in self.spec.policies_at(key)
-                     if p.type == ptype and p.name in self.policies]
+            pols += [self.policies[n] for n in self._attached.get(key, ())
+                     if n in self.policies and self.policies[n].type == ptype]
             got = self._levels[(key, kind)] = Level(key, tuple(pols))
         return got
 
     def resolve(self, target: str) -> str:
         """Canonical key of a target (``Root``, OU path, ``account:NAME``, ``management``);
         ``UsageError`` names the known targets when it is unknown."""
+        got = self._resolved.get(target)
+        if got is not None:
+            return got
         ref = target.strip()
         if ref == MANAGEMENT or (self.management_account and ref == self.management_account
-                                 and self.spec.account(ref) is None):
-            return MANAGEMENT
-        try:
-            return self.spec.normalize_target(ref)
-        except KeyError:
-            known = ", ".join(self.spec.targets())
-            raise UsageError(f"unknown target {target!r}", location="target",
-                             fix=f"use Root, an OU path or an account name or id: {known}"
-                             ) from None
+                                 and ref not in self._accounts):
+            got = MANAGEMENT
+        else:
+            try:
+                got = self._canon(ref)
+            except KeyError:
+                known = ", ".join(self.spec.targets())
+                raise UsageError(f"unknown target {target!r}", location="target",
+                                 fix=f"use Root, an OU path or an account name or id: {known}"
+                                 ) from None
+        self._resolved[target] = got
+        return got
 
     def chain(self, target: str, kind: str = "SCP") -> Chain | None:
-        key = self.resolve(target)
+        """The chain of ``kind`` levels for ``target``; ``None`` if the type is disabled."""
         if (kind == "SCP" and not self.scps_enabled) or (kind == "RCP" and not self.rcps_enabled):
             return None
+        key = self.resolve(target)
         got = self._chains.get((key, kind))
         if got is None:
-            levels = [ROOT] if key == MANAGEMENT else self.spec.levels(key)
-            got = self._chains[(key, kind)] = Chain(kind, tuple(self.level(lv, kind)
-                                                               for lv in levels))
+            got = self._chains[(key, kind)] = Chain(kind, tuple(
+                self.level(lv, kind) for lv in self._path(key)))
         return got
 
     def account_id(self, target: str) -> str | None:
@@ -100,8 +141,7 @@ class OrgModel:
         if key == MANAGEMENT:
             return self.management_account or "000000000000"
         if key.startswith("account:"):
-            acct = self.spec.account(key.removeprefix("account:"))
-            return acct.id if acct else None
+            return self._accounts[key.removeprefix("account:")].id
         return None
 
     def request(self, target: str, action: str, resource: str = "*",
@@ -114,11 +154,15 @@ class OrgModel:
         return make_request(action, resource, context, principal, account or acct)
 
     def decide(self, target: str, request: Request) -> Decision:
+        return self.decide_many(target, [request])[0]
+
+    def decide_many(self, target: str, requests: Sequence[Request]) -> list[Decision]:
+        """Decisions for requests made from ``target`` (one matrix column)."""
         mgmt = self.management_account
-        if self.resolve(target) == MANAGEMENT:
-            mgmt = mgmt or request.account
-        return self.evaluator.decide(request, self.chain(target, "SCP"),
-                                     self.chain(target, "RCP"), management_account=mgmt)
+        if self.resolve(target) == MANAGEMENT and requests:
+            mgmt = mgmt or requests[0].account
+        return self.evaluator.decide_many(requests, self.chain(target, "SCP"),
+                                          self.chain(target, "RCP"), management_account=mgmt)
 
     def simulate(self, target: str, action: str, resource: str = "*",
                  context: Mapping[str, str | Sequence[str]] | None = None,

@@ -1,0 +1,234 @@
+"""Decisions per second of the policy engine. Prints figures, asserts nothing.
+
+(a) The batch contract (``aigov simulate --batch``) on a corpus of cases built from the
+    shipped spec's rendered SCPs and RCPs, side by side with ``@cloud-copilot/iam-simulate``
+    on the same cases. iam-simulate is AGPL-3.0: this script installs it with npm into a
+    cache folder outside the repository and runs it as an outside program (node, driver
+    ``iam_simulate_driver.mjs``); it is never a dependency of aigov. Both sides time
+    only their evaluation loop (no process start-up), and the decisions are compared.
+(b) The full access matrix of a synthetic organization: 1,000 accounts in 100 OUs x
+    1,000 scenarios, on one core.
+
+    .venv/bin/python tests/benchmarks/bench_simulate.py [--cases 3000] [--skip-npm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aigov.paths import default_spec
+from aigov.policy.batch import run_batch
+from aigov.policy.matrix import Scenario, access_matrix
+from aigov.policy.render import RenderedPolicy, minify, render_spec
+from aigov.policy.simulate import OrgModel
+from aigov.spec import load_spec
+from aigov.spec.model import Account, OrganizationalUnit, PolicyRef, Spec
+
+HERE = Path(__file__).resolve().parent
+NPM_PACKAGE = "@cloud-copilot/iam-simulate@0.1.173"
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2",
+           "us-east-2", "sa-east-1", "ca-central-1", "ap-northeast-1", "eu-west-3"]
+# (action, resource template) with real resource types, so iam-simulate validates them.
+ACTIONS = [
+    ("s3:GetObject", "arn:aws:s3:::data-{n}/key"),
+    ("s3:PutObject", "arn:aws:s3:::data-{n}/key"),
+    ("ec2:RunInstances", "arn:aws:ec2:{r}:{a}:instance/i-{n:08x}"),
+    ("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:{r}:{a}:training-job/job-{n}"),
+    ("bedrock:InvokeModel", "arn:aws:bedrock:{r}::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
+    ("bedrock:InvokeModel", "arn:aws:bedrock:{r}::foundation-model/deepseek.r1-v1:{n}"),
+    ("iam:CreateRole", "arn:aws:iam::{a}:role/app-{n}"),
+    ("iam:DeleteRole", "arn:aws:iam::{a}:role/OrganizationAccountAccessRole"),
+    ("cloudtrail:StopLogging", "arn:aws:cloudtrail:{r}:{a}:trail/trail-{n}"),
+    ("kms:Decrypt", "arn:aws:kms:{r}:{a}:key/{n:08x}-0000-0000-0000-000000000000"),
+    ("sqs:SendMessage", "arn:aws:sqs:{r}:{a}:queue-{n}"),
+    ("lambda:InvokeFunction", "arn:aws:lambda:{r}:{a}:function:fn-{n}"),
+    ("dynamodb:GetItem", "arn:aws:dynamodb:{r}:{a}:table/t-{n}"),
+    ("guardduty:DeleteDetector", "arn:aws:guardduty:{r}:{a}:detector/d{n}"),
+]
+ROLES = ["Dev", "Admin", "aigov-break-glass"]
+
+
+# -- (a) the batch corpus ----------------------------------------------------------
+
+
+def corpus(n: int, seed: int = 7) -> list[dict]:
+    """``n`` contract lines: the shipped spec's policy paths, varied requests, each
+    request unique (so the decision cache does not answer repeats)."""
+    model = OrgModel(load_spec(default_spec()))
+    targets = [t for t in model.spec.targets() if t.startswith("account:")] + model.spec.ou_paths()
+    rnd = random.Random(seed)
+    lines = []
+    for i in range(n):
+        t = rnd.choice(targets)
+        scps = [[lv_p.document for lv_p in lv.policies] for lv in model.chain(t, "SCP").levels]
+        rcp_chain = model.chain(t, "RCP")
+        rcps = ([[p.document for p in lv.policies if p.name != "RCPFullAWSAccess"]
+                 for lv in rcp_chain.levels] if rcp_chain else None)
+        action, template = rnd.choice(ACTIONS)
+        region, account = rnd.choice(REGIONS), "111122223333"
+        principal = f"arn:aws:iam::{account}:role/{rnd.choice(ROLES)}"
+        context = {"aws:RequestedRegion": region, "aws:PrincipalArn": principal,
+                   "aws:PrincipalOrgID": rnd.choice(["o-aigov", "o-other"]),
+                   "aws:SecureTransport": rnd.choice(["true", "true", "false"])}
+        line = {"id": f"c{i}", "scps": scps,
+                "request": {"action": action, "resource": template.format(n=i, r=region, a=account),
+                            "context": context, "principal": principal, "account": account}}
+        if rcps is not None:
+            line["rcps"] = rcps
+        lines.append(line)
+    return lines
+
+
+def run_aigov(lines: list[dict]) -> tuple[float, list[str]]:
+    text = "".join(json.dumps(x) + "\n" for x in lines)
+    src, out = io.StringIO(text), io.StringIO()
+    start = time.perf_counter()
+    run_batch(src, out)
+    elapsed = time.perf_counter() - start
+    return elapsed, [json.loads(x).get("decision", "error") for x in out.getvalue().splitlines()]
+
+
+def install_iam_simulate() -> Path | None:
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "aigov-bench"
+    pkg = cache / "node_modules" / "@cloud-copilot" / "iam-simulate"
+    if not pkg.is_dir():
+        if not shutil.which("npm"):
+            return None
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(cache),
+                        NPM_PACKAGE], check=True, capture_output=True)
+    return cache
+
+
+def run_npm(lines: list[dict], cache: Path, workdir: Path) -> tuple[float, list[str]]:
+    src = workdir / "corpus.jsonl"
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    driver = workdir / "driver.mjs"
+    shutil.copy(HERE / "iam_simulate_driver.mjs", driver)
+    env = {**os.environ, "NODE_PATH": str(cache / "node_modules")}
+    proc = subprocess.run(["node", str(driver), str(src), str(cache / "node_modules")],
+                          check=True, capture_output=True, text=True, env=env)
+    result = json.loads(proc.stdout.splitlines()[-1])
+    return result["seconds"], result["decisions"]
+
+
+def bench_batch(n: int, skip_npm: bool) -> None:
+    lines = corpus(n)
+    ours_s, ours = run_aigov(lines)
+    print(f"(a) batch contract, {n} cases from the shipped spec")
+    print(f"    aigov simulate --batch        {n / ours_s:>10,.0f} decisions/s  ({ours_s:.3f} s)")
+    cache = None if skip_npm else install_iam_simulate()
+    if cache is None:
+        print("    @cloud-copilot/iam-simulate   skipped (--skip-npm or no npm)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        theirs_s, theirs = run_npm(lines, cache, Path(tmp))
+    print(f"    {NPM_PACKAGE:<29} {n / theirs_s:>10,.0f} decisions/s  ({theirs_s:.3f} s)")
+    print(f"    ratio                         {theirs_s / ours_s:>10.1f} x")
+    agree = sum(a == b for a, b in zip(ours, theirs, strict=True))
+    print(f"    same decision on {agree}/{n} cases")
+    diffs = [(x, a, b) for x, a, b in zip(lines, ours, theirs, strict=True) if a != b][:3]
+    for x, a, b in diffs:
+        print(f"      differs: {x['request']['action']} {x['request']['resource']} "
+              f"aigov={a} iam-simulate={b}")
+
+
+# -- (b) the synthetic organization ---------------------------------------------------
+
+
+def synthetic(top: int = 10, per: int = 9, n_accounts: int = 1000,
+              with_account_policies: int = 100) -> tuple[Spec, dict[str, RenderedPolicy]]:
+    """``top`` OUs of ``per`` children (100 OUs), 1,000 accounts spread over the
+    children; the shipped Root guardrails, a distinct Region deny on each top OU, a
+    distinct service deny on each child OU, and one on ``with_account_policies`` accounts."""
+    shipped = load_spec(default_spec())
+    real = render_spec(shipped)
+    root_names = [p.name for p in shipped.policies if "Root" in p.targets]
+    ous = tuple(OrganizationalUnit(name=f"BU{i:02d}", children=tuple(
+        OrganizationalUnit(name=f"Team{j}") for j in range(per))) for i in range(top))
+    teams = [f"BU{i:02d}/Team{j}" for i in range(top) for j in range(per)]
+    accounts = tuple(Account(name=f"acct-{k:04d}", email=f"aws+acct-{k:04d}@example.com",
+                             ou=teams[k % len(teams)]) for k in range(n_accounts))
+    rendered: dict[str, RenderedPolicy] = {n: real[n] for n in root_names}
+    refs = [PolicyRef(name=n, type="SERVICE_CONTROL_POLICY", file="synthetic", targets=("Root",))
+            for n in root_names]
+
+    def add(name: str, doc: dict, target: str) -> None:
+        rendered[name] = RenderedPolicy(name, "SERVICE_CONTROL_POLICY", "synthetic", doc,
+                                        minify(doc))
+        refs.append(PolicyRef(name=name, type="SERVICE_CONTROL_POLICY", file="synthetic",
+                              targets=(target,)))
+
+    for i in range(top):
+        allowed = REGIONS[: 3 + i % 4]
+        add(f"regions-{i}", {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "NotAction": ["iam:*", "organizations:*", "sts:*"], "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": allowed},
+                          "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/aigov-break-glass"}}}]},
+            f"BU{i:02d}")
+    services = [a.split(":")[0] for a, _ in ACTIONS]
+    for k, team in enumerate(teams):
+        add(f"team-{k}", {"Version": "2012-10-17", "Statement": [{
+            "Sid": "DenyService", "Effect": "Deny", "Action": f"{services[k % len(services)]}:*",
+            "Resource": "*", "Condition": {"StringNotLike": {"aws:PrincipalArn": f"*:role/team-{k}-*"}}}]},
+            team)
+    for k in range(with_account_policies):
+        add(f"acct-{k}", {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Action": ["s3:Delete*", "kms:ScheduleKeyDeletion"],
+            "Resource": f"arn:aws:*:*:*:*-{k}*"}]}, f"acct-{k * 10:04d}")
+    spec = Spec(organization=shipped.organization, organizational_units=ous, accounts=accounts,
+                policies=tuple(refs), parameters=shipped.parameters, source=default_spec())
+    return spec, rendered
+
+
+def scenarios(n: int = 1000, seed: int = 11) -> list[Scenario]:
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        action, template = ACTIONS[i % len(ACTIONS)]
+        region = rnd.choice(REGIONS)
+        role = rnd.choice(ROLES)
+        out.append(Scenario(f"s{i}", action, template.format(n=i, r=region, a="111122223333"),
+                            {"aws:RequestedRegion": region,
+                             "aws:PrincipalArn": f"arn:aws:iam::111122223333:role/{role}"}))
+    return out
+
+
+def bench_matrix() -> None:
+    spec, rendered = synthetic()
+    scen = scenarios()
+    start = time.perf_counter()
+    model = OrgModel(spec, rendered=rendered)
+    targets = [*spec.ou_paths(), *(f"account:{a.name}" for a in spec.accounts)]
+    frame = access_matrix(model, targets, scen)
+    elapsed = time.perf_counter() - start
+    cells = frame.size
+    print(f"(b) access matrix, {len(spec.accounts):,} accounts in {len(spec.ou_paths())} OUs "
+          f"({len(targets):,} rows) x {len(scen):,} scenarios")
+    print(f"    {cells:,} decisions in {elapsed:.2f} s = {cells / elapsed:,.0f} decisions/s "
+          f"({model.evaluator.policy_evaluations:,} policy evaluations, shared per level; "
+          f"{int((frame == 'deny').sum().sum()):,} denies)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, default=3000)
+    ap.add_argument("--skip-npm", action="store_true")
+    args = ap.parse_args()
+    bench_batch(args.cases, args.skip_npm)
+    bench_matrix()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

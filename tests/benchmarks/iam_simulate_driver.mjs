@@ -1,0 +1,43 @@
+// Runs DESIGN.md batch-contract lines through @cloud-copilot/iam-simulate (AGPL-3.0),
+// installed by bench_simulate.py outside the repository and run as an outside program.
+// Usage: node driver.mjs corpus.jsonl NODE_MODULES_DIR
+// Prints one JSON line: {"seconds": <evaluation loop time>, "decisions": [...]}.
+// The identity policy allows everything, so the decision is the SCPs' and RCPs' alone.
+import { readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+
+const [, , corpusPath, modules] = process.argv
+const entry = join(modules, '@cloud-copilot', 'iam-simulate', 'dist', 'esm', 'index.js')
+const { runSimulation } = await import(pathToFileURL(entry).href)
+
+const allowAll = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }
+const levels = (raw, field) =>
+  (raw || []).map((level, i) => ({
+    orgIdentifier: i === 0 ? 'r-root' : `ou-level-${i}`,
+    policies: level.map((p, j) => ({ name: `${field}[${i}][${j}]`, policy: typeof p === 'string' ? JSON.parse(p) : p })),
+  }))
+
+const cases = readFileSync(corpusPath, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
+const decisions = []
+const start = process.hrtime.bigint()
+for (const c of cases) {
+  const r = c.request
+  const principal = r.principal || 'arn:aws:iam::111122223333:role/Dev'
+  const simulation = {
+    request: {
+      principal,
+      action: r.action,
+      resource: { resource: r.resource, accountId: r.account || principal.split(':')[4] },
+      contextVariables: r.context || {},
+    },
+    identityPolicies: [{ name: 'allow-all', policy: allowAll }],
+    serviceControlPolicies: levels(c.scps, 'scps'),
+    resourceControlPolicies: levels(c.rcps, 'rcps'),
+  }
+  const result = await runSimulation(simulation, {})
+  if (result.resultType === 'error') decisions.push('error')
+  else decisions.push(result.overallResult === 'Allowed' ? 'allow' : 'deny')
+}
+const seconds = Number(process.hrtime.bigint() - start) / 1e9
+console.log(JSON.stringify({ seconds, decisions }))
