@@ -12,6 +12,9 @@ from functools import cache
 from aigov.findings import Finding
 from aigov.policy.checks.document import PolicyDoc, actions_of, as_list
 
+# One list of condition operators for the evaluator and the linter.
+from aigov.policy.conditions import OPERATORS, split_operator
+
 TOP_ELEMENTS = {"Version", "Id", "Statement"}
 STATEMENT_ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
                       "Resource", "NotResource", "Condition"}
@@ -19,26 +22,6 @@ STATEMENT_ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "N
 # and numbers (0-9)."
 SID_RE = re.compile(r"^[A-Za-z0-9]*$")
 ACTION_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9-]*:[A-Za-z0-9*?]+)$")
-# IAM condition operators (reference_policies_elements_condition_operators).
-OPERATORS = {
-    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
-    "StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan",
-    "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals",
-    "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
-    "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals",
-    "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
-}
-
-
-def split_operator(op: str) -> tuple[str, str, bool]:
-    """``"ForAnyValue:StringNotLikeIfExists"`` -> ``("ForAnyValue", "StringNotLike", True)``."""
-    prefix = ""
-    if ":" in op:
-        prefix, op = op.split(":", 1)
-    if_exists = op.endswith("IfExists") and op != "IfExists"
-    return prefix, op.removesuffix("IfExists") if if_exists else op, if_exists
-
-
 def check_version(doc: PolicyDoc) -> Iterator[Finding]:
     """Every SCP and RCP says ``"Version": "2012-10-17"``.
 
