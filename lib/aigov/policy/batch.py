@@ -8,15 +8,17 @@ down to the account; an SCP level ``[]`` has no Allow, so it denies; ``"scps": [
 means no SCPs apply. RCP levels list only custom RCPs: RCPFullAWSAccess is added to
 each. A policy is named by its place, ``scps[1][0]``, in reasons and errors.
 
-Parsed policies are cached by their text, so a corpus that repeats policies compiles
-each once, and decisions are cached per (effective policy set, request).
+Parsed policies and whole chains are cached by their text, so a corpus that repeats
+policies compiles each once, and decisions are cached per (effective policy set,
+request).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import IO, Any
+
+import orjson
 
 from aigov.errors import PolicySyntaxError
 from aigov.policy.evaluate import Chain, Evaluator, Level, Request, make_request
@@ -36,32 +38,40 @@ class BatchSimulator:
 
     def __init__(self, cache_limit: int = 100_000) -> None:
         self.evaluator = Evaluator()
-        self._policies: dict[tuple[str, str, str], Policy] = {}
+        self._policies: dict[tuple[str, str, str | bytes], Policy] = {}
+        self._chains: dict[tuple[str, bytes], Chain] = {}
         self._limit = cache_limit
         self._rcp_full = parse_policy(RCP_FULL_AWS_ACCESS, name="RCPFullAWSAccess",
                                       policy_type=RCP)
 
     def _policy(self, raw: Any, name: str, ptype: str) -> Policy:
-        if isinstance(raw, str):
-            text = raw
-        elif isinstance(raw, dict):
-            text = json.dumps(raw, sort_keys=True, separators=(",", ":"))
-        else:
+        if not isinstance(raw, str | dict):
             raise BadLine(f"{name}: a policy is a JSON object or a JSON string")
-        key = (name, ptype, text)
+        key = (name, ptype, raw if isinstance(raw, str) else orjson.dumps(raw))
         got = self._policies.get(key)
         if got is None:
             if len(self._policies) >= self._limit:
                 self._policies.clear()
             try:
-                got = parse_policy(text if isinstance(raw, str) else raw, name=name,
-                                   policy_type=ptype)
+                got = parse_policy(raw, name=name, policy_type=ptype)
             except PolicySyntaxError as exc:
                 raise BadLine(exc.message) from None
             self._policies[key] = got
         return got
 
     def _chain(self, raw: Any, field: str) -> Chain:
+        """The compiled chain of a line's ``scps`` or ``rcps``, cached by the value's text
+        (the decoded JSON re-encoded by orjson), so lines that repeat a policy path reuse one
+        ``Chain`` and everything cached for it."""
+        key = (field, orjson.dumps(raw))
+        got = self._chains.get(key)
+        if got is None:
+            if len(self._chains) >= self._limit:
+                self._chains.clear()
+            got = self._chains[key] = self._compile_chain(raw, field)
+        return got
+
+    def _compile_chain(self, raw: Any, field: str) -> Chain:
         kind, ptype = ("SCP", SCP) if field == "scps" else ("RCP", RCP)
         if not isinstance(raw, list) or not all(isinstance(lv, list) for lv in raw):
             raise BadLine(f"{field} is a list of levels, each a list of policies")
@@ -102,8 +112,8 @@ class BatchSimulator:
         case_id: Any = None
         try:
             try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
+                data = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
                 raise BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
             if not isinstance(data, dict):
                 raise BadLine("a line is a JSON object")
@@ -141,6 +151,6 @@ def run_batch(infile: IO[str], outfile: IO[str]) -> int:
     for out in answer_lines(infile):
         if "error" in out:
             status = 2
-        outfile.write(json.dumps(out, separators=(", ", ": ")) + "\n")
+        outfile.write(orjson.dumps(out).decode() + "\n")
     outfile.flush()
     return status

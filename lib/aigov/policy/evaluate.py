@@ -206,13 +206,22 @@ class Decision:
         return "\n".join(lines)
 
 
+_NOTHING: tuple[None, None] = (None, None)
+
+
 def _policy_result(policy: Policy, req: Request) -> tuple[Statement | None, Statement | None]:
     """The first matching Deny and the first matching Allow of one policy."""
     denies, allows = policy.candidates(req.key[0])
-    deny = next((s for s in denies if s.applies(req.resource, req.context)), None)
-    allow = None if deny else next(
-        (s for s in allows if s.applies(req.resource, req.context)), None)
-    return deny, allow
+    if not denies and not allows:
+        return _NOTHING
+    resource, ctx = req.resource, req.context
+    for s in denies:
+        if s.applies(resource, ctx):
+            return s, None
+    for s in allows:
+        if s.applies(resource, ctx):
+            return None, s
+    return _NOTHING
 
 
 class Evaluator:
