@@ -155,6 +155,17 @@ def test_policy_variable_in_condition_value() -> None:
     assert not holds(block, {"aws:ResourceTag/team": "ml"})
 
 
+def test_negated_operator_with_an_unresolvable_variable_is_false() -> None:
+    """IAM "Policy variables": a variable with no value cannot match, so the statement
+    does not apply, even under a negated operator (the data-perimeter pattern
+    StringNotEqualsIfExists aws:PrincipalOrgID ${aws:ResourceOrgID})."""
+    block = {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"}}
+    assert not holds(block, {"aws:PrincipalOrgID": "o-other"})
+    assert holds(block, {"aws:PrincipalOrgID": "o-other", "aws:ResourceOrgID": "o-mine"})
+    assert not holds(block, {"aws:PrincipalOrgID": "o-mine", "aws:ResourceOrgID": "o-mine"})
+    assert holds(block, {})
+
+
 def test_multivalued_key_without_qualifier_matches_any_value() -> None:
     assert holds({"StringEquals": {"k": "b"}}, {"k": ["a", "b"]})
     assert not holds({"StringNotEquals": {"k": "b"}}, {"k": ["a", "b"]})

@@ -16,6 +16,10 @@ context keys"):
 - Without a set qualifier, a multivalued key is true for a positive operator when any
   value matches, and for a negated one when no value matches.
 - Condition key names are case-insensitive (the caller lower-cases the context keys).
+- A policy value holding a variable with no value in the request matches nothing, and
+  a negated operator with such a value is false: the statement "does not match"
+  (IAM User Guide, "Policy variables": a variable that cannot be resolved makes the
+  element unable to match; @cloud-copilot/iam-simulate does the same).
 """
 
 from __future__ import annotations
@@ -112,6 +116,8 @@ class Condition:
     key_lower: str
     values: tuple[str, ...]
     match_one: Callable[[str, Context], bool]
+    # For values with policy variables: is any of them without a value in this context?
+    unresolved: Callable[[Context], bool] | None = None
 
     @property
     def negated(self) -> bool:
@@ -129,6 +135,8 @@ class Condition:
                 return False
             return self.negated
         match = self.match_one
+        if self.negated and self.unresolved is not None and self.unresolved(ctx):
+            return False
         if self.qualifier == "ForAllValues":
             return all(match(v, ctx) != self.negated for v in got)
         if self.qualifier == "ForAnyValue":
@@ -215,8 +223,16 @@ def parse_condition_block(block: object, *, variables: bool) -> tuple[Condition,
             match = (_matcher(base, values, variables, f"{element}.{key}")
                      if base != "Null" else _never)
             out.append(Condition(str(op), base, qualifier, if_exists, str(key),
-                                 str(key).lower(), values, match))
+                                 str(key).lower(), values, match,
+                                 _unresolved(values) if variables else None))
     return tuple(out)
+
+
+def _unresolved(values: tuple[str, ...]) -> Callable[[Context], bool] | None:
+    pats = [p for p in (Pattern(v, variables=True) for v in values) if p.has_variables]
+    if not pats:
+        return None
+    return lambda ctx: any(p.resolve(ctx) is None for p in pats)
 
 
 def _never(v: str, ctx: Context) -> bool:
