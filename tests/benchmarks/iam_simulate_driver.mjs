@@ -2,7 +2,8 @@
 // installed by bench_simulate.py outside the repository and run as an outside program.
 // Usage: node driver.mjs corpus.jsonl NODE_MODULES_DIR
 // Prints one JSON line: {"seconds": <evaluation loop time>, "decisions": [...]}.
-// The identity policy allows everything, so the decision is the SCPs' and RCPs' alone.
+// The identity policy allows everything (and KMS keys get the default key policy), so
+// the decision is the SCPs' and RCPs' alone.
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { join } from 'node:path'
@@ -34,6 +35,12 @@ for (const c of cases) {
     identityPolicies: [{ name: 'allow-all', policy: allowAll }],
     serviceControlPolicies: levels(c.scps, 'scps'),
     resourceControlPolicies: levels(c.rcps, 'rcps'),
+  }
+  if (r.action.toLowerCase().startsWith('kms:')) {
+    // KMS needs its key policy to allow: give the default key policy (the account root).
+    const account = simulation.request.resource.accountId
+    simulation.resourcePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }] }
   }
   const result = await runSimulation(simulation, {})
   if (result.resultType === 'error') decisions.push('error')
