@@ -84,4 +84,4 @@ ctx.record(policy_tests_passed=report.passed, policy_tests_failed=report.failed,
            matrix_denies=int((matrix == "deny").sum().sum()))
 if not report.ok:
     ctx.fail(f"{report.failed} policy test(s) failed: "
-             + "; ".join(r.case.name for r in report.failures()))
+             + "; ".join(r.case.name for r in report.failures()), report.findings())

@@ -82,6 +82,16 @@ def test_flipped_expectation_fails_with_an_explanation(tmp_path: Path,
     assert "4 passed, 1 failed" in out
 
 
+def test_failed_case_becomes_a_finding_at_its_line(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    shutil.copytree(ORG.parent, org)
+    cases = org / "tests" / "cases.yaml"
+    cases.write_text(cases.read_text().replace("expect: deny", "expect: allow", 1))
+    found = run_policy_tests(str(org / "organization.yaml")).findings()
+    assert [(f.code, f.location["line"], f.location["key"]) for f in found] == [
+        ("POLICY_TEST_FAILED", 2, "cases[0]")]
+
+
 @pytest.mark.parametrize(("name", "message"), [
     ("bad_expect.yaml", "line 6, cases[1]"),
     ("unknown_key.yaml", "unknown key(s) expects"),

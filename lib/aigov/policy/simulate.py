@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from aigov.errors import SpecError, UsageError
+from aigov.findings import Finding, finding
 from aigov.policy.evaluate import Chain, Decision, Evaluator, Level, Request, make_request
 from aigov.policy.parse import RCP, SCP, Policy, parse_policy
 from aigov.policy.render import RenderedPolicy, full_aws_access, rcp_full_aws_access, render_spec
@@ -233,6 +234,13 @@ class TestReport:
 
     def failures(self) -> list[CaseResult]:
         return [r for r in self.results if not r.passed]
+
+    def findings(self) -> list[Finding]:
+        """One ``POLICY_TEST_FAILED`` finding per unmet expectation, located at its case."""
+        return [finding("POLICY_TEST_FAILED",
+                        f"{r.case.name}: expected {r.case.expect}, got {r.decision.decision} "
+                        f"({r.decision.reason})", file=r.case.file, line=r.case.line,
+                        key=f"cases[{r.case.index}]") for r in self.failures()]
 
     def render(self) -> str:
         lines = [r.render() for r in self.results]
