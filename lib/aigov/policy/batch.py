@@ -37,7 +37,7 @@ class BatchSimulator:
     """Answers contract lines; keeps compiled policies and decisions between lines."""
 
     def __init__(self, cache_limit: int = 100_000) -> None:
-        self.evaluator = Evaluator()
+        self.evaluator = Evaluator(limit=200_000)  # a long stream stays in bounded memory
         self._policies: dict[tuple[str, str, str | bytes], Policy] = {}
         self._chains: dict[tuple[str, bytes], Chain] = {}
         self._limit = cache_limit

@@ -300,7 +300,7 @@ class Evaluator:
         if not self.cache:
             self.evaluations += len(reqs)
             return [self._decide(r, scps, rcps, management_account, -1) for r in reqs]
-        if len(self._policies) >= self.limit or len(self._req_ids) >= self.limit:
+        if max(len(self._policies), len(self._states), len(self._req_ids)) >= self.limit:
             self.clear()
         sid = self._prefix_ids(scps)[-1] if scps and scps.levels else -1 - (scps is None)
         cid = self._prefix_ids(rcps)[-1] if rcps and rcps.levels else -1 - (rcps is None)
