@@ -9,7 +9,7 @@ AWS Organizations User Guide, "SCP evaluation" and "RCP evaluation":
 - RCPs are evaluated the same way for the account that owns the resource;
   ``RCPFullAWSAccess`` is attached at every level and cannot be detached, so in
   practice only an RCP ``Deny`` restricts. RCPs apply to a fixed list of services
-  (``RCP_SERVICES``).
+  (``services.rcp_supported_services``).
 - SCPs and RCPs do not restrict the management account (its principals, its resources),
   and SCPs do not restrict service-linked roles: the decision then says *exempt*, since
   an "allow" would hide that the guardrail never applies.
@@ -24,14 +24,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aigov.policy.parse import Policy, Statement
+from aigov.policy.services import rcp_supported_services
 
 DEFAULT_PRINCIPAL = "arn:aws:iam::111122223333:role/Dev"
 SERVICE_LINKED_MARK = ":role/aws-service-role/"
-# AWS Organizations User Guide, "Resource control policies": "List of AWS services that
-# support RCPs" (Amazon S3, AWS STS, AWS KMS, Amazon SQS, AWS Secrets Manager, Amazon
-# ECR, Amazon OpenSearch Serverless, Amazon Cognito, Amazon CloudWatch Logs, DynamoDB).
-RCP_SERVICES = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss",
-                          "cognito-identity", "logs", "dynamodb"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +332,7 @@ class Evaluator:
         if rcps is not None:
             if management and req.account == management:
                 notes.append("RCPs do not restrict the management account's resources")
-            elif req.service not in RCP_SERVICES:
+            elif req.service not in rcp_supported_services():
                 notes.append(f"RCPs do not apply to {req.service} (not a service RCPs support)")
             else:
                 chains.append(rcps)

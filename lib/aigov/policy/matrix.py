@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from aigov.policy.evaluate import RCP_SERVICES, Chain, Decision, Level, Request
+from aigov.policy.evaluate import Chain, Decision, Level, Request
+from aigov.policy.services import rcp_supported_services
 from aigov.policy.simulate import MANAGEMENT, OrgModel, load_all_cases
 
 COLOURS = {"allow": "#c8e6c9", "deny": "#ffcdd2", "exempt": "#e0e0e0"}
@@ -162,7 +163,7 @@ class _Vectors:
             # Where each policy type applies (evaluate.Evaluator._decide's exemptions).
             scp_on = np.array([not (mgmt and r.context.get("aws:principalaccount", ("",))[0]
                                     == mgmt) and not r.service_linked for r in reqs], dtype=bool)
-            rcp_on = np.array([not (mgmt and r.account == mgmt) and r.service in RCP_SERVICES
+            rcp_on = np.array([not (mgmt and r.account == mgmt) and r.service in rcp_supported_services()
                                for r in reqs], dtype=bool)
             codes = np.zeros(len(reqs), dtype=np.int8)
             s_codes = self.chain(scp, acct, reqs, rids)

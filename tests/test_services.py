@@ -1,0 +1,40 @@
+"""One list of RCP-supported services serves the evaluator and the linter.
+
+AWS Organizations User Guide, "Resource control policies": an RCP applies only to the
+services in AWS's list of services that support RCPs; for any other service the RCP has
+no effect (and naming such a service in an RCP is a lint finding).
+"""
+
+from __future__ import annotations
+
+from aigov.policy.batch import answer_lines
+from aigov.policy.checks import grammar
+from aigov.policy.lint import parse_document
+from aigov.policy.services import rcp_supported_services
+
+DENY_ALL = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Deny", "Principal": "*", "Action": ["logs:*", "ec2:*"], "Resource": "*"}]}
+
+
+def _decide(action: str) -> str:
+    import json
+
+    line = json.dumps({"id": action, "scps": [], "rcps": [[DENY_ALL]],
+                       "request": {"action": action, "resource": "*"}})
+    return next(iter(answer_lines([line])))["decision"]
+
+
+def test_rcp_applies_to_a_supported_service_and_not_to_others():
+    assert "logs" in rcp_supported_services() and "ec2" not in rcp_supported_services()
+    assert _decide("logs:PutLogEvents") == "deny"
+    assert _decide("ec2:RunInstances") == "allow"
+
+
+def test_lint_flags_exactly_the_services_the_evaluator_ignores():
+    import json
+
+    doc, problems = parse_document(json.dumps(DENY_ALL), "RESOURCE_CONTROL_POLICY",
+                                   file="rcp.json")
+    assert doc is not None and problems == []
+    unsupported = [f for f in grammar.check_rcp_grammar(doc) if f.code == "RCP_UNSUPPORTED_SERVICE"]
+    assert len(unsupported) == 1 and "ec2" in unsupported[0].message
