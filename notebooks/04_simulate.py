@@ -50,7 +50,7 @@ print(f"{len(model.policies)} SCPs/RCPs compiled; management account: "
 
 # %%
 report = run_policy_tests(model=model)
-print(report.render())
+print(report.render(verbose=False))
 
 # %%
 report.to_frame()

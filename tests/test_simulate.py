@@ -110,3 +110,12 @@ def test_unknown_target_names_the_case(model: OrgModel) -> None:
         run_policy_tests(model=model, paths=[FIXTURES / "bad_cases" / "unknown_target.yaml"])
     assert "cases[0].target" in info.value.render()
     assert "unknown target 'Workloads/Prod'" in info.value.render()
+
+
+def test_report_render_without_verbose_lists_only_failures_and_counts():
+    from aigov.policy.simulate import TestReport
+
+    passed = run_policy_tests().results
+    report = TestReport(passed)
+    assert report.render(verbose=False).splitlines() == [f"{len(passed)} passed, 0 failed"]
+    assert len(report.render().splitlines()) == len(passed) + 1

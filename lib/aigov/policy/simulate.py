@@ -242,8 +242,9 @@ class TestReport:
                         f"({r.decision.reason})", file=r.case.file, line=r.case.line,
                         key=f"cases[{r.case.index}]") for r in self.failures()]
 
-    def render(self) -> str:
-        lines = [r.render() for r in self.results]
+    def render(self, verbose: bool = True) -> str:
+        """Every case (``verbose``) or only the failed ones, then the counts."""
+        lines = [r.render() for r in self.results if verbose or not r.passed]
         lines.append(f"{self.passed} passed, {self.failed} failed")
         return "\n".join(lines)
 
