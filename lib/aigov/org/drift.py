@@ -1,0 +1,207 @@
+"""Drift: the live organization (an ``Inventory``) against the spec, as findings.
+
+What is missing or different comes from the direct engine's own plan (``plan.py``): a
+change the plan would make is a difference, so drift and deploy can never disagree about
+what "in sync" means. Two things the plan leaves alone are added here: OUs and accounts
+the spec does not name (the plan never deletes structure), and policy types enabled
+beyond the spec. Policy contents are compared semantically (``same_policy``), because
+AWS keeps the text it was sent and another tool may have reordered keys or values.
+Only read calls are made (``discover``); codes are in ``codes/drift.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from aigov.findings import Finding, exit_code, finding, to_json
+from aigov.org.inventory import Inventory
+from aigov.org.plan import Change, plan_policies, plan_structure
+from aigov.policy.render import RenderedPolicy
+from aigov.spec.model import Spec
+
+# Change (action, kind) of the plan -> drift code.
+PLAN_CODES = {
+    ("enable", "policy_type"): "DRIFT_POLICY_TYPE_DISABLED",
+    ("create", "ou"): "DRIFT_OU_MISSING",
+    ("create", "account"): "DRIFT_ACCOUNT_MISSING",
+    ("move", "account"): "DRIFT_ACCOUNT_WRONG_OU",
+    ("create", "policy"): "DRIFT_POLICY_MISSING",
+    ("delete", "policy"): "DRIFT_POLICY_UNMANAGED",
+    ("attach", "attachment"): "DRIFT_ATTACHMENT_MISSING",
+    ("detach", "attachment"): "DRIFT_ATTACHMENT_UNMANAGED",
+}
+
+
+# -- semantic equality of policy documents ----------------------------------------------
+
+def normalize_document(value: Any) -> Any:
+    """A canonical form of a policy document in which equivalent documents are equal.
+
+    IAM-style grammar (SCPs, RCPs) and the management policies' ``@@assign`` lists treat
+    every list as a set: the order of ``Statement``, ``Action``, ``Resource``, principals
+    and condition values does not matter, and a one-item list means its item
+    (``"Action": ["s3:*"]`` is ``"Action": "s3:*"``; a ``Statement`` object is a
+    one-statement list). Condition values are strings to IAM, so ``86400`` and
+    ``"86400"``, ``true`` and ``"true"`` are the same. Key order never matters.
+
+    >>> normalize_document({"Action": ["b", "a"]}) == normalize_document({"Action": ["a", "b"]})
+    True
+    >>> normalize_document({"Effect": "Deny"}) == normalize_document({"Effect": "Allow"})
+    False
+    """
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), normalize_document(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        items = sorted({_sort_key(normalize_document(v)): normalize_document(v)
+                        for v in value}.items())
+        return items[0][1] if len(items) == 1 else tuple(v for _, v in items)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return None
+    return str(value)
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def same_policy(live: str, wanted: str) -> bool:
+    """Whether two policy texts say the same thing (``normalize_document``); texts that
+    are not JSON are compared as text."""
+    try:
+        return normalize_document(json.loads(live)) == normalize_document(json.loads(wanted))
+    except ValueError:
+        return live == wanted
+
+
+# -- the drift check -----------------------------------------------------------------
+
+def drift(spec: Spec, inventory: Inventory, rendered: Mapping[str, RenderedPolicy],
+          file: str = "") -> list[Finding]:
+    """Every difference between the live organization and the spec, as findings.
+
+    ``rendered``: policy name -> RenderedPolicy (``render_spec(spec)``). ``file``: the
+    spec's path, named in each finding.
+    """
+    inv = inventory
+    if not inv.exists:
+        return [finding("DRIFT_NO_ORGANIZATION", file=file, key="organization")]
+    found: list[Finding] = []
+    org = spec.organization
+    if inv.feature_set and inv.feature_set != org.feature_set:
+        found.append(finding("DRIFT_FEATURE_SET", f"feature set {inv.feature_set}, the spec "
+                             f"says {org.feature_set}", file=file, key="organization"))
+    if org.management_account_id and inv.management_account_id != org.management_account_id:
+        found.append(finding("DRIFT_MANAGEMENT_ACCOUNT", f"management account "
+                             f"{inv.management_account_id}, the spec says "
+                             f"{org.management_account_id}", file=file, key="organization"))
+    for ptype in sorted(inv.enabled_policy_types - set(org.enabled_policy_types)):
+        found.append(finding("DRIFT_POLICY_TYPE_UNMANAGED", f"policy type {ptype} is enabled "
+                             "but not in the spec", file=file, key=ptype))
+    spec_ous = set(spec.ou_paths())
+    for path in sorted(set(inv.ous) - spec_ous):
+        found.append(finding("DRIFT_OU_UNMANAGED", f"OU {path} ({inv.ous[path].id}) is not "
+                             "in the spec", file=file, key=path))
+    named = {a.name for a in spec.accounts} | {a.id for a in spec.accounts if a.id}
+    for name, acct in sorted(inv.accounts.items()):
+        if name in named or acct.id in named or acct.id == inv.management_account_id:
+            continue
+        found.append(finding("DRIFT_ACCOUNT_UNMANAGED", f"account {name} ({acct.id}) in "
+                             f"{inv.path_of_parent(acct.parent_id)} is not in the spec",
+                             file=file, key=f"account:{name}"))
+    changes = [*plan_structure(spec, inv),
+               *plan_policies(spec, inv, dict(rendered), allow_delete=True)]
+    unmanaged = {c.key for c in changes if (c.action, c.kind) == ("delete", "policy")}
+    # Discovery cannot list the policies of a disabled type: DRIFT_POLICY_TYPE_DISABLED
+    # says it once instead of every policy and attachment of that type as missing.
+    disabled = set(org.enabled_policy_types) - inv.enabled_policy_types
+    for change in changes:
+        if change.kind == "attachment" and change.detail["policy"] in unmanaged:
+            continue  # named by the unmanaged policy's own finding
+        if change.kind in ("policy", "attachment") and change.detail.get("type") in disabled:
+            continue
+        found.extend(_from_change(change, inv, rendered, file))
+    return found
+
+
+def _from_change(c: Change, inv: Inventory, rendered: Mapping[str, RenderedPolicy],
+                 file: str) -> list[Finding]:
+    if (c.action, c.kind) == ("update", "policy"):
+        return _policy_update(c, inv, rendered, file)
+    code = PLAN_CODES.get((c.action, c.kind))
+    if code is None:  # the plan's "create organization" is handled before the plan
+        return []
+    d = c.detail
+    if c.kind == "account" and c.action == "move":
+        message = f"account {c.key} is in {d['from']}, the spec puts it in {d['to']}"
+        key = f"account:{c.key}"
+    elif c.kind == "attachment":
+        where = "not attached to" if c.action == "attach" else "attached to"
+        extra = "" if c.action == "attach" else ", which the spec does not say"
+        message = f"{d['type']} {d['policy']} is {where} {d['target']}{extra}"
+        key = d["target"]
+    elif c.kind == "policy" and c.action == "delete":
+        pol = inv.policies[(d["type"], c.key)]
+        targets = sorted(inv.key_of(t) or t for t in pol.targets)
+        message = (f"{d['type']} {c.key} ({pol.id}) is not in the spec; attached to "
+                   f"{', '.join(targets) if targets else 'nothing'}")
+        key = c.key
+    else:
+        message = f"{c.kind.replace('_', ' ')} {c.key}: {finding(code).message}"
+        key = c.key
+    return [finding(code, message, file=file, key=key)]
+
+
+def _policy_update(c: Change, inv: Inventory, rendered: Mapping[str, RenderedPolicy],
+                   file: str) -> list[Finding]:
+    """The plan compares contents as JSON; drift reports only a semantic difference."""
+    ptype = c.detail["type"]
+    live = inv.policies[(ptype, c.key)]
+    out = []
+    if not same_policy(live.content, rendered[c.key].text):
+        out.append(finding("DRIFT_POLICY_CHANGED", f"{ptype} {c.key} ({live.id}): the live "
+                           "content differs from the spec's rendered document",
+                           file=file, key=c.key))
+    if live.description != c.detail.get("description", ""):
+        out.append(finding("DRIFT_POLICY_DESCRIPTION", f"{ptype} {c.key}: description "
+                           f"{live.description!r}, the spec says "
+                           f"{c.detail.get('description', '')!r}", file=file, key=c.key))
+    return out
+
+
+def drift_rows(findings: list[Finding]) -> list[dict[str, str]]:
+    """One row per finding for a table: code, severity, key, message."""
+    return [{"code": f.code, "severity": f.severity.value, "key": str(f.location.get("key", "")),
+             "message": f.message} for f in findings]
+
+
+def check_drift(spec_path: str | None = None, endpoint_url: str | None = None,
+                region: str | None = None) -> list[Finding]:
+    """Load and render the spec, discover the live organization (read calls only), and
+    return ``drift``. Bad spec: ``SpecError``; unreachable target: ``TargetError``."""
+    from aigov.org.client import clients
+    from aigov.org.discover import discover
+    from aigov.policy.render import render_spec
+    from aigov.spec import load_spec
+
+    spec = load_spec(spec_path)
+    rendered = render_spec(spec)
+    inv = discover(clients(endpoint_url, region))
+    return drift(spec, inv, rendered, file=str(spec.source or ""))
+
+
+def drift_command(spec: str | None, endpoint_url: str | None, as_json: bool) -> int:
+    """``aigov drift [--json]``: print each difference; exit 1 on drift, 0 when clean."""
+    found = check_drift(spec, endpoint_url)
+    if as_json:
+        print(to_json(found))
+    else:
+        for f in found:
+            print(f.render())
+        print(f"{len(found)} drift finding(s)" if found else
+              "no drift: the organization matches the spec", file=sys.stderr)
+    return exit_code(found)
