@@ -146,3 +146,57 @@ def verify_command(run_dir: str | None) -> int:
 
 def load_manifest(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+# -- aigov runs ------------------------------------------------------------------------
+# Headline results summed over a run's notebooks (each notebook records its own; see
+# runbook/notebook.py): what a scheduler or an auditor looks at first.
+HEADLINES = ("changes_applied", "lint_errors", "policy_tests_passed", "policy_tests_failed",
+             "drift_findings")
+
+
+def run_summary(run_dir: Path) -> dict[str, Any]:
+    """One record's line for ``aigov runs``: id, profile, status, duration, headline
+    results, the notebook that failed, and whether its hashes still verify."""
+    from aigov.runbook.report import REPORT, duration_s
+
+    try:
+        m = load_manifest(run_dir)
+    except (OSError, json.JSONDecodeError):
+        return {"run_id": run_dir.name, "profile": None, "status": "unreadable",
+                "started": None, "duration_s": None, "headline": {}, "failed": None,
+                "verified": False, "report": None}
+    headline: dict[str, int] = {}
+    for nb in m.get("notebooks", []):
+        for key in HEADLINES:
+            value = (nb.get("results") or {}).get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                headline[key] = headline.get(key, 0) + value
+    failed = next((nb["name"] for nb in m.get("notebooks", []) if nb.get("status") != "succeeded"),
+                  None)
+    status = m.get("status", "incomplete") + (" (interrupted)" if m.get("interrupted") else "")
+    return {"run_id": m.get("run_id", run_dir.name), "profile": m.get("profile"),
+            "status": status, "started": m.get("started"), "duration_s": duration_s(m),
+            "headline": headline, "failed": failed,
+            "verified": not verify_run(run_dir),
+            "report": str(run_dir / REPORT) if (run_dir / REPORT).is_file() else None}
+
+
+def runs_command(as_json: bool) -> int:
+    """``aigov runs [--json]``: every run record, oldest first."""
+    rows = [run_summary(p) for p in list_runs()]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(f"no run records under {runs_root()}")
+        return 0
+    print(f"{'run':<40} {'profile':<10} {'status':<24} {'seconds':>8}  {'hashes':<8} headline")
+    for r in rows:
+        head = ", ".join(f"{k}={v}" for k, v in r["headline"].items())
+        if r["failed"]:
+            head = f"failed in {r['failed']}; " + head
+        seconds = "" if r["duration_s"] is None else f"{r['duration_s']:.1f}"
+        print(f"{r['run_id']:<40} {str(r['profile']):<10} {r['status']:<24} {seconds:>8}  "
+              f"{'ok' if r['verified'] else 'CHANGED':<8} {head}")
+    return 0

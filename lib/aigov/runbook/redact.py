@@ -5,14 +5,25 @@ text written under a run folder goes through ``Redactor.text``: AWS access key i
 values of credential environment variables (secret keys, session tokens, the Pulumi
 passphrase) and anything listed in ``AIGOV_REDACT`` (comma-separated values) or the
 profile's ``redact:`` list are replaced by ``***REDACTED***``.
+
+A secret rarely reaches a file as typed: papermill writes a parameter into the injected
+cell as a Python string literal, the notebook file stores that cell as JSON, the HTML
+copy escapes ``&`` and quotes. ``Redactor.text`` therefore masks each secret in every
+form those layers (and two of them stacked) give it. ``redact_tree`` passes every file
+of a run folder through it before the manifest is sealed, so a file a notebook wrote by
+itself, or one an interrupted run left half-written, is covered too.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 
 MASK = "***REDACTED***"
 # Access key ids: AKIA (long-term) and ASIA (temporary), 16 more upper-case alnum chars.
@@ -28,6 +39,29 @@ _MIN_SECRET_LEN = 6
 _HARMLESS = {"testing", "test", "dummy"}
 
 
+def _escapes() -> tuple[Callable[[str], str], ...]:
+    return (lambda v: json.dumps(v)[1:-1],                        # JSON, ASCII only
+            lambda v: json.dumps(v, ensure_ascii=False)[1:-1],    # JSON as nbformat writes
+            lambda v: v.encode("unicode_escape").decode("ascii").replace('"', '\\"'),
+            # ^ papermill's parameter literal (Translator.translate_escaped_str)
+            lambda v: repr(v)[1:-1],                              # Python repr
+            lambda v: html.escape(v, quote=True),                 # HTML text
+            lambda v: html.escape(v, quote=False))
+
+
+def forms(secret: str, depth: int = 2) -> set[str]:
+    """``secret`` as it may appear after up to ``depth`` layers of escaping.
+
+    >>> sorted(forms('a"b', 1))
+    ['a"b', 'a&quot;b', 'a\\\\"b']
+    """
+    out, layer = {secret}, {secret}
+    for _ in range(depth):
+        layer = {esc(v) for v in layer for esc in _escapes()} - out
+        out |= layer
+    return out
+
+
 @dataclass
 class Redactor:
     secrets: set[str] = field(default_factory=set)
@@ -39,8 +73,13 @@ class Redactor:
         values.update(extra)
         return cls({v for v in values if len(v) >= _MIN_SECRET_LEN and v not in _HARMLESS})
 
+    @cached_property
+    def _all_forms(self) -> list[str]:
+        found = {f for secret in self.secrets for f in forms(secret)}
+        return sorted((f for f in found if len(f) >= _MIN_SECRET_LEN), key=len, reverse=True)
+
     def text(self, s: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
+        for secret in self._all_forms:
             s = s.replace(secret, MASK)
         s = ACCESS_KEY_RE.sub(MASK, s)
         return SECRET_ASSIGN_RE.sub(lambda m: m.group(1) + m.group(2) + MASK, s)
@@ -54,3 +93,18 @@ class Redactor:
         if isinstance(v, list | tuple):
             return [self.value(x) for x in v]
         return v
+
+
+def redact_tree(root: Path, redactor: Redactor) -> list[Path]:
+    """Redact every text file under ``root`` in place; return the files it changed."""
+    changed = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        try:
+            before = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue  # not text; run records hold none besides what papermill writes
+        after = redactor.text(before)
+        if after != before:
+            path.write_text(after, encoding="utf-8")
+            changed.append(path)
+    return changed

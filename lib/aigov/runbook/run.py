@@ -29,6 +29,7 @@ from aigov.paths import repo_root
 from aigov.runbook import record
 from aigov.runbook.params import coerce_cli_value, validate_params
 from aigov.runbook.redact import Redactor
+from aigov.runbook.report import finish_record
 
 PROFILES_DIR = "notebooks/profiles"
 NOTEBOOKS_DIR = "notebooks"
@@ -219,6 +220,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
         raise
     finally:
         manifest["finished"] = datetime.now(UTC).isoformat()
+        finish_record(run_dir, manifest, redactor)  # report.html; every file redacted
         record.write_manifest(run_dir, manifest)
     _say(f"{manifest['status']}: {run_dir / record.MANIFEST}")
     return result
