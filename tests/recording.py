@@ -22,10 +22,10 @@ def line_count(state_dir: Path) -> int:
     return len(path.read_text().splitlines()) if path.is_file() else 0
 
 
-def actions(state_dir: Path, start: int = 0) -> list[str]:
-    """The AWS actions recorded from line ``start`` on, in order."""
+def actions(state_dir: Path, start: int = 0, end: int | None = None) -> list[str]:
+    """The AWS actions recorded on lines ``start`` to ``end`` (excluded), in order."""
     out = []
-    for line in (state_dir / RECORDING).read_text().splitlines()[start:]:
+    for line in (state_dir / RECORDING).read_text().splitlines()[start:end]:
         entry = json.loads(line)
         if "/moto-api/" in entry.get("url", ""):
             continue
@@ -41,6 +41,6 @@ def actions(state_dir: Path, start: int = 0) -> list[str]:
     return out
 
 
-def writes(state_dir: Path, start: int = 0) -> list[str]:
+def writes(state_dir: Path, start: int = 0, end: int | None = None) -> list[str]:
     """Recorded actions that are not reads (Describe*, List*, Get*)."""
-    return [a for a in actions(state_dir, start) if not a.startswith(READ_PREFIXES)]
+    return [a for a in actions(state_dir, start, end) if not a.startswith(READ_PREFIXES)]
