@@ -37,6 +37,8 @@ SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"
 # Values too short or too common to mask without mangling ordinary text.
 _MIN_SECRET_LEN = 6
 _HARMLESS = {"testing", "test", "dummy"}
+# A prefix this long of a secret, cut off by "..." in a display, is masked too.
+_MIN_TRUNCATED = 6
 
 
 def _escapes() -> tuple[Callable[[str], str], ...]:
@@ -78,11 +80,34 @@ class Redactor:
         found = {f for secret in self.secrets for f in forms(secret)}
         return sorted((f for f in found if len(f) >= _MIN_SECRET_LEN), key=len, reverse=True)
 
+    @cached_property
+    def _truncated_re(self) -> re.Pattern[str] | None:
+        """A secret cut short by a display (pandas shows 50 characters, then ``...``):
+        its first ``_MIN_TRUNCATED`` or more characters followed by an ellipsis."""
+        alts = []
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if len(secret) <= _MIN_TRUNCATED:
+                continue
+            tail = "".join(f"(?:{re.escape(c)}" for c in secret[_MIN_TRUNCATED:-1])
+            alts.append(re.escape(secret[:_MIN_TRUNCATED]) + tail
+                        + ")?" * (len(secret) - _MIN_TRUNCATED - 1))
+        if not alts:
+            return None
+        return re.compile("(?:" + "|".join(alts) + r")(?=\.\.\.|…)")
+
     def text(self, s: str) -> str:
         for secret in self._all_forms:
             s = s.replace(secret, MASK)
+        if self._truncated_re is not None:
+            s = self._truncated_re.sub(MASK, s)
         s = ACCESS_KEY_RE.sub(MASK, s)
         return SECRET_ASSIGN_RE.sub(lambda m: m.group(1) + m.group(2) + MASK, s)
+
+    def data(self, b: bytes) -> bytes:
+        """``text`` for bytes that are not UTF-8 text: each known form, byte for byte."""
+        for secret in self._all_forms:
+            b = b.replace(secret.encode("utf-8"), MASK.encode())
+        return ACCESS_KEY_RE.sub(MASK, b.decode("latin-1")).encode("latin-1")
 
     def value(self, v: object) -> object:
         """Redact strings inside JSON-like values (dicts, lists)."""
@@ -96,15 +121,16 @@ class Redactor:
 
 
 def redact_tree(root: Path, redactor: Redactor) -> list[Path]:
-    """Redact every text file under ``root`` in place; return the files it changed."""
+    """Redact every file under ``root`` in place; return the files it changed. A file
+    that is not UTF-8 text has the UTF-8 bytes of each secret's forms masked."""
     changed = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        before = path.read_bytes()
         try:
-            before = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue  # not text; run records hold none besides what papermill writes
-        after = redactor.text(before)
+            after = redactor.text(before.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:
+            after = redactor.data(before)
         if after != before:
-            path.write_text(after, encoding="utf-8")
+            path.write_bytes(after)
             changed.append(path)
     return changed

@@ -1,0 +1,152 @@
+"""Credentials never reach a record: planted in the environment, the parameters and cell
+output of a real ``aigov run``, none is found anywhere under outputs/ afterwards."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from aigov.runbook.emulator import Emulator
+from aigov.runbook.record import MANIFEST, list_runs
+from aigov.runbook.redact import MASK, Redactor, forms, redact_tree
+from conftest import FIXTURES, ROOT
+
+FIXTURE_ROOT = FIXTURES / "runbook"
+# Fake values shaped like the real thing (none of them is a live credential).
+PLANTED_ENV = {
+    "AWS_ACCESS_KEY_ID": "AKIAZ7LEAKTEST000001",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYLEAKTESTKEY",
+    "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQLEAKTOKEN==",
+    "PULUMI_CONFIG_PASSPHRASE": 'correct horse "battery" & staple',
+    "AIGOV_REDACT": "internal-hostname-7731.corp.example, second-secret-value",
+    "LEAKY_PROFILE_SECRET": "profile-listed-secret-4242",
+}
+ENDPOINT_PARAM = "https://AKIAZ7LEAKTEST000002@proxy.internal-hostname-7731.corp.example"
+SECRETS = [PLANTED_ENV[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                    "AWS_SESSION_TOKEN", "PULUMI_CONFIG_PASSPHRASE",
+                                    "LEAKY_PROFILE_SECRET")] + [
+    "internal-hostname-7731.corp.example", "second-secret-value", "AKIAZ7LEAKTEST000002"]
+
+
+def _encodings(secret: str) -> set[str]:
+    """How a secret may be spelled in a file: as is, JSON-escaped (once and twice), in
+    HTML, and as papermill writes a string parameter into the injected cell."""
+    once = json.dumps(secret)[1:-1]
+    return {secret, once, json.dumps(once)[1:-1], html.escape(secret),
+            html.escape(secret, quote=False), secret.replace('"', '\\"')}
+
+
+@pytest.fixture(scope="module")
+def leaky_run(tmp_path_factory):
+    outputs = tmp_path_factory.mktemp("outputs")
+    emu = Emulator(state_dir=outputs / "emulator")  # its request recording is under outputs/
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+        env.update(PLANTED_ENV, AIGOV_OUTPUTS=str(outputs), AIGOV_ROOT=str(FIXTURE_ROOT),
+                   LEAKY_EMULATOR=emu.url)
+        proc = subprocess.run(
+            [sys.executable, "-m", "aigov.cli", "run", "--profile", "leaky",
+             "--endpoint-url", ENDPOINT_PARAM, "-p", "region=second-secret-value"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    finally:
+        emu.stop()
+    (run_dir,) = list_runs(outputs / "runs")
+    return outputs, run_dir, proc
+
+
+def test_the_leaky_notebook_ran_and_failed_with_its_planted_error(leaky_run):
+    _, run_dir, proc = leaky_run
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    manifest = json.loads((run_dir / MANIFEST).read_text())
+    leaky = manifest["notebooks"][-1]
+    assert (leaky["name"], leaky["error_type"]) == ("leaky", "RuntimeError")
+    assert MASK in leaky["error"]
+    # Every kind of file is there to be searched.
+    names = {p.name for p in run_dir.rglob("*")}
+    assert {"leaky.ipynb", "leaky.html", "leaky.json", "stray.txt", "report.html",
+            MANIFEST} <= names
+    # aigov's clients sent the emulator dummy credentials, not the environment's key.
+    recording = (leaky_run[0] / "emulator" / "moto-recording.jsonl").read_text()
+    assert "DescribeOrganization" in recording and "Credential=testing/" in recording
+
+
+def _cut_short(secret: str, text: str) -> bool:
+    """A display's truncation of the secret: 8 or more of its first characters, then an
+    ellipsis (pandas shows 50 characters of a cell, then ``...``)."""
+    return any(secret[:n] + dots in text for n in range(8, len(secret)) for dots in ("...", "…"))
+
+
+def test_no_planted_credential_anywhere_under_outputs(leaky_run):
+    outputs, _, _ = leaky_run
+    leaks = []
+    for path in sorted(p for p in outputs.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for secret in SECRETS:
+            if any(form in text for form in _encodings(secret)) or _cut_short(secret, text):
+                leaks.append((str(path.relative_to(outputs)), secret))
+    assert leaks == []
+
+
+def test_the_planted_values_were_masked_not_dropped(leaky_run):
+    _, run_dir, _ = leaky_run
+    results = json.loads((run_dir / "results" / "leaky.json").read_text())
+    assert results["AWS_SECRET_ACCESS_KEY"] == MASK
+    assert results["AWS_ACCESS_KEY_ID"] == MASK
+    manifest = json.loads((run_dir / MANIFEST).read_text())
+    assert manifest["parameters"]["region"] == MASK
+    assert manifest["parameters"]["endpoint_url"] == f"https://{MASK}@proxy.{MASK}"
+    assert MASK in (run_dir / "leaky.ipynb").read_text()
+
+
+def test_the_redacted_record_verifies(leaky_run):
+    outputs, _, _ = leaky_run
+    env = {**os.environ, "AIGOV_OUTPUTS": str(outputs)}
+    proc = subprocess.run([sys.executable, "-m", "aigov.cli", "verify"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("secret", ['pa"ss&word-1', "tab\there-2", "naïve-secret-3"])
+def test_escaped_forms_of_a_secret_are_masked(secret):
+    r = Redactor({secret})
+    for form in _encodings(secret) | {repr(secret)[1:-1]}:
+        assert secret not in r.text(f"<{form}>") and form not in r.text(f"<{form}>")
+
+
+def test_a_secret_cut_short_by_a_display_is_masked():
+    r = Redactor({"second-secret-value"})
+    assert r.text("a second-se... b second-secret-val… c sec... d second-secrex...") == \
+        f"a {MASK}... b {MASK}… c sec... d second-secrex..."
+
+
+def test_access_key_ids_and_assigned_secrets_are_masked_without_a_list():
+    r = Redactor()
+    assert r.text("key AKIAIOSFODNN7EXAMPLE and ASIAIOSFODNN7EXAMPLE") == f"key {MASK} and {MASK}"
+    assert r.text("aws_secret_access_key = abcdEFGH1234/+xyz") == \
+        f"aws_secret_access_key = {MASK}"
+
+
+def test_short_or_harmless_values_are_not_masked(monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AIGOV_REDACT", "ab, us-east-1-secret")
+    r = Redactor.from_environment()
+    assert r.text("testing ab us-east-1-secret") == f"testing ab {MASK}"
+
+
+def test_forms_include_json_and_html_escapes():
+    assert {'a\\"bcdef', "a&quot;bcdef"} <= forms('a"bcdef')
+
+
+def test_redact_tree_rewrites_only_files_that_held_a_secret_text_or_not(tmp_path):
+    (tmp_path / "a.json").write_text('{"k": "s3cr3t-value"}')
+    (tmp_path / "b.txt").write_text("nothing here")
+    (tmp_path / "c.bin").write_bytes(b"\xff\xfe\x00s3cr3t-value")
+    changed = redact_tree(tmp_path, Redactor({"s3cr3t-value"}))
+    assert changed == [tmp_path / "a.json", tmp_path / "c.bin"]
+    assert (tmp_path / "a.json").read_text() == f'{{"k": "{MASK}"}}'
+    assert (tmp_path / "c.bin").read_bytes() == b"\xff\xfe\x00" + MASK.encode()
