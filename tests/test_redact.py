@@ -138,6 +138,16 @@ def test_short_or_harmless_values_are_not_masked(monkeypatch):
     assert r.text("testing ab us-east-1-secret") == f"testing ab {MASK}"
 
 
+def test_pulumi_passphrase_files_are_masked(outputs, tmp_path, monkeypatch):
+    generated = outputs / "pulumi" / "passphrase"
+    generated.parent.mkdir(parents=True)
+    generated.write_text("generated-passphrase-1234")
+    (tmp_path / "pp").write_text("file-passphrase-5678\n")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE_FILE", str(tmp_path / "pp"))
+    r = Redactor.from_environment()
+    assert r.text("generated-passphrase-1234 file-passphrase-5678") == f"{MASK} {MASK}"
+
+
 def test_forms_include_json_and_html_escapes():
     assert {'a\\"bcdef', "a&quot;bcdef"} <= forms('a"bcdef')
 

@@ -41,6 +41,23 @@ _HARMLESS = {"testing", "test", "dummy"}
 _MIN_TRUNCATED = 6
 
 
+def _passphrase_files() -> set[str]:
+    """Pulumi passphrases kept in files: ``PULUMI_CONFIG_PASSPHRASE_FILE`` and the one
+    aigov generates under ``outputs/pulumi/`` (deploy/pulumi_driver.py)."""
+    from aigov.paths import outputs_dir
+
+    paths = [outputs_dir() / "pulumi" / "passphrase"]
+    if os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        paths.append(Path(os.environ["PULUMI_CONFIG_PASSPHRASE_FILE"]))
+    out = set()
+    for path in paths:
+        try:
+            out.add(path.read_text(encoding="utf-8").strip())
+        except OSError:
+            continue
+    return out
+
+
 def _escapes() -> tuple[Callable[[str], str], ...]:
     return (lambda v: json.dumps(v)[1:-1],                        # JSON, ASCII only
             lambda v: json.dumps(v, ensure_ascii=False)[1:-1],    # JSON as nbformat writes
@@ -73,6 +90,7 @@ class Redactor:
         values = {os.environ.get(name, "") for name in SECRET_ENV}
         values.update(v.strip() for v in os.environ.get("AIGOV_REDACT", "").split(","))
         values.update(extra)
+        values.update(_passphrase_files())
         return cls({v for v in values if len(v) >= _MIN_SECRET_LEN and v not in _HARMLESS})
 
     @cached_property
