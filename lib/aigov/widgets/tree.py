@@ -1,0 +1,126 @@
+"""The OU tree browser: pick an OU or account, see its path, what is attached at each
+level from Root down, and the accounts under it.
+
+A guardrail at ``AI`` applies to ``ai-dev`` although nothing is attached to the account
+itself; the chain of levels is what a new team needs to see, so the browser lists every
+level's policies, AWS-managed FullAWSAccess and RCPFullAWSAccess included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from aigov.policy.render import RenderedPolicy, attached, render_spec
+from aigov.spec.model import POLICY_TYPES, ROOT, Spec
+from aigov.widgets.view import Static, View, table_html
+
+SHORT = {"SERVICE_CONTROL_POLICY": "SCP", "RESOURCE_CONTROL_POLICY": "RCP",
+         "AISERVICES_OPT_OUT_POLICY": "AI opt-out", "TAG_POLICY": "tag"}
+
+
+def node_label(spec: Spec, key: str) -> str:
+    """``AI/Development`` -> ``"    Development"``; ``account:ai-dev`` -> ``"ai-dev (account)"``
+    indented under its OU: the tree drawn in a list."""
+    if key == ROOT:
+        return ROOT
+    depth = len(spec.levels(key)) - 1
+    name = key.removeprefix("account:") + " (account)" if key.startswith("account:") \
+        else key.rsplit("/", 1)[-1]
+    return "\u2003" * depth + name
+
+
+def tree_order(spec: Spec) -> list[str]:
+    """Every target, each OU followed by its accounts and then its child OUs."""
+    by_ou: dict[str, list[str]] = {}
+    for a in spec.accounts:
+        by_ou.setdefault(spec.normalize_target(a.ou), []).append(f"account:{a.name}")
+    out = [ROOT, *by_ou.get(ROOT, [])]
+    for path, _ in spec.walk_ous():
+        out += [path, *by_ou.get(path, [])]
+    return out
+
+
+class OUTreeBrowser(View):
+    """``OUTreeBrowser(spec).select("ai-dev")``; read ``path``, ``attached_frame()``,
+    ``accounts()``."""
+
+    def __init__(self, spec: Spec, select: str = ROOT,
+                 rendered: Mapping[str, RenderedPolicy] | None = None) -> None:
+        import ipywidgets as w
+
+        self.spec = spec
+        self.rendered = dict(rendered) if rendered is not None else render_spec(spec)
+        order = tree_order(spec)
+        self._picker = w.Select(options=[(node_label(spec, k), k) for k in order],
+                                rows=min(len(order), 14), description="OU/account",
+                                layout=w.Layout(width="22em"))
+        self._detail = w.HTML()
+        self._detail.add_class("aigov-tree-detail")
+        self.widget = w.HBox([self._picker, self._detail])
+        self._picker.observe(lambda _: self._refresh(), names="value")
+        self.select(select)
+
+    # -- state -------------------------------------------------------------------------
+    def select(self, target: str) -> None:
+        """Pick an OU path, account name or id, or Root (``KeyError`` if unknown)."""
+        key = self.spec.normalize_target(target)
+        if self._picker.value == key:
+            self._refresh()
+        self._picker.value = key
+
+    @property
+    def selected(self) -> str:
+        return self._picker.value
+
+    @property
+    def path(self) -> list[str]:
+        """Levels from Root down to the selection."""
+        return self.spec.levels(self.selected)
+
+    def attached_frame(self, target: str | None = None) -> pd.DataFrame:
+        """One row per policy attached at each level of the path, Root first."""
+        key = self.spec.normalize_target(target) if target else self.selected
+        rows = [{"level": level, "type": SHORT[t], "policy": p.name,
+                 "description": p.description}
+                for level in self.spec.levels(key) for t in POLICY_TYPES
+                if t in self.spec.organization.enabled_policy_types
+                for p in attached(self.spec, self.rendered, level, t)]
+        return pd.DataFrame(rows, columns=["level", "type", "policy", "description"])
+
+    def accounts(self, target: str | None = None) -> list[str]:
+        """Accounts at the selection: the account itself, or every account in the OU and
+        the OUs below it (Root: every account)."""
+        key = self.spec.normalize_target(target) if target else self.selected
+        if key.startswith("account:"):
+            return [key.removeprefix("account:")]
+        return [a.name for a in self.spec.accounts
+                if key in self.spec.levels(f"account:{a.name}")]
+
+    # -- views ---------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        accounts = ", ".join(self.accounts()) or "none"
+        self._detail.value = (f"<b>{' / '.join(self.path)}</b><br>accounts: {accounts}"
+                              f"<br>{table_html(self.attached_frame())}")
+
+    def overview(self) -> pd.DataFrame:
+        """The whole tree: each node, the policies attached directly there, its accounts."""
+        rows: list[dict[str, Any]] = []
+        for key in tree_order(self.spec):
+            row: dict[str, Any] = {"node": node_label(self.spec, key).replace("\u2003", "  "),
+                                   "path": " / ".join(self.spec.levels(key))}
+            for t in POLICY_TYPES:
+                if t in self.spec.organization.enabled_policy_types:
+                    row[SHORT[t]] = ", ".join(p.name for p in
+                                              attached(self.spec, self.rendered, key, t))
+            row["accounts"] = len(self.accounts(key))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def static(self) -> Static:
+        return Static(self.overview(),
+                      f"Selected: {' / '.join(self.path)} (accounts: "
+                      f"{', '.join(self.accounts()) or 'none'})",
+                      self.attached_frame())
