@@ -1,0 +1,115 @@
+"""``aigov lab``: JupyterLab on 127.0.0.1 with the emulator, on the onboarding notebook.
+
+Each session opens a fresh copy of ``notebooks/onboarding.ipynb`` under
+``outputs/onboarding/<UTC timestamp>/``: what the team tried is saved there as a record,
+and the committed notebook stays without outputs. The kernel gets the emulator's
+environment (``Emulator.environment()``: endpoint and dummy credentials) and
+``AIGOV_ROOT``, so the spec resolves from the repository wherever the copy lives.
+
+Token authentication stays on: the token is random per session, handed to JupyterLab
+through ``JUPYTER_TOKEN`` (not the command line, which ``ps`` shows) and printed only to
+this terminal. There is no option to turn it off; tests log in with the printed URL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aigov.errors import UsageError
+from aigov.paths import outputs_dir, repo_root
+from aigov.runbook.emulator import HOST, free_port
+
+NOTEBOOK = Path("notebooks") / "onboarding.ipynb"
+
+
+@dataclass(frozen=True)
+class LabLaunch:
+    """How JupyterLab is started: its command line, environment and URL (with token)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    root_dir: Path
+    notebook: Path
+    port: int
+    token: str
+
+    @property
+    def url(self) -> str:
+        rel = self.notebook.relative_to(self.root_dir).as_posix()
+        return f"http://{HOST}:{self.port}/lab/tree/{rel}?token={self.token}"
+
+
+def session_copy(now: float | None = None) -> Path:
+    """Copy the onboarding notebook into a new folder under ``outputs/onboarding/``."""
+    src = repo_root() / NOTEBOOK
+    if not src.is_file():
+        raise UsageError(f"{src} is missing", fix="run aigov lab from the aigov repository")
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    folder = outputs_dir() / "onboarding" / stamp
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = outputs_dir() / "onboarding" / f"{stamp}-{n}"
+    folder.mkdir(parents=True)
+    return Path(shutil.copy2(src, folder / src.name))
+
+
+def lab_launch(notebook: Path, port: int, endpoint_env: dict[str, str], token: str,
+               open_browser: bool) -> LabLaunch:
+    """JupyterLab's command line and environment for a session (no process started).
+
+    The server's root is the repository when the copy lives under it (the team can
+    open the policies and the other notebooks), else the copy's folder.
+    """
+    if not token:
+        raise UsageError("JupyterLab needs a token", fix="aigov lab always generates one")
+    root = repo_root()
+    root_dir = root if notebook.resolve().is_relative_to(root) else notebook.parent
+    env = {**os.environ, **endpoint_env, "AIGOV_ROOT": str(root), "JUPYTER_TOKEN": token}
+    argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={HOST}",
+            f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={root_dir}",
+            f"--ServerApp.open_browser={open_browser}",
+            str(notebook.resolve().relative_to(root_dir))]
+    return LabLaunch(argv, env, root_dir, notebook.resolve(), port, token)
+
+
+def lab_command(port: int | None = None, endpoint_url: str | None = None,
+                open_browser: bool = True) -> int:
+    """Start the emulator (unless ``endpoint_url`` or ``$AWS_ENDPOINT_URL`` is given),
+    then JupyterLab until it exits or Ctrl-C; stop both."""
+    from aigov.runbook.emulator import Emulator
+
+    endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+    emu = None
+    if endpoint:
+        env = {"AWS_ENDPOINT_URL": endpoint}
+    else:
+        emu = Emulator()
+        env = emu.environment()
+    proc = None
+    try:
+        launch = lab_launch(session_copy(), port or free_port(), env,
+                            secrets.token_urlsafe(24), open_browser)
+        where = f"emulator on {emu.url}" if emu else f"endpoint {endpoint}"
+        print(f"aigov lab: {where}; this session's notebook: {launch.notebook}")
+        print(f"aigov lab: open {launch.url}", flush=True)
+        proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.root_dir)
+        return proc.wait()
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if emu is not None:
+            emu.stop()
