@@ -89,8 +89,6 @@ class PolicyEditor(View):
 
     def reset(self) -> None:
         """Drop the draft: the playground decides with the spec's document again."""
-        if self.playground is not None:
-            self.playground.override(self.policy.name, None)
         self.set_text(json.dumps(self.policy.document, indent=2))
 
     def _check(self, text: str) -> None:
@@ -102,8 +100,9 @@ class PolicyEditor(View):
             self.size = len(doc.text)
             if self.playground is not None and p.type in SIMULATED \
                     and isinstance(doc.document, dict):
+                same = doc.document == p.document  # the spec's own: no draft
                 try:
-                    self.playground.override(p.name, doc.document)
+                    self.playground.override(p.name, None if same else doc.document)
                 except AigovError as exc:
                     self.error = exc.render()
         self.findings = found

@@ -43,7 +43,7 @@ def side_by_side(spec: Spec, inv: Inventory) -> pd.DataFrame:
         rows.append({"node": key, "kind": r["kind"], "live id": r["id"] or "(missing)",
                      "spec policies": spec_p, "live policies": live_p,
                      "in sync": bool(r["id"]) and spec_p == live_p})
-    known = {r["key"] for r in rows}
+    known = {r["node"] for r in rows}
     extra = [*(p for p in inv.ous if p not in known),
              *(f"account:{n}" for n in inv.accounts if f"account:{n}" not in known)]
     for key in extra:
