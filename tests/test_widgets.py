@@ -330,7 +330,7 @@ def test_headless_run_records_readable_tables_and_no_empty_widget_views(tmp_path
     assert "application/vnd.jupyter.widget-view+json" not in kinds
     text = "\n".join(_texts(nb))
     assert "deny-leave-organization" in text  # the tree's table
-    assert "explanation" in text and "allow" in text  # the playground's request
+    assert "ALLOW: allowed" in text  # the playground's decision, explained
     assert "of 10,240 characters" in text  # the editor's size
     assert "spec alone" in text  # no endpoint
 

@@ -78,6 +78,8 @@ def lab_launch(notebook: Path, port: int, endpoint_env: dict[str, str], token: s
             f"--ServerApp.root_dir={root_dir}",
             f"--ServerApp.open_browser={open_browser}",
             str(notebook.resolve().relative_to(root_dir))]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.insert(-1, "--allow-root")  # containers often run as root; JupyterLab refuses
     return LabLaunch(argv, env, root_dir, notebook.resolve(), port, token)
 
 

@@ -255,10 +255,10 @@ class PolicyPlayground(View):
                 f"{pre(self.decision.explain())}")
 
     def frame(self) -> pd.DataFrame:
+        """The request's inputs, then the decision and the statement that decided."""
         rows = [(name, str(self.get(name))) for name in self.inputs]
         if self.decision is not None:
-            rows += [("decision", self.decision.decision), ("deciding", self.deciding),
-                     ("explanation", self.decision.explain())]
+            rows += [("decision", self.decision.decision), ("deciding", self.deciding)]
         else:
             rows += [("error", self.error or "")]
         if self.drafts:
@@ -266,7 +266,8 @@ class PolicyPlayground(View):
         return pd.DataFrame(rows, columns=["field", "value"])
 
     def static(self) -> Static:
-        return Static(self.frame())
+        explanation = self.decision.explain() if self.decision else (self.error or "")
+        return Static(self.frame(), explanation)
 
 
 def append_case(path: Path, case: dict[str, Any]) -> None:

@@ -1,0 +1,139 @@
+"""The onboarding session in a real browser: ``aigov lab`` (emulator + JupyterLab with its
+token), Debian's chromium driven by Playwright, the notebook run, the playground's action
+changed, and the decision seen to change from allow to deny with the policy named.
+
+Playwright's own browser download needs the internet, so the test drives the
+``chromium`` found on PATH (``.ci/run`` installs it with apt-get). It skips, saying so,
+only when there is no chromium. One JupyterLab is started for the module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aigov.runbook.emulator import free_port
+from conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+LEAVE = "organizations:LeaveOrganization"
+SCREENSHOT = "onboarding-playground.png"
+# Waits for a page or a server to be ready; they bound a hang, they are not what is tested.
+READY_MS = 180_000
+
+
+class Lab:
+    def __init__(self, proc: subprocess.Popen, url: str, log: list[str], outputs: Path):
+        self.proc, self.url, self.log, self.outputs = proc, url, log, outputs
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not on PATH: install it (apt-get install chromium) to run "
+                    "the browser test")
+    base = tmp_path_factory.mktemp("lab")
+    env = {**os.environ, "AIGOV_OUTPUTS": str(base / "outputs"),
+           "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+           "JUPYTERLAB_SETTINGS_DIR": str(base / "settings")}
+    env.pop("AWS_ENDPOINT_URL", None)
+    aigov = str(Path(sys.executable).with_name("aigov"))
+    proc = subprocess.Popen([aigov, "lab", "--no-browser", "--port", str(free_port())],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env, cwd=base, start_new_session=True)
+    log: list[str] = []
+    found = threading.Event()
+
+    def drain() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            log.append(line)
+            if line.startswith("aigov lab: open "):
+                found.set()
+        found.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        found.wait(READY_MS / 1000)
+        url = next((ln.removeprefix("aigov lab: open ").strip() for ln in log
+                    if ln.startswith("aigov lab: open ")), None)
+        assert url, "aigov lab printed no URL:\n" + "".join(log)
+        _wait_for_server(url, proc, log)
+        yield Lab(proc, url, log, base / "outputs")
+    finally:
+        proc.send_signal(signal.SIGINT)  # aigov stops JupyterLab and the emulator
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _wait_for_server(url: str, proc: subprocess.Popen, log: list[str]) -> None:
+    base, _, query = url.partition("/lab/")
+    status = f"{base}/api/status?{query.partition('?')[2]}"
+    deadline = time.monotonic() + READY_MS / 1000
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "aigov lab exited:\n" + "".join(log)
+        try:
+            with urllib.request.urlopen(status, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError("JupyterLab did not answer:\n" + "".join(log))
+
+
+def test_lab_refuses_requests_without_the_token(lab: Lab):
+    base = lab.url.partition("/lab/")[0]
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{base}/api/contents", timeout=10)
+    assert err.value.code == 403
+
+
+def test_playground_decision_changes_from_allow_to_deny_when_the_action_changes(
+        lab: Lab, tmp_path: Path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(lab.url)
+            expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=READY_MS)
+            # JupyterLab drops a "Run All" sent while the kernel still starts.
+            expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=READY_MS)
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+            page.locator(".lm-Menu-itemLabel",
+                         has_text=re.compile(r"^Run All Cells$")).click()
+            decision = page.locator(".aigov-decision")
+            expect(decision).to_contain_text("ALLOW", timeout=READY_MS)
+            action = page.locator(".aigov-action input")
+            action.scroll_into_view_if_needed()
+            action.fill(LEAVE)
+            expect(decision).to_contain_text("DENY", timeout=30_000)
+            expect(decision).to_contain_text("deny-leave-organization")
+            playground = page.locator(".widget-vbox", has=page.locator(".aigov-action")).first
+            playground.screenshot(path=str(tmp_path / SCREENSHOT))
+            page.screenshot(path=str(tmp_path / "onboarding-page.png"), full_page=False)
+        finally:
+            browser.close()
+    assert (tmp_path / SCREENSHOT).stat().st_size > 0
+    if os.environ.get("AIGOV_UPDATE_SCREENSHOT"):
+        shutil.copy(tmp_path / SCREENSHOT, ROOT / "docs" / SCREENSHOT)
