@@ -131,6 +131,13 @@ def test_playground_decision_changes_from_allow_to_deny_when_the_action_changes(
             expect(decision).to_contain_text("deny-leave-organization")
             playground = page.locator(".widget-vbox", has=page.locator(".aigov-action")).first
             playground.screenshot(path=str(tmp_path / SCREENSHOT))
+            # The editor lints the draft as it is typed.
+            editor = page.locator(".aigov-editor textarea")
+            editor.scroll_into_view_if_needed()
+            editor.fill('{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", '
+                        '"Action": "bedrock:InvokeModle", "Resource": "*"}]}')
+            expect(page.locator(".aigov-findings")).to_contain_text("IAM_UNKNOWN_ACTION",
+                                                                    timeout=30_000)
             page.screenshot(path=str(tmp_path / "onboarding-page.png"), full_page=False)
         finally:
             browser.close()
