@@ -13,6 +13,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -231,13 +232,16 @@ def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: 
     root = repo_root()
     src = root / NOTEBOOKS_DIR / f"{nb}.ipynb"
     out = run_dir / f"{nb}.ipynb"
+    # papermill saves the notebook after every cell; it writes outside the record so that
+    # nothing unredacted ever lands there, even if the runner is killed (kill -9).
+    scratch = Path(tempfile.mkdtemp(prefix="aigov-nb-")) / out.name
     declared = set(pm.inspect_notebook(str(src)))
     passed = {k: v for k, v in params.items() if k in declared}
     _say(f"[{index}/{total}] {nb} ...")
     t0 = time.monotonic()
     entry: dict[str, Any] = {"name": nb, "status": "running"}
     try:
-        pm.execute_notebook(str(src), str(out), parameters=passed, cwd=str(root),
+        pm.execute_notebook(str(src), str(scratch), parameters=passed, cwd=str(root),
                             kernel_name="python3", progress_bar=False, log_output=False)
         entry["status"] = "succeeded"
     except pm.PapermillExecutionError as exc:
@@ -249,8 +253,11 @@ def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: 
                      error=redactor.text(f"{type(exc).__name__}: {exc}"))
     entry["duration_s"] = round(time.monotonic() - t0, 2)
     entry["results"] = _results(run_dir, nb, redactor)
-    if out.is_file():
-        _seal_notebook(out, redactor)
+    if scratch.is_file():
+        _seal_notebook(scratch, redactor)
+        shutil.move(str(scratch), out)
+        shutil.move(str(scratch.with_suffix(".html")), out.with_suffix(".html"))
+    shutil.rmtree(scratch.parent, ignore_errors=True)
     status = entry["status"]
     where = f" in cell [{entry['failed_cell']}]" if entry.get("failed_cell") else ""
     _say(f"[{index}/{total}] {nb} {status}{where} ({entry['duration_s']}s)"
