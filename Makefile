@@ -23,7 +23,8 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
-	$(PY) tests/benchmarks/run_all.py
+	$(PY) tests/benchmarks/bench_simulate.py
+	$(PY) tests/benchmarks/bench_pulumi_graph.py
 
 clean:
 	rm -rf $(VENV) outputs/runs outputs/pulumi
