@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,7 +78,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         _wait_for_server(url, proc, log)
         yield Lab(proc, url, log, base / "outputs")
     finally:
-        proc.send_signal(signal.SIGINT)  # aigov stops JupyterLab and the emulator
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)  # aigov stops JupyterLab and the emulator
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -144,3 +146,24 @@ def test_playground_decision_changes_from_allow_to_deny_when_the_action_changes(
     assert (tmp_path / SCREENSHOT).stat().st_size > 0
     if os.environ.get("AIGOV_UPDATE_SCREENSHOT"):
         shutil.copy(tmp_path / SCREENSHOT, ROOT / "docs" / SCREENSHOT)
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=5).close()
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def test_ctrl_c_stops_jupyterlab_and_the_emulator(lab: Lab):
+    """Runs last: the module's JupyterLab ends here."""
+    emulator = re.search(r"emulator on (http://\S+);", "".join(lab.log)).group(1)
+    server = lab.url.partition("/lab/")[0]
+    assert _answers(f"{emulator}/moto-api/") and _answers(f"{server}/api/status")
+    lab.proc.send_signal(signal.SIGINT)
+    assert lab.proc.wait(timeout=60) == 130
+    assert not _answers(f"{emulator}/moto-api/")
+    assert not _answers(f"{server}/api/status")
