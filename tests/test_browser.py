@@ -40,8 +40,8 @@ READY_MS = 180_000
 
 
 class Lab:
-    def __init__(self, proc: subprocess.Popen, url: str, log: list[str], outputs: Path):
-        self.proc, self.url, self.log, self.outputs = proc, url, log, outputs
+    def __init__(self, proc: subprocess.Popen, url: str, log: list[str], base: Path):
+        self.proc, self.url, self.log, self.base = proc, url, log, base
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     env = {**os.environ, "AIGOV_OUTPUTS": str(base / "outputs"),
            "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
            "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-           "JUPYTERLAB_SETTINGS_DIR": str(base / "settings")}
+           "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"), "TMPDIR": str(base / "tmp")}
+    (base / "tmp").mkdir()
     env.pop("AWS_ENDPOINT_URL", None)
     aigov = str(Path(sys.executable).with_name("aigov"))
     proc = subprocess.Popen([aigov, "lab", "--no-browser", "--port", str(free_port())],
@@ -76,7 +77,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                     if ln.startswith("aigov lab: open ")), None)
         assert url, "aigov lab printed no URL:\n" + "".join(log)
         _wait_for_server(url, proc, log)
-        yield Lab(proc, url, log, base / "outputs")
+        yield Lab(proc, url, log, base)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)  # aigov stops JupyterLab and the emulator
@@ -158,8 +159,10 @@ def _answers(url: str) -> bool:
     return True
 
 
-def test_ctrl_c_stops_jupyterlab_and_the_emulator(lab: Lab):
+def test_ctrl_c_stops_jupyterlab_and_the_emulator_and_removes_the_token_file(lab: Lab):
     """Runs last: the module's JupyterLab ends here."""
+    token = lab.url.rpartition("token=")[2]
+    assert [p.read_text() for p in (lab.base / "tmp").glob("aigov-lab-token-*")] == [token]
     emulator = re.search(r"emulator on (http://\S+);", "".join(lab.log)).group(1)
     server = lab.url.partition("/lab/")[0]
     assert _answers(f"{emulator}/moto-api/") and _answers(f"{server}/api/status")
@@ -167,3 +170,4 @@ def test_ctrl_c_stops_jupyterlab_and_the_emulator(lab: Lab):
     assert lab.proc.wait(timeout=60) == 130
     assert not _answers(f"{emulator}/moto-api/")
     assert not _answers(f"{server}/api/status")
+    assert list((lab.base / "tmp").glob("aigov-lab-token-*")) == []

@@ -3,6 +3,8 @@ session's copy of the notebook, and the CLI's call (the browser test runs it for
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -21,15 +23,19 @@ def test_session_copy_is_a_fresh_copy_of_the_onboarding_notebook(outputs):
         ROOT / "notebooks/onboarding.ipynb", as_version=4)
 
 
-def test_lab_listens_on_loopback_with_the_token_in_the_environment_only(outputs):
+def test_lab_listens_on_loopback_and_passes_the_token_only_through_a_file(outputs,
+                                                                          monkeypatch):
+    monkeypatch.setenv("JUPYTER_TOKEN", "inherited")
     nb = lab.session_copy()
     launch = lab.lab_launch(nb, 8999, {"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"},
-                            "s3cr3t-token", open_browser=False)
+                            "s3cr3t-token", Path("/tmp/tokenfile"), open_browser=False)
     assert "--ServerApp.ip=127.0.0.1" in launch.argv
     assert "--ServerApp.port=8999" in launch.argv
     assert not any("s3cr3t-token" in a for a in launch.argv)
     assert not any("token" in a.lower() or "password" in a.lower() for a in launch.argv)
-    assert launch.env["JUPYTER_TOKEN"] == "s3cr3t-token"
+    assert "JUPYTER_TOKEN" not in launch.env  # kernels inherit the server's environment
+    assert not any("s3cr3t-token" in v for v in launch.env.values())
+    assert launch.env["JUPYTER_TOKEN_FILE"] == "/tmp/tokenfile"
     assert launch.env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
     assert launch.env["AIGOV_ROOT"] == str(ROOT)
     assert launch.argv[-1].endswith("onboarding.ipynb")
@@ -39,14 +45,14 @@ def test_lab_listens_on_loopback_with_the_token_in_the_environment_only(outputs)
 
 def test_lab_refuses_to_start_without_a_token(outputs):
     with pytest.raises(UsageError):
-        lab.lab_launch(lab.session_copy(), 8999, {}, "", open_browser=False)
+        lab.lab_launch(lab.session_copy(), 8999, {}, "", Path("/tmp/t"), open_browser=False)
 
 
 def test_lab_serves_the_repository_when_the_copy_lives_under_it(tmp_path, monkeypatch):
     monkeypatch.setenv("AIGOV_OUTPUTS", str(ROOT / "outputs"))
     nb = lab.session_copy()
     try:
-        launch = lab.lab_launch(nb, 8999, {}, "t", open_browser=True)
+        launch = lab.lab_launch(nb, 8999, {}, "t", Path("/tmp/t"), open_browser=True)
         assert launch.root_dir == ROOT
         assert "--ServerApp.open_browser=True" in launch.argv
         assert launch.url.split("?")[0].endswith(

@@ -6,9 +6,12 @@ and the committed notebook stays without outputs. The kernel gets the emulator's
 environment (``Emulator.environment()``: endpoint and dummy credentials) and
 ``AIGOV_ROOT``, so the spec resolves from the repository wherever the copy lives.
 
-Token authentication stays on: the token is random per session, handed to JupyterLab
-through ``JUPYTER_TOKEN`` (not the command line, which ``ps`` shows) and printed only to
-this terminal. There is no option to turn it off; tests log in with the printed URL.
+Token authentication stays on: the token is random per session and printed only to
+this terminal. JupyterLab reads it from a private temporary file named by
+``JUPYTER_TOKEN_FILE``, removed when the session ends: not the command line (``ps``
+shows it) and not ``JUPYTER_TOKEN``, which every kernel would inherit, so a cell that
+prints its environment cannot put the token into the session's record. There is no
+option to turn it off; tests log in with the printed URL.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +66,7 @@ def session_copy(now: float | None = None) -> Path:
 
 
 def lab_launch(notebook: Path, port: int, endpoint_env: dict[str, str], token: str,
-               open_browser: bool) -> LabLaunch:
+               token_file: Path, open_browser: bool) -> LabLaunch:
     """JupyterLab's command line and environment for a session (no process started).
 
     The server's root is the repository when the copy lives under it (the team can
@@ -72,7 +76,8 @@ def lab_launch(notebook: Path, port: int, endpoint_env: dict[str, str], token: s
         raise UsageError("JupyterLab needs a token", fix="aigov lab always generates one")
     root = repo_root()
     root_dir = root if notebook.resolve().is_relative_to(root) else notebook.parent
-    env = {**os.environ, **endpoint_env, "AIGOV_ROOT": str(root), "JUPYTER_TOKEN": token}
+    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_TOKEN", "JUPYTER_PASSWORD")}
+    env.update(endpoint_env, AIGOV_ROOT=str(root), JUPYTER_TOKEN_FILE=str(token_file))
     argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={HOST}",
             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
             f"--ServerApp.root_dir={root_dir}",
@@ -97,9 +102,13 @@ def lab_command(port: int | None = None, endpoint_url: str | None = None,
         emu = Emulator()
         env = emu.environment()
     proc = None
+    fd, token_path = tempfile.mkstemp(prefix="aigov-lab-token-")  # mode 0600
+    token = secrets.token_urlsafe(24)
     try:
-        launch = lab_launch(session_copy(), port or free_port(), env,
-                            secrets.token_urlsafe(24), open_browser)
+        with os.fdopen(fd, "w") as f:
+            f.write(token)
+        launch = lab_launch(session_copy(), port or free_port(), env, token,
+                            Path(token_path), open_browser)
         where = f"emulator on {emu.url}" if emu else f"endpoint {endpoint}"
         print(f"aigov lab: {where}; this session's notebook: {launch.notebook}")
         print(f"aigov lab: open {launch.url}", flush=True)
@@ -113,5 +122,6 @@ def lab_command(port: int | None = None, endpoint_url: str | None = None,
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        Path(token_path).unlink(missing_ok=True)
         if emu is not None:
             emu.stop()
