@@ -52,7 +52,8 @@ class PolicyEditor(View):
         self._size.add_class("aigov-size")
         self._findings = w.HTML()
         self._findings.add_class("aigov-findings")
-        self._reset = w.Button(description="Back to the spec's version", icon="undo")
+        self._reset = w.Button(description="Back to the spec's version", icon="undo",
+                                layout=w.Layout(width="auto"))
         self._reset.on_click(lambda _: self.reset())
         self.widget = w.VBox([w.HBox([self._picker, self._reset]), self._text, self._size,
                               self._findings])

@@ -74,7 +74,8 @@ class LiveOrgView(View):
         self._html = w.HTML()
         self._html.add_class("aigov-live")
         self._button = w.Button(description="Read the organization again", icon="refresh",
-                                disabled=read is None)
+                                disabled=read is None,
+                                layout=w.Layout(width="auto"))
         self._button.on_click(lambda _: self.refresh())
         self.widget = w.VBox([self._button, self._html])
         self.refresh()
@@ -108,7 +109,7 @@ class LiveOrgView(View):
 
     def frame(self) -> pd.DataFrame:
         if self.inventory is None:
-            return pd.DataFrame(tree_rows(self.spec)).drop(columns=["id"])
+            return pd.DataFrame(tree_rows(self.spec)).drop(columns=["id"]).fillna("")
         return side_by_side(self.spec, self.inventory)
 
     def _render_html(self) -> str:

@@ -124,7 +124,8 @@ class PolicyPlayground(View):
         self._output.add_class("aigov-decision")
         self._case_name = w.Text(placeholder="case name (default: the request)",
                                  description="case", layout=wide)
-        self._add = w.Button(description="Add as test case", icon="plus")
+        self._add = w.Button(description="Add as test case", icon="plus",
+                              layout=w.Layout(width="auto"))
         self._added = w.HTML()
         self._add.on_click(lambda _: self._on_add())
         self.widget = w.VBox([*self.inputs.values(), self._output,
