@@ -60,6 +60,8 @@ def test_lab_serves_the_repository_when_the_copy_lives_under_it(tmp_path, monkey
     finally:
         nb.unlink()
         nb.parent.rmdir()
+        if not any(nb.parent.parent.iterdir()):
+            nb.parent.parent.rmdir()
 
 
 def test_cli_lab_passes_port_endpoint_and_browser_choice(monkeypatch):
