@@ -134,6 +134,16 @@ def test_playground_decision_changes_from_allow_to_deny_when_the_action_changes(
             expect(decision).to_contain_text("deny-leave-organization")
             playground = page.locator(".widget-vbox", has=page.locator(".aigov-action")).first
             playground.screenshot(path=str(tmp_path / SCREENSHOT))
+            # A change of context, then of target, decides again too.
+            action.fill("bedrock:InvokeModel")
+            expect(decision).to_contain_text("ALLOW", timeout=30_000)
+            page.locator(".aigov-context textarea").fill(
+                '{"aws:RequestedRegion": "ap-southeast-2"}')
+            expect(decision).to_contain_text(re.compile(r"DENY.*region-allow-list-ai statement"),
+                                             timeout=30_000)
+            page.locator(".aigov-target select").select_option(label="Sandbox")
+            expect(decision).to_contain_text(re.compile(r"DENY.*region-allow-list statement"),
+                                             timeout=30_000)
             # The editor lints the draft as it is typed.
             editor = page.locator(".aigov-editor textarea")
             editor.scroll_into_view_if_needed()

@@ -120,6 +120,7 @@ class PolicyPlayground(View):
         }
         self.inputs["action"].add_class("aigov-action")
         self.inputs["target"].add_class("aigov-target")
+        self.inputs["context"].add_class("aigov-context")
         self._output = w.HTML()
         self._output.add_class("aigov-decision")
         self._case_name = w.Text(placeholder="case name (default: the request)",
