@@ -67,10 +67,16 @@ class _Ids:
                              "state") from None
 
 
-def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None) -> ApplyResult:
-    """Apply ``plan`` in order; raise ``ApplyError`` naming the change that failed."""
+def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None,
+               inventory: Inventory | None = None) -> ApplyResult:
+    """Apply ``plan`` in order; raise ``ApplyError`` naming the change that failed.
+
+    ``inventory``: the live state the caller just discovered (ids are taken from it
+    instead of discovering the organization again)."""
     result = ApplyResult()
-    ids = _Ids(discover(c)) if any(ch.kind != "organization" for ch in plan.changes) else None
+    ids = None
+    if any(ch.kind != "organization" for ch in plan.changes):
+        ids = _Ids(inventory if inventory is not None else discover(c))
     for i, change in enumerate(plan.changes):
         if progress:
             progress(i, len(plan.changes), change)

@@ -38,11 +38,11 @@ class RunParams(BaseModel):
 _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 
-def params_from_namespace(namespace: dict[str, Any], declared: set[str] | None = None) -> RunParams:
+def params_from_namespace(namespace: dict[str, Any]) -> RunParams:
     """Validate the parameters found in a notebook's globals.
 
-    ``declared``: names the notebook's ``parameters`` cell defines; other public names in
-    ``namespace`` (injected by ``papermill -p``) are rejected as unknown.
+    Every public, non-callable, non-module name is a parameter; one that ``RunParams``
+    does not know (a typo injected by ``papermill -p``) is rejected as unknown.
     """
     values = {k: v for k, v in namespace.items()
               if not k.startswith("_") and k not in _KERNEL_NAMES

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -160,8 +160,7 @@ def _target(params: dict[str, Any], persist: bool) -> Iterator[str | None]:
         with running_emulator(state_dir=outputs_dir() / "emulator" if persist else None) as emu:
             yield emu.url
     else:
-        with nullcontext():
-            yield None
+        yield None
 
 
 def _say(msg: str) -> None:

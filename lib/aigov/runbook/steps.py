@@ -57,11 +57,11 @@ def apply_scope(ctx: Context, plan: Plan) -> StepResult:
     """Apply ``plan`` if this run may mutate; show progress; return the counts."""
     from aigov.org.apply import apply_plan
 
+    if plan.empty:
+        return StepResult(0, 0, changes=[])
     c = ctx.session()
     inv = discover(c)
     allowed, reason = may_mutate(ctx, inv)
-    if plan.empty:
-        return StepResult(0, 0, changes=[])
     if not allowed:
         print(reason)
         return StepResult(len(plan.changes), 0, reason, plan.rows())
@@ -69,5 +69,5 @@ def apply_scope(ctx: Context, plan: Plan) -> StepResult:
     def progress(i: int, n: int, change: Any) -> None:
         print(f"  [{i + 1}/{n}] {change.describe()}", flush=True)
 
-    result = apply_plan(c, plan, progress)
+    result = apply_plan(c, plan, progress, inventory=inv)
     return StepResult(len(plan.changes), result.count, changes=plan.rows())
