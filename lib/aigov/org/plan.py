@@ -27,8 +27,12 @@ class Change:
     key: str
     detail: dict[str, Any] = field(default_factory=dict)
 
+    def detail_text(self) -> str:
+        """``detail`` as ``k=v, ...`` without the (long) policy content."""
+        return ", ".join(f"{k}={v}" for k, v in self.detail.items() if k != "content")
+
     def describe(self) -> str:
-        extra = ", ".join(f"{k}={v}" for k, v in self.detail.items() if k != "content")
+        extra = self.detail_text()
         return f"{self.action} {self.kind} {self.key}" + (f" ({extra})" if extra else "")
 
 
@@ -48,8 +52,7 @@ class Plan:
 
     def rows(self) -> list[dict[str, str]]:
         return [{"action": c.action, "kind": c.kind, "key": c.key,
-                 "detail": ", ".join(f"{k}={v}" for k, v in c.detail.items()
-                                     if k != "content")} for c in self.changes]
+                 "detail": c.detail_text()} for c in self.changes]
 
     def table(self):  # -> pandas.DataFrame
         import pandas as pd
