@@ -101,3 +101,51 @@ def test_pattern_set_matches_any_member() -> None:
     assert s.matches("s3:getobject") and s.matches("IAM:PASSROLE")
     assert not s.matches("s3:PutObject")
     assert s.first_match("s3:GetBucketPolicy") == "s3:Get*"
+
+
+# IAM JSON policy elements: Resource, "Using wildcards in resource ARNs": "If the *
+# wildcard is the last character of a resource ARN segment, it can expand to match
+# beyond the colon boundaries."
+def test_star_ending_a_resource_arn_segment_matches_across_colons() -> None:
+    """``arn:aws:ec2:*`` covers an instance ARN; ``arn:aws:sqs:us-east-1:*`` a queue."""
+    assert Pattern("arn:aws:ec2:*", resource=True).matches(
+        "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc")
+    assert Pattern("arn:aws:sqs:us-east-1:*", resource=True).matches(
+        "arn:aws:sqs:us-east-1:111122223333:queue1")
+    assert Pattern("arn:aws:iam::*", resource=True).matches(
+        "arn:aws:iam::111122223333:role/Dev")
+
+
+def test_star_inside_a_resource_arn_segment_stays_in_it() -> None:
+    """IAM Resource reference: a wildcard that does not end its segment stays inside it."""
+    p = Pattern("arn:aws:ec2:us-*-1:111122223333:instance/*", resource=True)
+    assert p.matches("arn:aws:ec2:us-east-1:111122223333:instance/i-1")
+    assert not p.matches("arn:aws:ec2:us-east:x-1:111122223333:instance/i-1")
+
+
+def test_arn_like_condition_keeps_each_part_separate() -> None:
+    """IAM condition operators, ArnLike: "each of the six colon-delimited components of
+    the ARN is checked separately"; the Resource element's expansion does not apply."""
+    assert not Pattern("arn:aws:ec2:*", arn=True).matches(
+        "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc")
+
+
+# IAM "Policy variables", "Where you can use policy variables": "You can use policy
+# variables in the Resource element, but only in the resource portion of the ARN. This
+# portion of the ARN appears after the fifth colon (:). You can't use a variable to
+# replace parts of the ARN before the fifth colon, such as the service or account."
+def test_policy_variable_is_substituted_only_in_the_resource_part() -> None:
+    ctx = {"aws:principalaccount": ("111122223333",), "aws:username": ("bob",)}
+    in_account = Pattern("arn:aws:iam::${aws:PrincipalAccount}:role/Dev", resource=True,
+                         variables=True)
+    assert not in_account.matches("arn:aws:iam::111122223333:role/Dev", ctx)
+    assert in_account.matches("arn:aws:iam::${aws:PrincipalAccount}:role/Dev", ctx)
+    in_resource = Pattern("arn:aws:s3:::home/${aws:username}/*", resource=True, variables=True)
+    assert in_resource.matches("arn:aws:s3:::home/bob/notes", ctx)
+
+
+def test_colon_in_a_substituted_value_is_not_an_arn_boundary() -> None:
+    """A variable's value is text: its colons do not shift the five-part ARN head."""
+    ctx = {"aws:principalarn": ("arn:aws:iam::1:role/a",)}
+    p = Pattern("arn:aws:s3:::logs/${aws:PrincipalArn}/*", resource=True, variables=True)
+    assert p.matches("arn:aws:s3:::logs/arn:aws:iam::1:role/a/x", ctx)

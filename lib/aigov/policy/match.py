@@ -3,12 +3,19 @@
 IAM JSON policy element reference: action names match case-insensitively, with ``*``
 (any run of characters) and ``?`` (one character); resource ARNs match case-sensitively,
 and a wildcard in one of the first five colon-separated ARN parts stays inside that part
-("each part of the ARN is matched separately"; the resource part may contain colons).
+("each part of the ARN is matched separately"; the resource part may contain colons),
+except that in the Resource element "if the ``*`` wildcard is the last character of a
+resource ARN segment, it can expand to match beyond the colon boundaries" (IAM JSON
+policy elements: Resource, "Using wildcards in resource ARNs"): ``arn:aws:ec2:*``
+matches an instance ARN, ``arn:aws:sqs:us-east-1:*`` a queue.
 Policy variables (``${aws:PrincipalTag/team}``, with ``, 'default'`` where AWS supports
 it) are filled from the request context; ``${*}``, ``${?}`` and ``${$}`` are the
 literal characters. A variable with no value and no default matches nothing (IAM
 reference, "Policy variables": "the variable is not replaced ... the statement does not
-match").
+match"). In a Resource ARN a variable is filled only in the resource part, after the
+fifth colon ("You can't use a variable to replace parts of the ARN before the fifth
+colon, such as the service or account", IAM "Policy variables", "Where you can use
+policy variables"); before it, ``${...}`` is literal text.
 """
 
 from __future__ import annotations
@@ -36,23 +43,31 @@ class Variable:
 Token = str | Variable  # literal text (wildcards kept as '*'/'?' chars) or a variable
 
 
-def tokenize(text: str, *, variables: bool) -> tuple[tuple[Token, ...], tuple[bool, ...]]:
+def tokenize(text: str, *, variables: bool, resource_part_only: bool = False,
+             ) -> tuple[tuple[Token, ...], tuple[bool, ...]]:
     """Split ``text`` into literal runs and variables.
 
     Returns the tokens and, per token, whether its ``*``/``?`` are wildcards (``False``
     for the escapes ``${*}``, ``${?}``, ``${$}``, which stand for the characters).
+    ``resource_part_only`` (a Resource ARN) keeps a ``${...}`` before the fifth colon as
+    literal text: IAM substitutes variables only in the resource part of an ARN.
     """
     if not variables or "${" not in text:
         return (text,), (True,)
     tokens: list[Token] = []
     wild: list[bool] = []
     pos = 0
+    colons = 0
     for m in _VAR_RE.finditer(text):
         if m.start() > pos:
             tokens.append(text[pos:m.start()])
             wild.append(True)
+            colons += text.count(":", pos, m.start())
         inner = m.group(1)
-        if inner in _LITERAL_VARS:
+        if resource_part_only and colons < 5:
+            tokens.append(m.group(0))
+            wild.append(False)
+        elif inner in _LITERAL_VARS:
             tokens.append(_LITERAL_VARS[inner])
             wild.append(False)
         else:
@@ -67,21 +82,27 @@ def tokenize(text: str, *, variables: bool) -> tuple[tuple[Token, ...], tuple[bo
     return tuple(tokens), tuple(wild)
 
 
-def _regex_of(parts: Sequence[tuple[str, bool]], *, arn: bool) -> str:
-    """Regex source for literal runs; ``arn`` keeps wildcards inside their ARN part."""
+def _regex_of(parts: Sequence[tuple[str, bool]], *, arn: bool, resource: bool = False) -> str:
+    """Regex source for literal runs; ``arn`` keeps wildcards inside their ARN part, and
+    ``resource`` (the Resource element) lets a ``*`` ending a part run across colons.
+
+    Only the policy's own colons delimit parts: a colon inside a substituted variable
+    value or a literal ``${...}`` is text, not a part boundary.
+    """
+    chars = [(ch, wild) for text, wild in parts for ch in text]
     out: list[str] = []
     colons = 0
-    for text, wild in parts:
-        for ch in text:
-            in_head = arn and colons < 5
-            if wild and ch == "*":
-                out.append("[^:]*" if in_head else ".*")
-            elif wild and ch == "?":
-                out.append("[^:]" if in_head else ".")
-            else:
-                out.append(re.escape(ch))
-            if ch == ":":
-                colons += 1
+    for i, (ch, wild) in enumerate(chars):
+        in_head = arn and colons < 5
+        if wild and ch == "*":
+            ends_part = i + 1 == len(chars) or chars[i + 1] == (":", True)
+            out.append("[^:]*" if in_head and not (resource and ends_part) else ".*")
+        elif wild and ch == "?":
+            out.append("[^:]" if in_head else ".")
+        else:
+            out.append(re.escape(ch))
+        if ch == ":" and wild:
+            colons += 1
     return "".join(out)
 
 
@@ -92,16 +113,18 @@ class Pattern:
     ``*`` is an ordinary character; ``ignore_case`` for actions and ``*IgnoreCase``.
     """
 
-    __slots__ = ("text", "ignore_case", "arn", "wildcards", "tokens", "wild", "exact",
-                 "regex", "has_variables", "_cache")
+    __slots__ = ("text", "ignore_case", "arn", "resource", "wildcards", "tokens", "wild",
+                 "exact", "regex", "has_variables", "_cache")
 
     def __init__(self, text: str, *, wildcards: bool = True, ignore_case: bool = False,
-                 arn: bool = False, variables: bool = False) -> None:
+                 arn: bool = False, variables: bool = False, resource: bool = False) -> None:
         self.text = text
         self.ignore_case = ignore_case
         self.wildcards = wildcards
-        self.arn = arn and text.startswith("arn:")
-        self.tokens, self.wild = tokenize(text, variables=variables)
+        self.arn = (arn or resource) and text.startswith("arn:")
+        self.resource = resource and self.arn
+        self.tokens, self.wild = tokenize(text, variables=variables,
+                                          resource_part_only=self.resource)
         self._cache: dict[tuple[str, ...], re.Pattern[str] | str] = {}
         self.exact: str | None = None
         self.regex: re.Pattern[str] | None = None
@@ -123,7 +146,7 @@ class Pattern:
     def _compile(self, parts: Sequence[tuple[str, bool]]) -> re.Pattern[str]:
         if not self.wildcards:
             parts = [(t, False) for t, _ in parts]
-        src = _regex_of(parts, arn=self.arn)
+        src = _regex_of(parts, arn=self.arn, resource=self.resource)
         return re.compile(src, re.IGNORECASE | re.DOTALL if self.ignore_case else re.DOTALL)
 
     def resolve(self, context: Context | None) -> re.Pattern[str] | str | None:

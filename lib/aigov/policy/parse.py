@@ -159,7 +159,8 @@ def _statement(name: str, policy_type: str, i: int, stmt: Any, variables: bool) 
         index=i, sid=sid, effect=effect,
         actions=PatternSet([Pattern(a, ignore_case=True) for a in actions]),
         not_action=act_key == "NotAction",
-        resources=PatternSet([Pattern(r, arn=True, variables=variables) for r in resources]),
+        resources=PatternSet([Pattern(r, resource=True, variables=variables)
+                              for r in resources]),
         not_resource=res_key == "NotResource", conditions=conditions)
 
 
