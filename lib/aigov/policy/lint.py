@@ -9,7 +9,6 @@ crash; an unreadable ``--policy`` file is a usage error (exit 2).
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -242,5 +241,7 @@ def _spec_for_template(path: Path, policy_type: str) -> tuple[Spec, PolicyRef]:
     for policy in spec.policies:
         if spec.policy_path(policy) == path:
             return spec, policy
-    base = spec.source.parent if spec.source else path.parent
-    return spec, PolicyRef(name=path.name, type=policy_type, file=os.path.relpath(path, base))
+    # A file outside the spec's folder renders confined to its own folder, with the
+    # spec's parameters.
+    alone = Spec(source=path.parent / "organization.yaml", parameters=spec.parameters)
+    return alone, PolicyRef(name=path.name, type=policy_type, file=path.name)

@@ -5,6 +5,12 @@ with the spec's ``parameters`` overlaid by the policy's own. Undefined variables
 errors (``StrictUndefined``), values render as JSON (``{{ allowed_regions | tojson }}``),
 and the output is parsed, key-sorted and minified so the same spec always produces the
 same bytes: what AWS stores, what drift compares and what a quota counts.
+
+A template is input from whoever wrote the pull request, rendered beside deploy
+credentials: it renders in jinja2's ``ImmutableSandboxedEnvironment`` (no attribute
+tricks such as ``__globals__``, no mutation, bounded ``range``), and an ``include`` or
+``import`` may only read files inside the policy's folder tree, symlinks followed
+(docs/safety.md).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from aigov.errors import PolicySyntaxError
 from aigov.spec.model import PolicyRef, Spec
@@ -52,13 +59,52 @@ def minify(document: Any) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+class TemplateOutsideFolder(jinja2.TemplateError):
+    """An ``include``/``import`` that resolves (symlinks followed) outside the folder."""
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """jinja2's loader refuses ``..`` in a name; this also refuses a file that a symlink
+    takes outside ``root``."""
+
+    def __init__(self, base: Path, root: Path) -> None:
+        super().__init__(str(base))
+        self.root = root
+
+    def get_source(self, environment: jinja2.Environment, template: str):  # noqa: ANN201
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise TemplateOutsideFolder(f"{template!r} resolves to {Path(filename).resolve()},"
+                                        f" outside {self.root}")
+        return source, filename, uptodate
+
+
 @cache
-def _environment(base: Path) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(base)),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             autoescape=False)
+def _environment(base: Path, root: Path) -> jinja2.Environment:
+    env = ImmutableSandboxedEnvironment(loader=_ConfinedLoader(base, root),
+                                        undefined=jinja2.StrictUndefined,
+                                        keep_trailing_newline=True, autoescape=False)
     env.filters["tojson"] = _tojson
     return env
+
+
+def confinement_root(spec: Spec) -> Path:
+    """The folder a spec's policy files and their includes must stay in: the spec's own."""
+    return (spec.source.parent if spec.source else Path.cwd()).resolve()
+
+
+def check_confined(spec: Spec, policy: PolicyRef) -> Path:
+    """The policy's file, refused (exit 2) when it resolves outside the spec's folder:
+    a spec from a pull request must not read ``/etc`` or another repository's files."""
+    path = spec.policy_path(policy)
+    root = confinement_root(spec)
+    if not path.is_relative_to(root):
+        raise PolicySyntaxError(f"policy {policy.name!r}: file {policy.file!r} resolves to "
+                                f"{path}, outside the spec's folder {root}",
+                                file=str(spec.source or ""), location=f"policies.{policy.name}.file",
+                                fix="keep policy files in the spec's folder tree, as a real "
+                                "file (not a symlink out of it)")
+    return path
 
 
 def _tojson(value: Any) -> str:
@@ -71,11 +117,10 @@ def _tojson(value: Any) -> str:
 
 def render_text(spec: Spec, policy: PolicyRef) -> str:
     """Render one policy template to text; errors name the file and line."""
-    path = spec.policy_path(policy)
-    base = path.parent
+    path = check_confined(spec, policy)
     values = {**spec.parameters, **policy.parameters}
     try:
-        template = _environment(base).get_template(path.name)
+        template = _environment(path.parent, confinement_root(spec)).get_template(path.name)
         return template.render(**values)
     except jinja2.TemplateSyntaxError as exc:
         raise PolicySyntaxError(f"template syntax error: {exc.message}", file=str(path),
@@ -86,9 +131,18 @@ def render_text(spec: Spec, policy: PolicyRef) -> str:
                                 location=_template_line(exc),
                                 fix="define the variable under `parameters:` in the spec "
                                 "or the policy's own `parameters:`") from None
-    except jinja2.TemplateNotFound:
-        raise PolicySyntaxError(f"policy {policy.name!r}: file not found", file=str(path),
-                                fix="create it or correct `file:` in the spec") from None
+    except jinja2.TemplateNotFound as exc:
+        missing = exc.name if exc.name != path.name else "the file"
+        raise PolicySyntaxError(f"policy {policy.name!r}: {missing} not found (templates "
+                                "load only from the policy's folder, without '..')",
+                                file=str(path), location=_template_line(exc),
+                                fix="create it or correct `file:` (or the include) "
+                                "in the spec") from None
+    except (jinja2.exceptions.SecurityError, TemplateOutsideFolder) as exc:
+        raise PolicySyntaxError(f"policy {policy.name!r}: the template is refused: {exc}",
+                                file=str(path), location=_template_line(exc),
+                                fix="a policy template may only use parameters, filters "
+                                "such as | tojson, and includes from its own folder") from None
 
 
 def _template_line(exc: BaseException) -> str | None:

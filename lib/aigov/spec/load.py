@@ -148,7 +148,13 @@ def _cross_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Fi
             yield finding("SPEC_POLICY_TYPE_DISABLED", f"policy {pol.name!r} is a {pol.type} but "
                           "organization.enabled_policy_types does not enable it", file=file,
                           line=_line(lines, (*loc, "type")), key=_key((*loc, "type")))
-        if not spec.policy_path(pol).is_file():
+        root = (spec.source.parent if spec.source else Path.cwd()).resolve()
+        if not spec.policy_path(pol).is_relative_to(root):
+            yield finding("SPEC_POLICY_FILE_OUTSIDE", f"policy {pol.name!r}: file {pol.file!r} "
+                          f"resolves to {spec.policy_path(pol)}, outside the spec's folder "
+                          f"{root}", file=file, line=_line(lines, (*loc, "file")),
+                          key=_key((*loc, "file")))
+        elif not spec.policy_path(pol).is_file():
             yield finding("SPEC_POLICY_FILE_MISSING", f"policy {pol.name!r}: file {pol.file!r} "
                           f"does not exist (looked at {spec.policy_path(pol)})", file=file,
                           line=_line(lines, (*loc, "file")), key=_key((*loc, "file")))
