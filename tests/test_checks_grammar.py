@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from aigov.policy.checks import assign_grammar, grammar
+from aigov.policy.checks import assign_grammar, grammar, values
 from aigov.policy.checks.document import PolicyDoc, json_lines
 
 
@@ -151,4 +151,4 @@ def test_condition_value_the_operator_cannot_compare_is_an_error():
     d = {"Version": "2012-10-17", "Statement": [
         {**DENY, "Condition": {"Null": {"aws:TagKeys": "yes"},
                                "NumericGreaterThan": {"sagemaker:MaxRuntimeInSeconds": "one day"}}}]}
-    assert codes(grammar.check_structure(doc(d))) == ["POLICY_CONDITION_VALUE"] * 2
+    assert codes(values.check_condition_values(doc(d))) == ["POLICY_CONDITION_VALUE"] * 2

@@ -3,7 +3,9 @@
 In: ``{"id", "scps": [[policy, ...], ...], "rcps": [[...], ...]?, "request": {"action",
 "resource", "context"?, "principal"?, "account"?}}``. Out, one line per input line, in
 order: ``{"id", "decision", "reason"}``, or ``{"id", "error"}`` for a malformed line
-(the others are still answered; the exit code is 2 at the end). Levels run from Root
+(the others are still answered; the exit code is 2 at the end). A policy that
+``aigov lint`` calls malformed (an error of ``checks.wellformed``) is refused on its
+line with lint's code, so the simulator and lint never disagree on what is malformed. Levels run from Root
 down to the account; an SCP level ``[]`` has no Allow, so it denies; ``"scps": []``
 means no SCPs apply. RCP levels list only custom RCPs: RCPFullAWSAccess is added to
 each. A policy is named by its place, ``scps[1][0]``, in reasons and errors.
@@ -21,12 +23,22 @@ from typing import IO, Any
 import orjson
 
 from aigov.errors import PolicySyntaxError
+from aigov.findings import Finding
+from aigov.policy.checks.wellformed import form_errors
 from aigov.policy.evaluate import Chain, Evaluator, Level, Request, make_request
 from aigov.policy.parse import RCP, SCP, Policy, parse_policy
 from aigov.policy.render import RCP_FULL_AWS_ACCESS
 
 LINE_KEYS = {"id", "scps", "rcps", "request"}
 REQUEST_KEYS = {"action", "resource", "context", "principal", "account"}
+
+
+def _describe(name: str, f: Finding) -> str:
+    """``scps[0][1], statement 2, Condition: ... (POLICY_CONDITION_VALUE)``: what lint says."""
+    where = [name, *(f"statement {f.location['statement']}" for _ in [0]
+                     if "statement" in f.location),
+             *([f.location["element"]] if "element" in f.location else [])]
+    return f"{', '.join(where)}: {f.message} ({f.code})"
 
 
 class BadLine(ValueError):
@@ -56,6 +68,9 @@ class BatchSimulator:
                 got = parse_policy(raw, name=name, policy_type=ptype)
             except PolicySyntaxError as exc:
                 raise BadLine(exc.message) from None
+            errors = form_errors(got.document, ptype, name)
+            if errors:
+                raise BadLine(_describe(name, errors[0]))
             self._policies[key] = got
         return got
 

@@ -21,7 +21,7 @@ from aigov.errors import PolicySyntaxError, SpecError, UsageError
 from aigov.findings import Finding, Severity, apply_overrides, finding
 from aigov.findings import catalogue as code_catalogue
 from aigov.paths import resolve
-from aigov.policy.checks import assign_grammar, catalogue, grammar, lockout, quotas
+from aigov.policy.checks import assign_grammar, catalogue, lockout, quotas, wellformed
 from aigov.policy.checks.document import PolicyDoc, json_lines
 from aigov.policy.render import RenderedPolicy, minify, render_text
 from aigov.spec.load import validate_spec
@@ -35,13 +35,12 @@ OPT_OUT, TAG = "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY"
 
 
 def _document_checks() -> dict[str, list[DocCheck]]:
-    iam = [grammar.check_version, grammar.check_structure, catalogue.check_actions,
-           catalogue.check_condition_keys, catalogue.check_condition_keys_carried,
-           catalogue.check_deprecated_condition_keys]
+    meaning = [catalogue.check_actions, catalogue.check_condition_keys,
+               catalogue.check_condition_keys_carried, catalogue.check_deprecated_condition_keys]
     return {
-        SCP: [*iam, grammar.check_scp_grammar, lockout.check_deny_all_without_break_glass,
-              lockout.check_region_deny_exemptions],
-        RCP: [*iam, grammar.check_rcp_grammar],
+        SCP: [*wellformed.form_checks(SCP), *meaning,
+              lockout.check_deny_all_without_break_glass, lockout.check_region_deny_exemptions],
+        RCP: [*wellformed.form_checks(RCP), *meaning],
         OPT_OUT: [assign_grammar.check_opt_out_grammar],
         TAG: [assign_grammar.check_tag_grammar],
     }

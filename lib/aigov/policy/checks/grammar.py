@@ -110,33 +110,7 @@ def _check_condition(doc: PolicyDoc, i: int, cond: object) -> Iterator[Finding]:
             if not all(isinstance(v, str | bool | int | float) for v in values):
                 yield doc.at("POLICY_MALFORMED", f"{op} {key}: values must be strings or a "
                              "list of strings", statement=i, element="Condition")
-                continue
-            bad = _bad_values(base, values)
-            if bad:
-                yield doc.at("POLICY_CONDITION_VALUE", f"{op} {key}: {bad!r} is not a value "
-                             f"{base} can compare", statement=i, element="Condition",
-                             path=(*doc.statement_path(i), "Condition", op))
-
-
-def _bad_values(base: str, values: list) -> list:
-    """Values an operator cannot compare: Bool and Null take true/false, Numeric* numbers
-    (policy variables are left alone, they are filled at request time)."""
-    def text(v: object) -> str:
-        return str(v).lower() if isinstance(v, bool) else str(v)
-
-    if base in ("Bool", "Null"):
-        return [v for v in values if text(v) not in ("true", "false")]
-    if base.startswith("Numeric"):
-        out = []
-        for v in values:
-            if "${" in text(v):
-                continue
-            try:
-                float(text(v))
-            except ValueError:
-                out.append(v)
-        return out
-    return []
+            # what each value means to its operator: values.check_condition_values
 
 
 def check_scp_grammar(doc: PolicyDoc) -> Iterator[Finding]:
