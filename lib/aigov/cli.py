@@ -100,6 +100,13 @@ def cmd_drift(a: argparse.Namespace) -> int:
     return drift_command(spec=a.spec, endpoint_url=a.endpoint_url, as_json=a.json)
 
 
+def cmd_effective(a: argparse.Namespace) -> int:
+    from aigov.policy.effective import effective_command
+
+    return effective_command(spec=a.spec, account=a.account, policy_type=a.type,
+                             as_json=a.json)
+
+
 def cmd_emulator(a: argparse.Namespace) -> int:
     from aigov.runbook.emulator import serve_forever
 
@@ -169,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     _endpoint(s)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_drift)
+
+    s = sub.add_parser("effective", help="an account's effective management policy, offline")
+    s.add_argument("--account", required=True, help="account name or 12-digit id (or an OU path)")
+    s.add_argument("--type", required=True, help="AISERVICES_OPT_OUT_POLICY, TAG_POLICY, "
+                   "BEDROCK_POLICY or BACKUP_POLICY")
+    s.add_argument("--json", action="store_true", help="DescribeEffectivePolicy's shape")
+    _spec(s)
+    s.set_defaults(func=cmd_effective)
 
     s = sub.add_parser("emulator", help="serve the AWS emulator on 127.0.0.1")
     s.add_argument("--port", type=int, default=None)
