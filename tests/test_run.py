@@ -125,3 +125,12 @@ def test_bad_spec_exits_2_and_creates_nothing_in_the_emulator(outputs, emulator,
                                             ("direct", "direct"), ("0.5", 0.5)])
 def test_cli_values_keep_version_like_strings(raw, value):
     assert coerce_cli_value(raw) == value
+
+
+def test_run_output_is_quiet_about_the_kernel_transport(two_runs):
+    """ipykernel's TCP transport warning and papermill's shutdown interrupt are not the
+    notebook's business; `aigov run` prints neither (issue: one warning per notebook)."""
+    _, first, _ = two_runs
+    output = first.stdout + first.stderr
+    assert "without encryption" not in output
+    assert "KeyboardInterrupt caught" not in output

