@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aigov.runbook.emulator import Emulator
+from aigov.target.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

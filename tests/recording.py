@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from aigov.runbook.emulator import RECORDING
+from aigov.target.emulator import RECORDING
 
 READ_PREFIXES = ("Describe", "List", "Get")
 

@@ -15,12 +15,12 @@ from botocore.config import Config
 
 from aigov.errors import ApplyError
 from aigov.org.apply import apply_plan
-from aigov.org.client import OrgClients, clients
 from aigov.org.discover import discover
 from aigov.org.plan import Plan, plan
-from aigov.runbook.emulator import Emulator, running_emulator
 from aigov.spec import load_spec
 from aigov.spec.model import Spec
+from aigov.target.clients import OrgClients, clients
+from aigov.target.emulator import Emulator, running_emulator
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALLOW_AI = {"Version": "2012-10-17", "Statement": [

@@ -7,10 +7,10 @@ import pytest
 
 from aigov.org.apply import apply_plan
 from aigov.org.audit import audit_report
-from aigov.org.client import clients
 from aigov.org.discover import discover
 from aigov.org.plan import plan
 from aigov.spec import load_spec
+from aigov.target.clients import clients
 from conftest import FIXTURES
 
 

@@ -20,12 +20,12 @@ import yaml
 
 from aigov.cli import main
 from aigov.org.apply import apply_plan
-from aigov.org.client import clients
 from aigov.org.discover import discover
 from aigov.org.plan import plan
-from aigov.runbook.emulator import Emulator
 from aigov.runbook.record import MANIFEST, list_runs
 from aigov.spec import load_spec
+from aigov.target.clients import clients
+from aigov.target.emulator import Emulator
 from conftest import ROOT
 from recording import actions, line_count, writes
 

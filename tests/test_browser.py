@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from aigov.runbook.emulator import free_port
+from aigov.target.emulator import free_port
 from conftest import ROOT
 
 pytestmark = pytest.mark.browser

@@ -8,13 +8,13 @@ import pytest
 
 from aigov.cli import main
 from aigov.org.apply import apply_plan
-from aigov.org.client import clients
 from aigov.org.discover import discover
 from aigov.org.drift import drift, normalize_document, same_policy
 from aigov.org.plan import plan
 from aigov.policy.render import render_spec
-from aigov.runbook.emulator import Emulator
 from aigov.spec import load_spec
+from aigov.target.clients import clients
+from aigov.target.emulator import Emulator
 from conftest import FIXTURES
 from recording import actions, line_count, writes
 

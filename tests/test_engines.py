@@ -20,10 +20,10 @@ from aigov.deploy.engines import (
     resolve_engine,
 )
 from aigov.errors import ChecksFailed, UsageError
-from aigov.org.client import clients
 from aigov.org.discover import discover
-from aigov.runbook.emulator import Emulator, running_emulator
 from aigov.spec import load_spec
+from aigov.target.clients import clients
+from aigov.target.emulator import Emulator, running_emulator
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALLOW = {"Version": "2012-10-17", "Statement": [

@@ -4,8 +4,9 @@ evaluation", "RCP evaluation", "Tasks and entities not restricted by SCPs")."""
 from __future__ import annotations
 
 from aigov.policy.evaluate import Evaluator, chain, make_request
-from aigov.policy.parse import RCP, parse_policy
+from aigov.policy.parse import parse_policy
 from aigov.policy.render import FULL_AWS_ACCESS, RCP_FULL_AWS_ACCESS
+from aigov.policy.types import RCP
 
 FULL = parse_policy(FULL_AWS_ACCESS, name="FullAWSAccess")
 RCP_FULL = parse_policy(RCP_FULL_AWS_ACCESS, name="RCPFullAWSAccess", policy_type=RCP)

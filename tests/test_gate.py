@@ -13,13 +13,13 @@ from aigov.deploy.gate import evaluate_gate
 from aigov.deploy.safety import denies_everything
 from aigov.errors import ChecksFailed
 from aigov.org.apply import apply_plan
-from aigov.org.client import OrgClients, clients
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Plan, plan
-from aigov.runbook.emulator import running_emulator
 from aigov.spec import load_spec
 from aigov.spec.model import Spec
+from aigov.target.clients import OrgClients, clients
+from aigov.target.emulator import running_emulator
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALLOW = {"Version": "2012-10-17", "Statement": [

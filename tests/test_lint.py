@@ -121,7 +121,7 @@ def test_every_lint_code_has_severity_title_and_fix():
 def test_every_code_the_checks_emit_is_in_the_lint_catalogue():
     import re
 
-    from aigov.spec.model import POLICY_TYPES
+    from aigov.policy.types import POLICY_TYPES
 
     sources = [*(REPO / "lib" / "aigov" / "policy" / "checks").glob("*.py"),
                REPO / "lib" / "aigov" / "policy" / "lint.py"]

@@ -8,11 +8,11 @@ import pytest
 
 from aigov.errors import ApplyError
 from aigov.org.apply import apply_plan
-from aigov.org.client import clients
 from aigov.org.discover import discover
 from aigov.org.plan import Plan, plan_structure
-from aigov.runbook.emulator import RECORDING, Emulator
 from aigov.spec import load_spec
+from aigov.target.clients import clients
+from aigov.target.emulator import RECORDING, Emulator
 from conftest import FIXTURES
 
 

@@ -9,7 +9,8 @@ import json
 import pytest
 
 from aigov.errors import PolicySyntaxError
-from aigov.policy.parse import RCP, SCP, parse_policy
+from aigov.policy.parse import parse_policy
+from aigov.policy.types import RCP, SCP
 
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 

@@ -18,13 +18,13 @@ import aigov.deploy
 from aigov.deploy.adopt import adoption, import_ids
 from aigov.deploy.graph import capture, resource_graph
 from aigov.deploy.program import TYPES
-from aigov.org.client import clients
 from aigov.org.discover import discover
 from aigov.paths import default_spec
 from aigov.policy.render import render_spec
-from aigov.runbook.emulator import running_emulator
 from aigov.spec import load_spec
 from aigov.spec.model import Account, OrganizationalUnit, PolicyRef, Spec
+from aigov.target.clients import clients
+from aigov.target.emulator import running_emulator
 
 ROOT_REF = "${organization.roots[0].id}"
 

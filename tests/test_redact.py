@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from aigov.runbook.emulator import Emulator
 from aigov.runbook.record import MANIFEST, list_runs
 from aigov.runbook.redact import MASK, Redactor, forms, redact_tree
+from aigov.target.emulator import Emulator
 from conftest import FIXTURES, ROOT
 
 FIXTURE_ROOT = FIXTURES / "runbook"

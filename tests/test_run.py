@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from aigov.cli import main
-from aigov.org.client import clients
 from aigov.org.discover import discover
 from aigov.runbook.params import coerce_cli_value
 from aigov.runbook.record import MANIFEST, list_runs
+from aigov.target.clients import clients
 from conftest import FIXTURES, ROOT
 
 MUTATING = ("01_organization", "02_organizational_units")

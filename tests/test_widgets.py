@@ -13,6 +13,7 @@ from aigov.errors import SpecError, UsageError
 from aigov.paths import default_spec
 from aigov.policy.simulate import run_policy_tests
 from aigov.spec import load_spec
+from aigov.target.emulator import EMULATOR_CREDENTIALS
 from aigov.widgets import LiveOrgView, OUTreeBrowser, PolicyEditor, PolicyPlayground
 from aigov.widgets.catalogue import complete_action, known_action
 from aigov.widgets.playground import append_case
@@ -274,7 +275,7 @@ class _Ctx:
         self.spec, self.endpoint_url = spec, endpoint_url
 
     def session(self):
-        from aigov.org.client import clients
+        from aigov.target.clients import clients
 
         return clients(endpoint_url=self.endpoint_url)
 
@@ -289,7 +290,7 @@ def test_live_view_shows_the_spec_beside_the_emulators_organization(spec, emulat
     view = LiveOrgView.for_context(_Ctx(spec, emulator.url))
     assert "no organization yet" in view.summary()
     org = boto3.client("organizations", endpoint_url=emulator.url, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+                       **EMULATOR_CREDENTIALS)
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
     ai = org.create_organizational_unit(ParentId=root, Name="AI")["OrganizationalUnit"]["Id"]

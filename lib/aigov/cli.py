@@ -42,11 +42,13 @@ def cmd_run(a: argparse.Namespace) -> int:
 def cmd_lint(a: argparse.Namespace) -> int:
     from aigov.findings import exit_code, to_json
     from aigov.policy.lint import lint_policy_file, lint_spec
+    from aigov.policy.types import POLICY_TYPES
 
     if a.policy:
         if not a.type:
-            raise UsageError("--policy needs --type", fix="add --type SERVICE_CONTROL_POLICY "
-                             "(or RESOURCE_CONTROL_POLICY, AISERVICES_OPT_OUT_POLICY, TAG_POLICY)")
+            first, *rest = POLICY_TYPES
+            raise UsageError("--policy needs --type",
+                             fix=f"add --type {first} (or {', '.join(rest)})")
         found = lint_policy_file(a.policy, a.type)
     else:
         found = lint_spec(a.spec)
@@ -135,7 +137,7 @@ def cmd_effective(a: argparse.Namespace) -> int:
 
 
 def cmd_emulator(a: argparse.Namespace) -> int:
-    from aigov.runbook.emulator import serve_forever
+    from aigov.target.emulator import serve_forever
 
     return serve_forever(port=a.port, state_dir=a.state)
 

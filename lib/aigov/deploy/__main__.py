@@ -28,8 +28,8 @@ def main() -> None:
     imports = None
     adopt = config.get_bool("adopt") or False
     if adopt:
-        from aigov.org.client import clients
         from aigov.org.discover import discover
+        from aigov.target.clients import clients
 
         imports = adoption(spec, rendered, discover(clients()))
     export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt))

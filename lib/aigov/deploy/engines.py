@@ -26,12 +26,12 @@ from typing import Any
 from aigov.deploy.gate import Verdict, evaluate_gate
 from aigov.errors import ChecksFailed, UsageError
 from aigov.findings import finding
-from aigov.org.client import OrgClients
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
 from aigov.org.plan import FULL_AWS_ACCESS, Plan, plan
 from aigov.policy.render import RenderedPolicy, render_spec
 from aigov.spec.model import Spec
+from aigov.target.clients import OrgClients
 
 ENGINES: dict[str, type[Engine]] = {}
 
@@ -246,7 +246,7 @@ def _load(spec: str | None) -> Spec:
 
 
 def _request(spec: str | None, endpoint_url: str | None, **kwargs: Any) -> DeployRequest:
-    from aigov.org.client import clients
+    from aigov.target.clients import clients
 
     c = clients(endpoint_url)
     return DeployRequest(_load(spec), c, target="emulator" if c.is_emulator else "aws",
@@ -284,7 +284,7 @@ def _graph_command(spec: str | None, as_json: bool, endpoint_url: str | None) ->
 
     from aigov.deploy.adopt import adoption, import_ids
     from aigov.deploy.graph import resource_graph
-    from aigov.org.client import clients
+    from aigov.target.clients import clients
 
     loaded = _load(spec)
     rendered = render_spec(loaded)

@@ -37,6 +37,7 @@ from aigov.org.inventory import Inventory
 from aigov.paths import outputs_dir
 from aigov.policy.render import RenderedPolicy
 from aigov.spec.model import Spec
+from aigov.target.emulator import EMULATOR_ENV
 
 PROJECT = "aigov"
 EMULATED_SERVICES = ("organizations", "sts", "iam")
@@ -104,7 +105,7 @@ def passphrase_env() -> dict[str, str]:
 def workspace_env(target: str) -> dict[str, str]:
     env = {**passphrase_env(), "PULUMI_SKIP_UPDATE_CHECK": "true"}
     if target == "emulator":  # moto takes any key; a real one must never reach it
-        env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+        env.update(EMULATOR_ENV)
     return env
 
 

@@ -18,9 +18,8 @@ from aigov.org.inventory import Inventory
 from aigov.org.plan import FULL_AWS_ACCESS, Plan
 from aigov.policy.render import FULL_AWS_ACCESS as FULL_AWS_ACCESS_DOC
 from aigov.policy.render import RenderedPolicy, attached
+from aigov.policy.types import RCP, SCP
 from aigov.spec.model import ROOT, Spec
-
-SCP, RCP = "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
 
 
 def statements(document: Any) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
 """The live organization: discovery (-> Inventory), plan (-> Changes), apply, drift.
 
-Only ``client.py``, ``discover.py`` and ``apply.py`` touch boto3 (STYLE.md, rule 1).
+Only ``discover.py`` and ``apply.py`` touch boto3, through the clients of ``aigov.target``
+(STYLE.md, rule 1).
 """

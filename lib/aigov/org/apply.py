@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aigov.errors import ApplyError
-from aigov.org.client import OrgClients
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Change, Plan
 from aigov.spec.model import ROOT
+from aigov.target.clients import OrgClients
 
 Progress = Callable[[int, int, Change], None]
 ACCOUNT_POLL_SECONDS = 600.0

@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.findings import Finding, Severity
-from aigov.org.client import OrgClients
 from aigov.org.discover import discover
 from aigov.org.drift import drift, drift_rows
 from aigov.org.inventory import Inventory
+from aigov.policy.types import RCP, SCP
 from aigov.spec.model import Spec
-
-SCP = "SERVICE_CONTROL_POLICY"
-RCP = "RESOURCE_CONTROL_POLICY"
+from aigov.target.clients import OrgClients
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aigov.errors import TargetError
-from aigov.org.client import OrgClients
 from aigov.org.inventory import AccountInfo, Inventory, OUInfo, PolicyInfo
-
-POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY",
-                "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY")
+from aigov.target.clients import OrgClients
 
 
 def _pages(client: Any, op: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:

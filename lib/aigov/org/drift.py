@@ -183,10 +183,10 @@ def check_drift(spec_path: str | None = None, endpoint_url: str | None = None,
                 region: str | None = None) -> list[Finding]:
     """Load and render the spec, discover the live organization (read calls only), and
     return ``drift``. Bad spec: ``SpecError``; unreachable target: ``TargetError``."""
-    from aigov.org.client import clients
     from aigov.org.discover import discover
     from aigov.policy.render import render_spec
     from aigov.spec import load_spec
+    from aigov.target.clients import clients
 
     spec = load_spec(spec_path)
     rendered = render_spec(spec)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aigov.org.inventory import Inventory
+from aigov.policy.types import SCP
 from aigov.spec.model import ROOT, Spec
 
 FULL_AWS_ACCESS = "FullAWSAccess"
@@ -106,9 +107,8 @@ def _live_full_aws_access(spec: Spec, inv: Inventory) -> set[str]:
     """Levels that hold FullAWSAccess once the structure half has run: what discovery saw,
     plus every level AWS attaches it to by itself (all of them when SCPs get enabled now,
     each OU and account created now)."""
-    scp = "SERVICE_CONTROL_POLICY"
-    live = inv.policies.get((scp, FULL_AWS_ACCESS))
-    if scp not in inv.enabled_policy_types or live is None:
+    live = inv.policies.get((SCP, FULL_AWS_ACCESS))
+    if SCP not in inv.enabled_policy_types or live is None:
         return set(spec.targets())
     held = {inv.key_of(t) or t for t in live.targets}
     return held | {t for t in spec.targets() if inv.target_id(t) is None}
@@ -148,15 +148,15 @@ def plan_policies(spec: Spec, inv: Inventory, rendered: dict,
             for _t, _n, key in sorted(p for p in live_pairs if p[:2] == (pol.type, pol.name)):
                 if key not in wanted:
                     detaches.append(_attachment("detach", pol.type, pol.name, key))
-    if "SERVICE_CONTROL_POLICY" in spec.organization.enabled_policy_types:
+    if SCP in spec.organization.enabled_policy_types:
         held = _live_full_aws_access(spec, inv)
         for key in spec.targets():
             want = spec.full_aws_access_at(key)
             if want and key not in held:
-                attaches.append(_attachment("attach", "SERVICE_CONTROL_POLICY",
+                attaches.append(_attachment("attach", SCP,
                                             FULL_AWS_ACCESS, key))
             elif not want and key in held:
-                detaches.append(_attachment("detach", "SERVICE_CONTROL_POLICY",
+                detaches.append(_attachment("detach", SCP,
                                             FULL_AWS_ACCESS, key))
     if allow_delete:
         named = {(p.type, p.name) for p in spec.policies}

@@ -26,8 +26,9 @@ from aigov.errors import PolicySyntaxError
 from aigov.findings import Finding
 from aigov.policy.checks.wellformed import form_errors
 from aigov.policy.evaluate import Chain, Evaluator, Level, Request, make_request
-from aigov.policy.parse import RCP, SCP, Policy, parse_policy
+from aigov.policy.parse import Policy, parse_policy
 from aigov.policy.render import RCP_FULL_AWS_ACCESS
+from aigov.policy.types import RCP, SCP
 
 LINE_KEYS = {"id", "scps", "rcps", "request"}
 REQUEST_KEYS = {"action", "resource", "context", "principal", "account"}

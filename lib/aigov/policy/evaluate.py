@@ -26,7 +26,16 @@ from typing import Any
 from aigov.policy.parse import Policy, Statement
 from aigov.policy.services import rcp_supported_services
 
-DEFAULT_PRINCIPAL = "arn:aws:iam::111122223333:role/Dev"
+# AWS's documentation example account: the principal's account when nothing names one.
+EXAMPLE_ACCOUNT = "111122223333"
+
+
+def default_principal(account: str = EXAMPLE_ACCOUNT) -> str:
+    """The principal a request is made by when it names none: a role named Dev."""
+    return f"arn:aws:iam::{account}:role/Dev"
+
+
+DEFAULT_PRINCIPAL = default_principal()
 SERVICE_LINKED_MARK = ":role/aws-service-role/"
 
 

@@ -24,14 +24,12 @@ from aigov.paths import resolve
 from aigov.policy.checks import assign_grammar, catalogue, lockout, quotas, wellformed
 from aigov.policy.checks.document import PolicyDoc, json_lines
 from aigov.policy.render import RenderedPolicy, minify, render_text
+from aigov.policy.types import AI_OPT_OUT, POLICY_TYPES, RCP, SCP, TAG
 from aigov.spec.load import validate_spec
-from aigov.spec.model import POLICY_TYPES, PolicyRef, Spec
+from aigov.spec.model import PolicyRef, Spec
 
 DocCheck = Callable[[PolicyDoc], Iterator[Finding]]
 SpecCheck = Callable[[Spec, dict[str, RenderedPolicy], str], Iterator[Finding]]
-
-SCP, RCP = "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
-OPT_OUT, TAG = "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY"
 
 
 def _document_checks() -> dict[str, list[DocCheck]]:
@@ -41,7 +39,7 @@ def _document_checks() -> dict[str, list[DocCheck]]:
         SCP: [*wellformed.form_checks(SCP), *meaning,
               lockout.check_deny_all_without_break_glass, lockout.check_region_deny_exemptions],
         RCP: [*wellformed.form_checks(RCP), *meaning],
-        OPT_OUT: [assign_grammar.check_opt_out_grammar],
+        AI_OPT_OUT: [assign_grammar.check_opt_out_grammar],
         TAG: [assign_grammar.check_tag_grammar],
     }
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from aigov.policy.evaluate import Chain, Decision, Level, Request
+from aigov.policy.evaluate import EXAMPLE_ACCOUNT, Chain, Decision, Level, Request
 from aigov.policy.services import rcp_supported_services
 from aigov.policy.simulate import MANAGEMENT, OrgModel, load_all_cases
 
@@ -61,7 +61,7 @@ def columns(model: OrgModel, targets: Sequence[str], scenarios: Sequence[Scenari
     """Decisions grouped: ``(group of each target, decisions of each group)``.
 
     Targets with the same effective policy sets and the same principal account
-    (accounts without an id in the spec all act from 111122223333) form one group and
+    (accounts without an id in the spec all act from ``EXAMPLE_ACCOUNT``) form one group and
     are evaluated once per scenario."""
     index: dict[tuple[object, ...], int] = {}
     groups: list[list[Decision]] = []
@@ -69,7 +69,7 @@ def columns(model: OrgModel, targets: Sequence[str], scenarios: Sequence[Scenari
     requests: dict[str, list[Request]] = {}  # per principal account, built once
     for t in targets:
         scp, rcp = model.chain(t, "SCP"), model.chain(t, "RCP")
-        acct = model.account_id(t) or "111122223333"
+        acct = model.account_id(t) or EXAMPLE_ACCOUNT
         key = (scp.key if scp else None, rcp.key if rcp else None, acct)
         g = index.get(key)
         if g is None:
@@ -152,7 +152,7 @@ class _Vectors:
 
     def row(self, target: str) -> np.ndarray:
         scp, rcp = self.model.chain(target, "SCP"), self.model.chain(target, "RCP")
-        acct = self.model.account_id(target) or "111122223333"
+        acct = self.model.account_id(target) or EXAMPLE_ACCOUNT
         mgmt = self.model.management_account
         if self.model.resolve(target) == MANAGEMENT:
             mgmt = mgmt or acct

@@ -17,9 +17,8 @@ from typing import Any
 from aigov.errors import PolicySyntaxError
 from aigov.policy.conditions import Condition, ConditionError, parse_condition_block
 from aigov.policy.match import Context, Pattern, PatternSet
+from aigov.policy.types import SCP
 
-SCP = "SERVICE_CONTROL_POLICY"
-RCP = "RESOURCE_CONTROL_POLICY"
 VERSIONS = ("2012-10-17", "2008-10-17")
 STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
                   "Principal", "NotPrincipal", "Condition"}

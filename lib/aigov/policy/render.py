@@ -25,6 +25,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from aigov.errors import PolicySyntaxError
+from aigov.policy.types import RCP, SCP
 from aigov.spec.model import PolicyRef, Spec
 
 FULL_AWS_ACCESS_NAME = "FullAWSAccess"
@@ -176,13 +177,13 @@ def render_spec(spec: Spec) -> dict[str, RenderedPolicy]:
 
 
 def full_aws_access() -> RenderedPolicy:
-    return RenderedPolicy(FULL_AWS_ACCESS_NAME, "SERVICE_CONTROL_POLICY", "(AWS managed)",
+    return RenderedPolicy(FULL_AWS_ACCESS_NAME, SCP, "(AWS managed)",
                           FULL_AWS_ACCESS, minify(FULL_AWS_ACCESS), aws_managed=True,
                           description="Allows access to every operation")
 
 
 def rcp_full_aws_access() -> RenderedPolicy:
-    return RenderedPolicy(RCP_FULL_AWS_ACCESS_NAME, "RESOURCE_CONTROL_POLICY", "(AWS managed)",
+    return RenderedPolicy(RCP_FULL_AWS_ACCESS_NAME, RCP, "(AWS managed)",
                           RCP_FULL_AWS_ACCESS, minify(RCP_FULL_AWS_ACCESS), aws_managed=True,
                           description="Allows access to every resource")
 
@@ -193,9 +194,9 @@ def attached(spec: Spec, rendered: dict[str, RenderedPolicy], level: str,
     including the AWS-managed FullAWSAccess (SCPs, unless detached) and RCPFullAWSAccess
     (RCPs: AWS attaches it everywhere and it cannot be detached)."""
     out: list[RenderedPolicy] = []
-    if policy_type == "SERVICE_CONTROL_POLICY" and spec.full_aws_access_at(level):
+    if policy_type == SCP and spec.full_aws_access_at(level):
         out.append(full_aws_access())
-    if policy_type == "RESOURCE_CONTROL_POLICY":
+    if policy_type == RCP:
         out.append(rcp_full_aws_access())
     out.extend(rendered[p.name] for p in spec.policies_at(level) if p.type == policy_type)
     return out

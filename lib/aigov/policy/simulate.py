@@ -22,9 +22,19 @@ import yaml
 
 from aigov.errors import SpecError, UsageError
 from aigov.findings import Finding, finding
-from aigov.policy.evaluate import Chain, Decision, Evaluator, Level, Request, make_request
-from aigov.policy.parse import RCP, SCP, Policy, parse_policy
+from aigov.policy.evaluate import (
+    EXAMPLE_ACCOUNT,
+    Chain,
+    Decision,
+    Evaluator,
+    Level,
+    Request,
+    default_principal,
+    make_request,
+)
+from aigov.policy.parse import Policy, parse_policy
 from aigov.policy.render import RenderedPolicy, full_aws_access, rcp_full_aws_access, render_spec
+from aigov.policy.types import RCP, SCP
 from aigov.spec.model import ROOT, Spec
 
 EXPECTS = ("allow", "deny")
@@ -150,8 +160,8 @@ class OrgModel:
                 principal: str | None = None, account: str | None = None) -> Request:
         """A request made by a principal of ``target``'s account (a role named Dev in it
         unless ``principal`` says otherwise)."""
-        acct = self.account_id(target) or "111122223333"
-        principal = principal or f"arn:aws:iam::{acct}:role/Dev"
+        acct = self.account_id(target) or EXAMPLE_ACCOUNT
+        principal = principal or default_principal(acct)
         return make_request(action, resource, context, principal, account or acct)
 
     def decide(self, target: str, request: Request) -> Decision:

@@ -43,9 +43,9 @@ class Context:
     def endpoint_url(self) -> str | None:
         return self.params.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
 
-    def session(self):  # -> aigov.org.client.OrgClients
+    def session(self):  # -> aigov.target.clients.OrgClients
         """Clients for the target: the emulator's endpoint, or the boto3 credential chain."""
-        from aigov.org.client import clients
+        from aigov.target.clients import clients
 
         return clients(endpoint_url=self.endpoint_url, region=self.params.region)
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from aigov.target.emulator import EMULATOR_KEY
+
 MASK = "***REDACTED***"
 # Access key ids: AKIA (long-term) and ASIA (temporary), 16 more upper-case alnum chars.
 ACCESS_KEY_RE = re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}\b")
@@ -36,7 +38,7 @@ SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"
               "AWS_ACCESS_KEY_ID", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN")
 # Values too short or too common to mask without mangling ordinary text.
 _MIN_SECRET_LEN = 6
-_HARMLESS = {"testing", "test", "dummy"}
+_HARMLESS = {EMULATOR_KEY, "test", "dummy"}
 # A prefix this long of a secret, cut off by "..." in a display, is masked too.
 _MIN_TRUNCATED = 6
 

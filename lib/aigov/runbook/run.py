@@ -160,7 +160,7 @@ def _target(params: dict[str, Any], persist: bool) -> Iterator[str | None]:
         yield os.environ["AWS_ENDPOINT_URL"]
     elif params.get("target", "emulator") == "emulator":
         from aigov.paths import outputs_dir
-        from aigov.runbook.emulator import running_emulator
+        from aigov.target.emulator import running_emulator
 
         with running_emulator(state_dir=outputs_dir() / "emulator" if persist else None) as emu:
             yield emu.url

@@ -14,10 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY",
-                "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY")
-PolicyType = Literal["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY",
-                     "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY"]
+from aigov.policy.types import PolicyType, PolicyTypeName
 
 # AWS Organizations API reference, CreateAccount.Email: 6-64 characters, a valid address.
 EMAIL_RE = re.compile(r"^[^\s@]+@[^\s@]+\.[A-Za-z]{2,}$")
@@ -73,7 +70,7 @@ class PolicyRef(_Frozen):
     """One policy of the spec: a template file under ``policies/`` and where it attaches."""
 
     name: str = Field(min_length=1, max_length=128)
-    type: PolicyType
+    type: PolicyTypeName
     file: str
     description: str = ""
     targets: tuple[str, ...] = ()
@@ -89,7 +86,7 @@ class FullAWSAccess(_Frozen):
 
 class Organization(_Frozen):
     feature_set: Literal["ALL", "CONSOLIDATED_BILLING"] = "ALL"
-    enabled_policy_types: tuple[PolicyType, ...] = ("SERVICE_CONTROL_POLICY",)
+    enabled_policy_types: tuple[PolicyTypeName, ...] = (PolicyType.SCP.value,)
     management_account_id: str | None = None
     full_aws_access: FullAWSAccess = FullAWSAccess()
 

@@ -19,11 +19,10 @@ from aigov.findings import Finding
 from aigov.policy.checks.quotas import load_quotas
 from aigov.policy.lint import lint_document, parse_document
 from aigov.policy.render import RenderedPolicy, render_spec
+from aigov.policy.types import AUTHORIZATION_TYPES
 from aigov.spec.model import Spec
 from aigov.widgets.playground import PolicyPlayground
 from aigov.widgets.view import Static, View, pre, table_html
-
-SIMULATED = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 
 
 class PolicyEditor(View):
@@ -99,7 +98,7 @@ class PolicyEditor(View):
         if doc is not None:
             found = lint_document(doc, self.quotas)
             self.size = len(doc.text)
-            if self.playground is not None and p.type in SIMULATED \
+            if self.playground is not None and p.type in AUTHORIZATION_TYPES \
                     and isinstance(doc.document, dict):
                 same = doc.document == p.document  # the spec's own: no draft
                 try:

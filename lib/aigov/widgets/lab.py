@@ -28,7 +28,7 @@ from pathlib import Path
 
 from aigov.errors import UsageError
 from aigov.paths import outputs_dir, repo_root
-from aigov.runbook.emulator import HOST, free_port
+from aigov.target.emulator import HOST, free_port
 
 NOTEBOOK = Path("notebooks") / "onboarding.ipynb"
 
@@ -92,7 +92,7 @@ def lab_command(port: int | None = None, endpoint_url: str | None = None,
                 open_browser: bool = True) -> int:
     """Start the emulator (unless ``endpoint_url`` or ``$AWS_ENDPOINT_URL`` is given),
     then JupyterLab until it exits or Ctrl-C; stop both."""
-    from aigov.runbook.emulator import Emulator
+    from aigov.target.emulator import Emulator
 
     endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
     emu = None

@@ -14,11 +14,9 @@ from typing import Any
 import pandas as pd
 
 from aigov.policy.render import RenderedPolicy, attached, render_spec
-from aigov.spec.model import POLICY_TYPES, ROOT, Spec
+from aigov.policy.types import POLICY_TYPES, short_name
+from aigov.spec.model import ROOT, Spec
 from aigov.widgets.view import Static, View, table_html
-
-SHORT = {"SERVICE_CONTROL_POLICY": "SCP", "RESOURCE_CONTROL_POLICY": "RCP",
-         "AISERVICES_OPT_OUT_POLICY": "AI opt-out", "TAG_POLICY": "tag"}
 
 
 def node_label(spec: Spec, key: str) -> str:
@@ -83,7 +81,7 @@ class OUTreeBrowser(View):
     def attached_frame(self, target: str | None = None) -> pd.DataFrame:
         """One row per policy attached at each level of the path, Root first."""
         key = self.spec.normalize_target(target) if target else self.selected
-        rows = [{"level": level, "type": SHORT[t], "policy": p.name,
+        rows = [{"level": level, "type": short_name(t), "policy": p.name,
                  "description": p.description}
                 for level in self.spec.levels(key) for t in POLICY_TYPES
                 if t in self.spec.organization.enabled_policy_types
@@ -113,7 +111,7 @@ class OUTreeBrowser(View):
                                    "path": " / ".join(self.spec.levels(key))}
             for t in POLICY_TYPES:
                 if t in self.spec.organization.enabled_policy_types:
-                    row[SHORT[t]] = ", ".join(p.name for p in
+                    row[short_name(t)] = ", ".join(p.name for p in
                                               attached(self.spec, self.rendered, key, t))
             row["accounts"] = len(self.accounts(key))
             rows.append(row)

@@ -16,9 +16,9 @@ from aigov.findings import Finding, finding
 from aigov.policy.checks.catalogue import match_actions
 from aigov.policy.checks.document import PolicyDoc, actions_of, as_list, condition_keys
 from aigov.policy.render import RenderedPolicy, attached
+from aigov.policy.types import SCP
 from aigov.spec.model import Spec
 
-SCP = "SERVICE_CONTROL_POLICY"
 # Condition keys that can single out a break-glass principal.
 PRINCIPAL_KEYS = ("aws:principalarn", "aws:principaltag/", "aws:userid", "aws:username",
                   "aws:principalaccount")

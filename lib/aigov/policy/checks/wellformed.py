@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from aigov.findings import Finding, Severity
 from aigov.policy.checks import grammar, values
 from aigov.policy.checks.document import PolicyDoc
+from aigov.policy.types import RCP, SCP
 
 DocCheck = Callable[[PolicyDoc], Iterator[Finding]]
-SCP, RCP = "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
 
 
 def form_checks(policy_type: str) -> list[DocCheck]:

@@ -16,9 +16,10 @@ from functools import cached_property
 import boto3
 from botocore.config import Config
 
+from aigov.target.emulator import EMULATOR_CREDENTIALS
+
 RETRY_CONFIG = Config(retries={"max_attempts": 10, "mode": "adaptive"},
                       connect_timeout=5, read_timeout=60)
-EMULATOR_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 @dataclass

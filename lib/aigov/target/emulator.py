@@ -18,6 +18,11 @@ from aigov.errors import TargetError
 HOST = "127.0.0.1"
 RECORDING = "moto-recording.jsonl"
 SEED = 20241101  # any fixed number: replays must draw the same ids as the recording
+# The emulator's fixed dummy key, said once (moto accepts any key): boto3 sessions take the first form, a
+# process environment (a shell, JupyterLab, the Pulumi CLI) the second.
+EMULATOR_KEY = "testing"
+EMULATOR_CREDENTIALS = {"aws_access_key_id": EMULATOR_KEY, "aws_secret_access_key": EMULATOR_KEY}
+EMULATOR_ENV = {"AWS_ACCESS_KEY_ID": EMULATOR_KEY, "AWS_SECRET_ACCESS_KEY": EMULATOR_KEY}
 
 
 def free_port() -> int:
@@ -98,8 +103,7 @@ class Emulator:
 
     def environment(self) -> dict[str, str]:
         """What a shell or JupyterLab needs to reach this emulator (no real secrets)."""
-        return {"AWS_ENDPOINT_URL": self.url, "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+        return {"AWS_ENDPOINT_URL": self.url, **EMULATOR_ENV, "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 @contextmanager
