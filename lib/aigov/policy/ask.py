@@ -26,6 +26,7 @@ from aigov.policy.parse import parse_policy
 from aigov.policy.render import RenderedPolicy, minify
 from aigov.policy.request_check import RequestProblem, check_request, expand_action
 from aigov.policy.simulate import OrgModel
+from aigov.policy.types import AUTHORIZATION_TYPES
 
 REGION_KEY = "aws:RequestedRegion"
 # Stands for this organization's id where the spec cannot know it (the live id starts
@@ -200,7 +201,7 @@ def with_drafts(rendered: Mapping[str, RenderedPolicy],
         try:
             parse_policy(dict(document), name=name, policy_type=out[name].type)
         except PolicySyntaxError:
-            if out[name].type in ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
+            if out[name].type in AUTHORIZATION_TYPES:
                 raise
         out[name] = replace(out[name], document=dict(document), text=minify(document))
     return out
