@@ -160,6 +160,18 @@ def cmd_lab(a: argparse.Namespace) -> int:
     return lab_command(port=a.port, endpoint_url=a.endpoint_url, open_browser=not a.no_browser)
 
 
+def cmd_import(a: argparse.Namespace) -> int:
+    import json
+
+    from aigov.org.client import clients
+    from aigov.org.importer import import_organization
+
+    report = import_organization(clients(a.endpoint_url), a.out, force=a.force)
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if a.json
+          else report.render())
+    return report.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="aigov", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -226,6 +238,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="DescribeEffectivePolicy's shape")
     _spec(s)
     s.set_defaults(func=cmd_effective)
+
+    s = sub.add_parser("import", help="write the live organization as a spec, policy "
+                       "files and a behaviour baseline (read-only)")
+    _endpoint(s)
+    s.add_argument("--out", default=None, metavar="DIR",
+                   help="a new folder (default: ./aigov-import-<organization id>)")
+    s.add_argument("--force", action="store_true",
+                   help="replace the imported files in an existing --out folder")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("emulator", help="serve the AWS emulator on 127.0.0.1")
     s.add_argument("--port", type=int, default=None)

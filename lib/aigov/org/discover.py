@@ -7,7 +7,7 @@ need one ``DescribePolicy`` each, since no list call returns them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -38,12 +38,17 @@ def discover(c: OrgClients) -> Inventory:
                             if t.get("Status") == "ENABLED")
         ous: dict[str, OUInfo] = {}
         accounts: dict[str, AccountInfo] = {}
+        shadowed: list[AccountInfo] = []
         queue = [(root["Id"], "")]
         while queue:
             parent_id, parent_path = queue.pop(0)
             for a in _pages(org, "list_accounts_for_parent", "Accounts", ParentId=parent_id):
-                accounts[a["Name"]] = AccountInfo(a["Id"], a["Name"], a["Email"], parent_id,
-                                                  a.get("Status", "ACTIVE"))
+                info = AccountInfo(a["Id"], a["Name"], a["Email"], parent_id,
+                                   a.get("Status", "ACTIVE"))
+                if a["Name"] in accounts:
+                    shadowed.append(info)  # AWS lets names repeat; the spec keys by name
+                else:
+                    accounts[a["Name"]] = info
             for o in _pages(org, "list_organizational_units_for_parent",
                             "OrganizationalUnits", ParentId=parent_id):
                 path = f"{parent_path}/{o['Name']}" if parent_path else o["Name"]
@@ -66,4 +71,23 @@ def discover(c: OrgClients) -> Inventory:
     return Inventory(organization_id=desc["Id"], feature_set=desc.get("FeatureSet"),
                      management_account_id=desc.get("MasterAccountId"), root_id=root["Id"],
                      enabled_policy_types=enabled, ous=ous, accounts=accounts,
-                     policies=policies, caller_account_id=caller)
+                     policies=policies, caller_account_id=caller,
+                     shadowed_accounts=tuple(shadowed))
+
+
+def discover_tags(c: OrgClients, resource_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Tags of each root, OU, account or policy id (``ListTagsForResource``, paginated).
+
+    No list call returns tags with the resources, so this is one call per resource;
+    callers that need no tags (plan, drift) do not pay for it.
+    """
+    out: dict[str, dict[str, str]] = {}
+    try:
+        for rid in resource_ids:
+            out[rid] = {t["Key"]: t["Value"] for t in _pages(
+                c.organizations, "list_tags_for_resource", "Tags", ResourceId=rid)}
+    except (ClientError, BotoCoreError) as exc:
+        raise TargetError(f"cannot read the tags of {rid}: {exc}",
+                          fix="check the endpoint or your AWS credentials "
+                          "(organizations:ListTagsForResource)") from exc
+    return out

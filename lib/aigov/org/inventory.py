@@ -52,6 +52,8 @@ class Inventory:
     accounts: dict[str, AccountInfo] = field(default_factory=dict)  # by name
     policies: dict[tuple[str, str], PolicyInfo] = field(default_factory=dict)  # (type, name)
     caller_account_id: str | None = None
+    # Accounts whose name an account already seen holds (AWS lets names repeat).
+    shadowed_accounts: tuple[AccountInfo, ...] = ()
 
     @property
     def exists(self) -> bool:
