@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from aigov.cli import main
-from aigov.org.client import clients
 from aigov.org.discover import discover
 from aigov.org.drift import drift
 from aigov.org.export import export_inventory, safe_stem, template_text
@@ -19,8 +18,9 @@ from aigov.org.inventory import Inventory, PolicyInfo
 from aigov.org.plan import plan
 from aigov.policy.render import render_spec
 from aigov.policy.simulate import run_policy_tests
-from aigov.runbook.emulator import Emulator
 from aigov.spec import load_spec
+from aigov.target.clients import clients
+from aigov.target.emulator import Emulator
 from orgs import build_odd_org
 
 READS = ("List", "Describe", "Get")

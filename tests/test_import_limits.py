@@ -7,8 +7,8 @@ are process-wide, so they must not run while that module's shared organization l
 from __future__ import annotations
 
 from aigov.cli import main
-from aigov.org.client import clients
 from aigov.spec import load_spec
+from aigov.target.clients import clients
 from orgs import build_odd_org, doc
 
 

@@ -163,8 +163,8 @@ def cmd_lab(a: argparse.Namespace) -> int:
 def cmd_import(a: argparse.Namespace) -> int:
     import json
 
-    from aigov.org.client import clients
     from aigov.org.importer import import_organization
+    from aigov.target.clients import clients
 
     report = import_organization(clients(a.endpoint_url), a.out, force=a.force)
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if a.json

@@ -28,9 +28,10 @@ import yaml
 from aigov.policy.checks.catalogue import actions, match_actions, services
 from aigov.policy.render import RenderedPolicy
 from aigov.policy.simulate import OrgModel, load_cases
+from aigov.policy.types import PolicyType
 from aigov.spec.model import ROOT, Spec
 
-SCP, RCP = "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
+SCP, RCP = PolicyType.SCP.value, PolicyType.RCP.value
 # Regions tried for the per-service requests: a usual one, and one that region
 # allow-lists rarely include (opt-in, Hong Kong).
 REGIONS = ("us-east-1", "ap-east-1")

@@ -24,11 +24,12 @@ from pydantic import ValidationError
 
 from aigov.findings import Finding, finding
 from aigov.org.inventory import AccountInfo, Inventory, PolicyInfo
+from aigov.policy.types import POLICY_TYPES, PolicyType
 from aigov.spec.load import MAX_OU_DEPTH
-from aigov.spec.model import POLICY_TYPES, ROOT, Account, OrganizationalUnit, PolicyRef
+from aigov.spec.model import ROOT, Account, OrganizationalUnit, PolicyRef
 
 FULL_AWS_ACCESS = "FullAWSAccess"
-SCP = "SERVICE_CONTROL_POLICY"
+SCP = PolicyType.SCP.value
 # Where each policy type's files go (policies/ uses the same folders).
 TYPE_DIRS = {"SERVICE_CONTROL_POLICY": "scp", "RESOURCE_CONTROL_POLICY": "rcp",
              "AISERVICES_OPT_OUT_POLICY": "ai-opt-out", "TAG_POLICY": "tag",

@@ -21,10 +21,10 @@ import yaml
 from aigov.errors import TargetError, UsageError
 from aigov.findings import Finding, exit_code
 from aigov.org.baseline import baseline_yaml, build_baseline
-from aigov.org.client import OrgClients
 from aigov.org.discover import discover, discover_tags
 from aigov.org.export import TYPE_DIRS, Export, export_inventory
 from aigov.org.inventory import Inventory
+from aigov.target.clients import OrgClients
 
 SPEC_FILE = "organization.yaml"
 BASELINE_FILE = "tests/baseline.yaml"
