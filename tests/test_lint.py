@@ -43,7 +43,7 @@ def test_missing_policy_file_is_a_usage_error():
 
 def test_unknown_policy_type_is_a_usage_error():
     with pytest.raises(UsageError):
-        lint_policy_file(FIX / "scp_with_principal.json", "BACKUP_POLICY")
+        lint_policy_file(FIX / "scp_with_principal.json", "CHATBOT_POLICY")
 
 
 def test_finding_locates_statement_element_and_line():

@@ -21,7 +21,14 @@ from aigov.errors import PolicySyntaxError, SpecError, UsageError
 from aigov.findings import Finding, Severity, apply_overrides, finding
 from aigov.findings import catalogue as code_catalogue
 from aigov.paths import resolve
-from aigov.policy.checks import assign_grammar, catalogue, lockout, quotas, wellformed
+from aigov.policy.checks import (
+    assign_grammar,
+    bedrock_grammar,
+    catalogue,
+    lockout,
+    quotas,
+    wellformed,
+)
 from aigov.policy.checks.document import PolicyDoc, json_lines
 from aigov.policy.render import RenderedPolicy, minify, render_text
 from aigov.policy.types import AI_OPT_OUT, POLICY_TYPES, RCP, SCP, TAG
@@ -41,12 +48,13 @@ def _document_checks() -> dict[str, list[DocCheck]]:
         RCP: [*wellformed.form_checks(RCP), *meaning],
         AI_OPT_OUT: [assign_grammar.check_opt_out_grammar],
         TAG: [assign_grammar.check_tag_grammar],
+        "BEDROCK_POLICY": [bedrock_grammar.check_bedrock_grammar],
     }
 
 
 def _spec_checks() -> list[SpecCheck]:
     return [lockout.check_full_access_removed, lockout.check_no_allow,
-            lockout.check_allow_list_beside_full_access]
+            lockout.check_allow_list_beside_full_access, bedrock_grammar.check_guardrail_owner]
 
 
 def lint_document(doc: PolicyDoc, quota: dict[str, Any] | None = None) -> list[Finding]:

@@ -22,6 +22,8 @@ class PolicyType(StrEnum):
     RCP = "RESOURCE_CONTROL_POLICY"
     AI_OPT_OUT = "AISERVICES_OPT_OUT_POLICY"
     TAG = "TAG_POLICY"
+    BEDROCK = "BEDROCK_POLICY"
+    BACKUP = "BACKUP_POLICY"
 
     @property
     def short(self) -> str:
@@ -35,7 +37,8 @@ class PolicyType(StrEnum):
 
 
 _SHORT = {PolicyType.SCP: "SCP", PolicyType.RCP: "RCP",
-          PolicyType.AI_OPT_OUT: "AI opt-out", PolicyType.TAG: "tag"}
+          PolicyType.AI_OPT_OUT: "AI opt-out", PolicyType.TAG: "tag",
+          PolicyType.BEDROCK: "Bedrock", PolicyType.BACKUP: "backup"}
 
 #: Every type, in AWS's documentation order (the order lint and the spec report them in).
 POLICY_TYPES: tuple[str, ...] = tuple(t.value for t in PolicyType)
@@ -61,3 +64,7 @@ def type_list(sep: str = ", ", last: str = " or ") -> str:
 # The short aliases modules compare with (one definition, here).
 SCP, RCP = PolicyType.SCP, PolicyType.RCP
 AI_OPT_OUT, TAG = PolicyType.AI_OPT_OUT, PolicyType.TAG
+BEDROCK, BACKUP = PolicyType.BEDROCK, PolicyType.BACKUP
+#: Management policy types: AWS merges them into an effective policy per account
+#: (policy/effective.py), the inheritance operators deciding.
+MANAGEMENT_TYPES: tuple[str, ...] = tuple(t.value for t in PolicyType if not t.is_authorization)

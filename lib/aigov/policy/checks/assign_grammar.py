@@ -7,7 +7,8 @@ syntax and inheritance for management policy types", "AI services opt-out policy
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from aigov.findings import Finding
@@ -24,11 +25,31 @@ OPT_OUT_SERVICES = (
 )
 OPT_OUT_VALUES = ("optIn", "optOut")
 TAG_ELEMENTS = {"tag_key", "tag_value", "enforced_for", "report_required_tag_for"}
+# Tag policy syntax, enforced_for / report_required_tag_for: "service:resourceType",
+# "service:*" or "service:ALL_SUPPORTED"; the service is never a wildcard ("*:*").
+RESOURCE_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*:(\*|ALL_SUPPORTED|[A-Za-z0-9][A-Za-z0-9-]*)$")
 
 
 def did_you_mean(word: str, choices: Any) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def value_operators(doc: PolicyDoc, node: Any, path: tuple, code: str,
+                    single_valued: Callable[[str], bool]) -> Iterator[Finding]:
+    """``@@append``/``@@remove`` on a setting that holds one value: AWS allows them "with
+    only multi-valued settings" (Inheritance operators); such a setting takes @@assign.
+    The finding carries ``code`` with the setting's path."""
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in ("@@append", "@@remove") and path and single_valued(str(path[-1])):
+            where = ".".join(map(str, path))
+            yield doc.at("MGMT_OPERATOR_NOT_ALLOWED", f"{where}: {key} works on "
+                         f"multi-valued settings only; {where} takes @@assign",
+                         path=(*path, key), key=where)
+        elif isinstance(value, dict):
+            yield from value_operators(doc, value, (*path, key), code, single_valued)
 
 
 def _operators(doc: PolicyDoc, node: dict[str, Any], path: tuple, code: str) -> Iterator[Finding]:
@@ -62,6 +83,8 @@ def check_opt_out_grammar(doc: PolicyDoc) -> Iterator[Finding]:
         yield doc.at("OPTOUT_SYNTAX", "an opt-out policy needs a 'services' object", path=())
         return
     yield from _operators(doc, services, ("services",), "OPTOUT_SYNTAX")
+    # "AI services opt-out policy syntax": every setting is one value, so @@assign only.
+    yield from value_operators(doc, services, ("services",), "OPTOUT_SYNTAX", lambda _: True)
     for name, body in services.items():
         if name.startswith("@@"):
             continue
@@ -109,6 +132,8 @@ def check_tag_grammar(doc: PolicyDoc) -> Iterator[Finding]:
         yield doc.at("TAG_SYNTAX", "a tag policy needs a 'tags' object", path=())
         return
     yield from _operators(doc, tags, ("tags",), "TAG_SYNTAX")
+    yield from value_operators(doc, tags, ("tags",), "TAG_SYNTAX", "tag_key".__eq__)
+    yield from _tag_values(doc, tags)
     for name, body in tags.items():
         if name.startswith("@@"):
             continue
@@ -146,3 +171,26 @@ def check_tag_grammar(doc: PolicyDoc) -> Iterator[Finding]:
             yield doc.at("TAG_KEY_MISMATCH", f"tags.{name}.tag_key assigns {key!r}; it must "
                          f"be {name!r} in some capitalisation",
                          path=(*path, "tag_key", "@@assign"), key=f"tags.{name}.tag_key")
+
+
+def _tag_values(doc: PolicyDoc, tags: dict[str, Any]) -> Iterator[Finding]:
+    """Tag policy syntax: one ``*`` per tag value (``*@example.com``, not ``*@*.com``);
+    enforced_for entries ``service:resourceType`` or ``service:*``, never ``*:*``."""
+    for name, body in tags.items():
+        if name.startswith("@@") or not isinstance(body, dict):
+            continue
+        for element, bad, why in (
+                ("tag_value", lambda v: v.count("*") > 1, "has more than one '*' (a tag "
+                 "value takes one wildcard)"),
+                ("enforced_for", lambda v: not RESOURCE_TYPE_RE.match(v), "is not "
+                 "service:resourceType, service:* or service:ALL_SUPPORTED"),
+                ("report_required_tag_for", lambda v: not RESOURCE_TYPE_RE.match(v), "is not "
+                 "service:resourceType, service:* or service:ALL_SUPPORTED")):
+            node = body.get(element)
+            for op in ("@@assign", "@@append") if isinstance(node, dict) else ():
+                for v in node.get(op) or [] if isinstance(node.get(op), list) else []:
+                    if isinstance(v, str) and bad(v):
+                        code = "TAG_VALUE_WILDCARD" if element == "tag_value" else "TAG_ENFORCED_FOR"
+                        yield doc.at(code, f"tags.{name}.{element}: {v!r} {why}",
+                                     path=("tags", name, element, op),
+                                     key=f"tags.{name}.{element}")
