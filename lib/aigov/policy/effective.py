@@ -36,13 +36,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.errors import UsageError
+from aigov.policy.types import MANAGEMENT_TYPES
 from aigov.spec.model import Spec
 
 VALUE_OPERATORS = ("@@assign", "@@append", "@@remove")
 CHILD_CONTROL = "@@operators_allowed_for_child_policies"
 ALL = frozenset(VALUE_OPERATORS)
-MANAGEMENT_TYPES = ("AISERVICES_OPT_OUT_POLICY", "TAG_POLICY", "BEDROCK_POLICY",
-                    "BACKUP_POLICY")
 
 Path = tuple[str, ...]
 

@@ -31,7 +31,7 @@ from aigov.policy.checks import (
 )
 from aigov.policy.checks.document import PolicyDoc, json_lines
 from aigov.policy.render import RenderedPolicy, minify, render_text
-from aigov.policy.types import AI_OPT_OUT, POLICY_TYPES, RCP, SCP, TAG
+from aigov.policy.types import AI_OPT_OUT, BEDROCK, POLICY_TYPES, RCP, SCP, TAG
 from aigov.spec.load import validate_spec
 from aigov.spec.model import PolicyRef, Spec
 
@@ -48,7 +48,7 @@ def _document_checks() -> dict[str, list[DocCheck]]:
         RCP: [*wellformed.form_checks(RCP), *meaning],
         AI_OPT_OUT: [assign_grammar.check_opt_out_grammar],
         TAG: [assign_grammar.check_tag_grammar],
-        "BEDROCK_POLICY": [bedrock_grammar.check_bedrock_grammar],
+        BEDROCK: [bedrock_grammar.check_bedrock_grammar],
     }
 
 
