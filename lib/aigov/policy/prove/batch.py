@@ -1,0 +1,93 @@
+"""``aigov prove --batch``: docs/contracts/properties.md's JSON Lines form, line for line.
+
+In: ``{"id", "scps": [[policy, ...], ...], "rcps": [[...], ...]?, "property": {"expect",
+"principal"?, "action"?, "resource"?, "context"?}}``, the policies read exactly as
+``aigov simulate --batch`` reads them (the same ``BatchSimulator`` compiles them). Out:
+``{"id", "result": "proven" | "refuted" | "unknown", "counterexample"?, "reason"?}``, or
+``{"id", "error"}`` for a malformed line. A refuted line's counterexample, sent to
+``simulate --batch`` with the same policies, gets the decision the property rules out.
+Exit: 2 when a line was malformed, else 1 when a property was not proven, else 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import IO, Any
+
+import orjson
+
+from aigov.policy.batch import BadLine, BatchSimulator
+from aigov.policy.prove.encode import Group
+from aigov.policy.prove.properties import BATCH_ACCOUNT, BadProperty, parse_property
+from aigov.policy.prove.solve import DEFAULT_TIMEOUT_MS, EncodingBug, prove
+
+LINE_KEYS = {"id", "scps", "rcps", "property"}
+
+
+class BatchProver:
+    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
+        self.sim = BatchSimulator()
+        self.timeout_ms = timeout_ms
+
+    def answer(self, line: str) -> dict[str, Any]:
+        """One output object for one input line (never raises on bad input)."""
+        case_id: Any = None
+        try:
+            try:
+                data = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
+            if not isinstance(data, dict):
+                raise BadLine("a line is a JSON object")
+            case_id = data.get("id")
+            unknown = set(data) - LINE_KEYS
+            if unknown:
+                raise BadLine(f"unknown key(s) {', '.join(sorted(unknown))} "
+                              f"(known: {', '.join(sorted(LINE_KEYS))})")
+            if "property" not in data:
+                raise BadLine("missing property")
+            scps = self.sim._chain(data.get("scps", []), "scps")  # noqa: SLF001 - one reader
+            rcps = self.sim._chain(data["rcps"], "rcps") if "rcps" in data else None  # noqa: SLF001
+            try:
+                prop = parse_property(data["property"], batch=True, prefix="property.")
+            except BadProperty as exc:
+                raise BadLine(f"{exc.key}: {exc}") from None
+        except BadLine as exc:
+            return {"id": case_id, "error": str(exc)}
+        group = Group("batch", scps, rcps, (BATCH_ACCOUNT,))
+        try:
+            outcome = prove(prop, [group], batch=True, timeout_ms=self.timeout_ms)[0]
+        except EncodingBug as exc:
+            return {"id": case_id, "result": "unknown", "reason": f"encoding bug: {exc}"}
+        out: dict[str, Any] = {"id": case_id, "result": outcome.result}
+        if outcome.counterexample is not None:
+            out["counterexample"] = outcome.counterexample
+        if outcome.result == "unknown":
+            out["reason"] = outcome.reason
+        return out
+
+
+def answer_lines(lines: Iterable[str], timeout_ms: int = DEFAULT_TIMEOUT_MS
+                 ) -> Iterable[dict[str, Any]]:
+    prover = BatchProver(timeout_ms)
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            yield {"id": None, "error": f"line {n}: empty line"}
+            continue
+        out = prover.answer(line)
+        if "error" in out:
+            out["error"] = f"line {n}: {out['error']}"
+        yield out
+
+
+def run_batch(infile: IO[str], outfile: IO[str], timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int:
+    """Answer every line of ``infile`` on ``outfile``; the exit code (see above)."""
+    status = 0
+    for out in answer_lines(infile, timeout_ms):
+        if "error" in out:
+            status = 2
+        elif out["result"] != "proven" and status == 0:
+            status = 1
+        outfile.write(orjson.dumps(out).decode() + "\n")
+        outfile.flush()
+    return status
