@@ -109,6 +109,29 @@ def _simulate_one(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prove(a: argparse.Namespace) -> int:
+    """``aigov prove``: exit 0 when every property is as expected (proven, or refuted when
+    marked a known gap), 1 otherwise (an encoding bug included), 2 for bad input."""
+    if a.batch:
+        from aigov.policy.prove.batch import run_batch as prove_batch
+
+        if a.batch == "-":
+            return prove_batch(sys.stdin, sys.stdout)
+        try:
+            with open(a.batch, encoding="utf-8") as fh:
+                return prove_batch(fh, sys.stdout)
+        except OSError as exc:
+            raise UsageError(f"cannot read {a.batch}: {exc.strerror}", file=a.batch,
+                             fix="give a JSON Lines file, or - for standard input") from None
+    import json
+
+    from aigov.policy.prove.org import run_proofs
+
+    report = run_proofs(a.spec)
+    print(json.dumps(report.to_dict(), indent=2) if a.json else report.render())
+    return 0 if report.ok else 1
+
+
 def cmd_plan(a: argparse.Namespace) -> int:
     from aigov.deploy.engines import plan_command
 
@@ -209,6 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--expect", choices=["allow", "deny"], help="exit 1 unless decided so")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_simulate)
+
+    s = sub.add_parser("prove", help="prove policies/properties/*.yaml over every request")
+    _spec(s)
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--batch", default=None, metavar="FILE|-",
+                   help="JSON Lines: one property and its policies a line")
+    s.set_defaults(func=cmd_prove)
 
     for name, func, helptext in (("plan", cmd_plan, "what apply would change"),
                                  ("apply", cmd_apply, "plan, gate, apply")):

