@@ -99,7 +99,8 @@ def test_an_scp_level_without_allow_denies_everything_and_rcps_only_restrict_the
         {"id": "empty", "scps": [[]], "property": {
             "expect": "always-denied", "principal": "arn:aws:iam::${account}:role/admin"}},
         {"id": "rcp", "scps": [], "rcps": [[{"Version": "2012-10-17", "Statement": [
-            {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}]],
+            {"Effect": "Deny", "Principal": "*", "Action": ["s3:*", "kms:*"],
+             "Resource": "*"}]}]],
          "property": {"expect": "always-denied", "action": ["s3:GetObject", "ec2:RunInstances"]}}])
     assert out[0]["result"] == "proven"
     assert out[1]["result"] == "refuted"
