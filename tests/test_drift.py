@@ -9,8 +9,9 @@ import pytest
 from aigov.cli import main
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
-from aigov.org.drift import drift, normalize_document, same_policy
+from aigov.org.drift import drift
 from aigov.org.plan import plan
+from aigov.policy.normalize import normalize_document, same_policy
 from aigov.policy.render import render_spec
 from aigov.spec import load_spec
 from aigov.target.clients import clients
@@ -120,6 +121,19 @@ def test_reordered_keys_and_values_are_not_drift(org, spec, rendered):
     text = json.dumps(reordered, indent=4)
     assert text != rendered["region-allow-list"].text
     org.organizations.update_policy(PolicyId=pid, Content=text)
+    assert _codes(spec, rendered, org) == []
+
+
+def test_a_reordered_action_list_is_neither_a_planned_change_nor_drift(org, spec, rendered):
+    """Plan and drift share one equality (``normalize_document``): IAM reads Action as a
+    set, so a list in another order is the same policy to both."""
+    pid, doc = _doc(org, "protect-security-services")
+    (stmt,) = [s for s in doc["Statement"] if isinstance(s.get("Action"), list)][:1]
+    stmt["Action"] = list(reversed(stmt["Action"]))
+    org.organizations.update_policy(PolicyId=pid, Content=json.dumps(doc))
+    assert json.loads(discover(org).policies[(SCP, "protect-security-services")].content) == doc
+    changes = plan(spec, discover(org), rendered).changes
+    assert [c.describe() for c in changes if c.kind == "policy"] == []
     assert _codes(spec, rendered, org) == []
 
 

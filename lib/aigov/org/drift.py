@@ -4,17 +4,16 @@ What is missing or different comes from the direct engine's own plan (``plan.py`
 change the plan would make is a difference, so drift and deploy can never disagree about
 what "in sync" means. Two things the plan leaves alone are added here: OUs and accounts
 the spec does not name (the plan never deletes structure), and policy types enabled
-beyond the spec. Policy contents are compared semantically (``same_policy``), because
-AWS keeps the text it was sent and another tool may have reordered keys or values.
+beyond the spec. Policy contents are compared semantically, by the plan itself
+(``policy/normalize.py``), because AWS keeps the text it was sent and another tool may
+have reordered keys or values.
 Only read calls are made (``discover``); codes are in ``codes/drift.yaml``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
-from typing import Any
 
 from aigov.findings import Finding, exit_code, finding, to_json
 from aigov.org.inventory import Inventory
@@ -33,49 +32,6 @@ PLAN_CODES = {
     ("attach", "attachment"): "DRIFT_ATTACHMENT_MISSING",
     ("detach", "attachment"): "DRIFT_ATTACHMENT_UNMANAGED",
 }
-
-
-# -- semantic equality of policy documents ----------------------------------------------
-
-def normalize_document(value: Any) -> Any:
-    """A canonical form of a policy document in which equivalent documents are equal.
-
-    IAM-style grammar (SCPs, RCPs) and the management policies' ``@@assign`` lists treat
-    every list as a set: the order of ``Statement``, ``Action``, ``Resource``, principals
-    and condition values does not matter, and a one-item list means its item
-    (``"Action": ["s3:*"]`` is ``"Action": "s3:*"``; a ``Statement`` object is a
-    one-statement list). Condition values are strings to IAM, so ``86400`` and
-    ``"86400"``, ``true`` and ``"true"`` are the same. Key order never matters.
-
-    >>> normalize_document({"Action": ["b", "a"]}) == normalize_document({"Action": ["a", "b"]})
-    True
-    >>> normalize_document({"Effect": "Deny"}) == normalize_document({"Effect": "Allow"})
-    False
-    """
-    if isinstance(value, dict):
-        return tuple(sorted((str(k), normalize_document(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        items = sorted({_sort_key(normalize_document(v)): normalize_document(v)
-                        for v in value}.items())
-        return items[0][1] if len(items) == 1 else tuple(v for _, v in items)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return None
-    return str(value)
-
-
-def _sort_key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def same_policy(live: str, wanted: str) -> bool:
-    """Whether two policy texts say the same thing (``normalize_document``); texts that
-    are not JSON are compared as text."""
-    try:
-        return normalize_document(json.loads(live)) == normalize_document(json.loads(wanted))
-    except ValueError:
-        return live == wanted
 
 
 # -- the drift check -----------------------------------------------------------------
@@ -158,11 +114,12 @@ def _from_change(c: Change, inv: Inventory, rendered: Mapping[str, RenderedPolic
 
 def _policy_update(c: Change, inv: Inventory, rendered: Mapping[str, RenderedPolicy],
                    file: str) -> list[Finding]:
-    """The plan compares contents as JSON; drift reports only a semantic difference."""
+    """An update the plan wants, as findings: one per field that differs (the plan
+    compared the contents with ``same_policy``)."""
     ptype = c.detail["type"]
     live = inv.policies[(ptype, c.key)]
     out = []
-    if not same_policy(live.content, rendered[c.key].text):
+    if "content" in c.detail.get("fields", ()):
         out.append(finding("DRIFT_POLICY_CHANGED", f"{ptype} {c.key} ({live.id}): the live "
                            "content differs from the spec's rendered document",
                            file=file, key=c.key))

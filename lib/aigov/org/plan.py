@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aigov.org.inventory import Inventory
+from aigov.policy.normalize import same_policy
 from aigov.policy.types import SCP
 from aigov.spec.model import ROOT, Spec
 
@@ -94,15 +95,6 @@ def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
     return changes
 
 
-def _same_document(live: str, text: str) -> bool:
-    """Equal as JSON (AWS keeps the text it was sent; another tool may have pretty-printed
-    it), else equal as text."""
-    try:
-        return json.loads(live) == json.loads(text)
-    except ValueError:
-        return live == text
-
-
 def _live_full_aws_access(spec: Spec, inv: Inventory) -> set[str]:
     """Levels that hold FullAWSAccess once the structure half has run: what discovery saw,
     plus every level AWS attaches it to by itself (all of them when SCPs get enabled now,
@@ -132,10 +124,10 @@ def plan_policies(spec: Spec, inv: Inventory, rendered: dict,
         if live is None:
             creates.append(Change("create", "policy", pol.name, {
                 "type": pol.type, "description": pol.description, "content": doc.text}))
-        elif not live.aws_managed and (not _same_document(live.content, doc.text)
+        elif not live.aws_managed and (not same_policy(live.content, doc.text)
                                        or live.description != pol.description):
             fields = [f for f, differs in (
-                ("content", not _same_document(live.content, doc.text)),
+                ("content", not same_policy(live.content, doc.text)),
                 ("description", live.description != pol.description)) if differs]
             updates.append(Change("update", "policy", pol.name, {
                 "type": pol.type, "fields": fields, "description": pol.description,
