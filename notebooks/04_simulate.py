@@ -17,9 +17,11 @@
 # %% [markdown]
 # # 04 Simulate
 # Simulates the rendered SCPs and RCPs against the spec's OU tree before anything is
-# deployed: runs every case of `policies/tests/*.yaml`, shows the access matrix (OUs and
-# accounts × scenarios) and explains every deny. A failed expectation stops the run, so
-# nothing reaches `05_deploy`. Nothing here writes to the organization.
+# deployed: runs every case of `policies/tests/*.yaml`, proves every property of
+# `policies/properties/*.yaml` over all requests (`aigov prove`), shows the access matrix
+# (OUs and accounts × scenarios) and explains every deny. A failed expectation or a
+# property not as expected stops the run, so nothing reaches `05_deploy`. Nothing here
+# writes to the organization.
 
 # %% tags=["parameters"]
 spec: str = "policies/organization.yaml"  # the spec, relative to the repository root
@@ -30,6 +32,7 @@ run_dir: str = ""  # the run record's folder (set by aigov run)
 
 # %%
 from aigov.policy.matrix import access_matrix, deny_explanations, ineffective_allow_lists, style_matrix
+from aigov.policy.prove.org import run_proofs
 from aigov.policy.simulate import model_for_run, run_policy_tests
 from aigov.runbook.notebook import start
 
@@ -54,6 +57,16 @@ print(report.render(verbose=False))
 
 # %%
 report.to_frame()
+
+# %% [markdown]
+# ## Properties, proven over every request
+# Each property of `policies/properties/*.yaml` is proven for every request it speaks
+# about, or refuted with a counterexample the simulator confirms and explains, or
+# unknown with the reason (docs/contracts/properties.md).
+
+# %%
+proofs = run_proofs(model=model)
+print(proofs.render())
 
 # %% [markdown]
 # ## Access matrix
@@ -81,7 +94,13 @@ ineffective_allow_lists(model)
 # %%
 ctx.record(policy_tests_passed=report.passed, policy_tests_failed=report.failed,
            matrix_targets=len(matrix.index), matrix_scenarios=len(matrix.columns),
-           matrix_denies=int((matrix == "deny").sum().sum()))
+           matrix_denies=int((matrix == "deny").sum().sum()),
+           **{f"properties_{k}": v for k, v in proofs.counts().items()},
+           properties_not_as_expected=sum(not r.passed for r in proofs.results))
 if not report.ok:
     ctx.fail(f"{report.failed} policy test(s) failed: "
              + "; ".join(r.case.name for r in report.failures()), report.findings())
+if not proofs.ok:
+    ctx.fail("properties not as expected: " + "; ".join(
+        f"{r.prop.name} ({r.result})" for r in proofs.results if not r.passed),
+        proofs.findings())

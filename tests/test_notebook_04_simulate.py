@@ -40,3 +40,31 @@ def test_passing_expectations_record_counts_and_matrix_size(tmp_path: Path) -> N
     assert (results["policy_tests_passed"], results["policy_tests_failed"]) == (5, 0)
     # Root, 3 OUs, 4 accounts, and the management account named in the spec.
     assert (results["matrix_targets"], results["matrix_scenarios"]) == (9, 5)
+
+
+REFUTED = """\
+- name: members cannot leave, stated for the wrong action
+  targets: [Workloads]
+  expect: always-denied
+  principal: "arn:aws:iam::${account}:role/admin"
+  action: organizations:DeleteOrganization
+- name: members cannot leave
+  targets: [Root]
+  expect: always-denied
+  principal: "arn:aws:iam::${account}:role/admin"
+  action: organizations:LeaveOrganization
+"""
+
+
+@pytest.mark.slow
+def test_refuted_property_fails_the_notebook_and_records_counts(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    shutil.copytree(ORG, org)
+    (org / "properties").mkdir()
+    (org / "properties" / "leave.yaml").write_text(REFUTED)
+    with pytest.raises(pm.PapermillExecutionError) as info:
+        run(org / "organization.yaml", tmp_path)
+    assert "ChecksFailed" in str(info.value) and "stated for the wrong action" in str(info.value)
+    results = json.loads((tmp_path / "results" / "04_simulate.json").read_text())
+    assert (results["properties_proven"], results["properties_refuted"]) == (1, 1)
+    assert results["policy_tests_failed"] == 0 and results["status"] == "failed"
