@@ -161,6 +161,9 @@ def test_solver_verdicts_match_exhaustive_evaluation(seed: int) -> None:
     assert "proven" in verdicts and "refuted" in verdicts  # both sides exercised
 
 
+def _norm(v: object) -> frozenset | None:
+    return None if v is None else frozenset([v] if isinstance(v, str) else v)  # type: ignore[arg-type]
+
+
 def _same(a: object, b: object) -> bool:
-    norm = (lambda v: None if v is None else frozenset([v] if isinstance(v, str) else v))
-    return norm(a) == norm(b)
+    return _norm(a) == _norm(b)
