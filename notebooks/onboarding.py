@@ -21,8 +21,9 @@
 # (`aigov lab` starts one) it also shows the live organization beside the spec. Nothing
 # here changes the organization.
 #
-# In JupyterLab run every cell (Run > Run All Cells): each section shows a table, then
-# the interactive view. Run headless (papermill, nbval), the tables are the record.
+# In JupyterLab run every cell (Run > Run All Cells; running it again is fine): each
+# section shows its interactive view. Run headless (papermill), each shows its tables,
+# which are the record.
 
 # %% tags=["parameters"]
 spec: str = "policies/organization.yaml"  # the spec, relative to the repository root
@@ -42,9 +43,6 @@ ctx = start("onboarding", globals())
 
 # %%
 browser = OUTreeBrowser(ctx.spec, select="ai-dev")
-browser.static()
-
-# %% tags=["skip-execution", "nbval-skip"]
 browser
 
 # %% [markdown]
@@ -56,9 +54,6 @@ browser
 
 # %%
 playground = PolicyPlayground(ctx.spec, region=ctx.params.region)
-playground.static()
-
-# %% tags=["skip-execution", "nbval-skip"]
 playground
 
 # %% [markdown]
@@ -68,9 +63,6 @@ playground
 
 # %%
 editor = PolicyEditor(ctx.spec, playground=playground, policy="bedrock-approved-models")
-editor.static()
-
-# %% tags=["skip-execution", "nbval-skip"]
 editor
 
 # %% [markdown]
@@ -79,7 +71,4 @@ editor
 
 # %%
 live = LiveOrgView.for_context(ctx)
-live.static()
-
-# %% tags=["skip-execution", "nbval-skip"]
 live

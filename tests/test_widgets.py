@@ -4,6 +4,7 @@ and the notebook executed headless by papermill."""
 from __future__ import annotations
 
 import json
+import re
 
 import boto3
 import nbformat
@@ -203,11 +204,20 @@ def test_append_case_leaves_no_file_behind_when_the_case_is_invalid(tmp_path):
     assert not path.exists()
 
 
-def test_playground_static_fallback_is_text_with_the_decision(playground):
+def test_playground_static_fallback_is_text_with_the_decision(playground, monkeypatch):
     playground.set(action=LEAVE)
+    monkeypatch.setenv("AIGOV_WIDGETS", "1")
     bundle = playground._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "deny-leave-organization" in bundle["text/plain"]
+    assert "<table" in bundle["text/html"]
+
+
+def test_headless_display_is_the_static_tables_only(playground, monkeypatch):
+    """No person at a screen (papermill: allow_stdin false): no empty widget view."""
+    monkeypatch.delenv("AIGOV_WIDGETS", raising=False)
+    bundle = playground._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" not in bundle
     assert "<table" in bundle["text/html"]
 
 
@@ -324,14 +334,17 @@ def _texts(nb):
 def test_headless_run_records_readable_tables_and_no_empty_widget_views(tmp_path, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     nb = _execute(tmp_path)
-    widget_cells = [c for c in nb.cells if "skip-execution" in c.metadata.get("tags", [])]
-    assert widget_cells and all(c.outputs == [] for c in widget_cells)
+    code = [c for c in nb.cells if c.cell_type == "code"
+            and "parameters" not in c.metadata.get("tags", [])
+            and not c.source.lstrip().startswith("from ")]
+    assert len(code) == 4 and all(c.outputs for c in code)  # no empty "In [ ]" cell
     kinds = {k for c in nb.cells if c.cell_type == "code" for o in c.outputs
              for k in o.get("data", {})}
     assert "application/vnd.jupyter.widget-view+json" not in kinds
     text = "\n".join(_texts(nb))
     assert "deny-leave-organization" in text  # the tree's table
     assert "ALLOW: allowed" in text  # the playground's decision, explained
+    assert re.search(r"^decision +allow$", text, re.M)  # left-aligned, next to its name
     assert "of 10,240 characters" in text  # the editor's size
     assert "spec alone" in text  # no endpoint
 

@@ -2,9 +2,14 @@
 
 The inputs are a target (OU path or account), an action (completed from the IAM
 catalogue), a resource ARN, a region, an optional principal and context keys (JSON or
-a YAML flow mapping, as in ``policies/tests/*.yaml``). Every change decides again with
-``OrgModel`` (the same engine as ``aigov test-policies``) and shows the decision, the
-deciding statement and the explanation. "Add as test case" appends the request, with
+a YAML flow mapping, as in ``policies/tests/*.yaml``). Every change asks again through
+``aigov.policy.ask`` (the path ``aigov simulate --target`` takes): the request is checked
+first, and one that cannot exist (an unknown action, a resource that is not an ARN, region
+``moon-1``) gets an amber "check the request", never a green ALLOW; a valid one is
+decided with ``OrgModel`` and explained down to the condition and the request's value.
+The region field is the request's ``aws:RequestedRegion``: a context that names it moves
+into the field. Beside the inputs, the condition keys the target's policies test for
+this action, with the request's values and this organization's realistic ones. "Add as test case" appends the request, with
 the decision it got as its expectation, to a policy-tests file: what a team agreed on
 in the session becomes a test that guards it.
 
@@ -14,8 +19,8 @@ decisions follow the draft before anything is deployed.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +29,15 @@ import yaml
 
 from aigov.errors import AigovError, SpecError, UsageError
 from aigov.paths import resolve
+from aigov.policy.ask import Answer, KeyHelp, ask, context_help, org_defaults, with_drafts
 from aigov.policy.evaluate import Decision
-from aigov.policy.render import RenderedPolicy, minify, render_spec
+from aigov.policy.render import RenderedPolicy, render_spec
 from aigov.policy.simulate import OrgModel, load_cases, tests_dir
 from aigov.spec.model import Spec
-from aigov.widgets.catalogue import complete_action, known_action
+from aigov.widgets.catalogue import all_actions, complete_action
+from aigov.widgets.keys import keyboard_scope
 from aigov.widgets.tree import node_label, tree_order
-from aigov.widgets.view import Static, View, pre
+from aigov.widgets.view import Static, View, kv_frame, pre, table_html
 
 # The request the playground opens with: an approved Bedrock model invoked from the AI
 # development account, which the spec allows (policies/tests/bedrock_approved_models.yaml).
@@ -97,7 +104,10 @@ class PolicyPlayground(View):
         self.drafts: dict[str, dict[str, Any]] = {}
         self.model = OrgModel(spec, rendered=self.base)
         self.decision: Decision | None = None
+        self.answer: Answer | None = None
         self.error: str | None = None
+        self._mirrors: list[Any] = []
+        all_actions()  # load the IAM catalogue now, not on the first keystroke
         self.cases_file = resolve(cases_file) if cases_file else tests_dir(spec) / CASES_FILE
         values = {**EXAMPLE, **request}
         if isinstance(values["context"], Mapping):
@@ -118,19 +128,25 @@ class PolicyPlayground(View):
                                   description="context", layout=w.Layout(width="46em",
                                                                           height="5em")),
         }
-        self.inputs["action"].add_class("aigov-action")
-        self.inputs["target"].add_class("aigov-target")
-        self.inputs["context"].add_class("aigov-context")
-        self._output = w.HTML()
-        self._output.add_class("aigov-decision")
+        for name, widget in self.inputs.items():
+            widget.add_class(f"aigov-{name}")
+        self._output = self.decision_view()
+        self._help = w.HTML()
+        self._help.add_class("aigov-context-help")
+        self._fill = w.Button(description="Use this organization's values", icon="magic",
+                              layout=w.Layout(width="auto"))
+        self._fill.on_click(lambda _: self.fill_context())
         self._case_name = w.Text(placeholder="case name (default: the request)",
                                  description="case", layout=wide)
         self._add = w.Button(description="Add as test case", icon="plus",
                               layout=w.Layout(width="auto"))
         self._added = w.HTML()
         self._add.on_click(lambda _: self._on_add())
-        self.widget = w.VBox([*self.inputs.values(), self._output,
-                              w.HBox([self._case_name, self._add]), self._added])
+        inputs = w.VBox([*self.inputs.values(), self._help, self._fill,
+                         w.HBox([self._case_name, self._add]), self._added],
+                        layout=w.Layout(width="50%"))
+        self.widget = w.HBox([inputs, w.VBox([self._output], layout=w.Layout(width="50%")),
+                              keyboard_scope()])
         self._quiet = True
         self.set(**{k: values[k] for k in self.inputs})
         self._quiet = False
@@ -160,7 +176,7 @@ class PolicyPlayground(View):
                 if name == "target":
                     value = self.spec.normalize_target(value)
                 elif name == "context" and isinstance(value, Mapping):
-                    value = yaml.safe_dump(dict(value), default_flow_style=True).strip()
+                    value = _context_text(value)
                 self.inputs[name].value = value
         finally:
             self._quiet = quiet
@@ -171,13 +187,53 @@ class PolicyPlayground(View):
         return self.inputs[name].value
 
     def context(self) -> dict[str, str | list[str]]:
-        """The context of the request: the context keys, plus the region as
-        ``aws:RequestedRegion`` unless the keys give it."""
+        """The context of the request: the context keys and the region as
+        ``aws:RequestedRegion`` (one value: see ``_one_region``)."""
         ctx = parse_context(self.get("context"))
         region = self.get("region").strip()
-        if region and not any(k.lower() == REGION_KEY.lower() for k in ctx):
+        if region:
+            ctx = {k: v for k, v in ctx.items() if k.lower() != REGION_KEY.lower()}
             ctx[REGION_KEY] = region
         return ctx
+
+    def _one_region(self) -> None:
+        """A context that names ``aws:RequestedRegion`` moves it into the region field, so
+        the field never shows one Region while the request carries another."""
+        try:
+            ctx = parse_context(self.get("context"))
+        except UsageError:
+            return
+        key = next((k for k in ctx if k.lower() == REGION_KEY.lower()), None)
+        if key is None or not isinstance(ctx[key], str):
+            return
+        region = ctx.pop(key)
+        quiet, self._quiet = self._quiet, True
+        try:
+            self.inputs["region"].value = region
+            self.inputs["context"].value = _context_text(ctx) if ctx else ""
+        finally:
+            self._quiet = quiet
+
+    def context_help(self) -> list[KeyHelp]:
+        """The keys the target's policies test for this action (``ask.context_help``)."""
+        try:
+            ctx = self.context()
+        except UsageError:
+            ctx = {}
+        return context_help(self.model, self.get("target"), self.get("action"), ctx)
+
+    def fill_context(self) -> None:
+        """Add this organization's realistic values for the keys the request lacks."""
+        try:
+            ctx = parse_context(self.get("context"))
+        except UsageError:
+            ctx = {}
+        have = {k.lower() for k in ctx}
+        wanted = {h.key.lower() for h in self.context_help()}
+        for key, value in org_defaults(self.model, self.get("target")).items():
+            if key.lower() in wanted and key.lower() not in have:
+                ctx[key] = value
+        self.set(context=ctx)
 
     def override(self, policy: str, document: Mapping[str, Any] | None) -> None:
         """Decide with ``document`` in place of ``policy``'s rendered one (``None``: the
@@ -190,33 +246,67 @@ class PolicyPlayground(View):
             drafts.pop(policy, None)
         else:
             drafts[policy] = dict(document)
-        rendered = {n: replace(r, document=drafts[n], text=minify(drafts[n]))
-                    if n in drafts else r for n, r in self.base.items()}
-        self.model = OrgModel(self.spec, rendered=rendered)
+        self.model = OrgModel(self.spec, rendered=with_drafts(self.base, drafts))
         self.drafts = drafts
         self.refresh()
 
+    def decision_view(self) -> Any:
+        """A widget showing the decision, kept current (the editor shows one beside it).
+        Its content is an ``aria-live`` region, so screen readers announce each decision."""
+        import ipywidgets as w
+
+        view = w.HTML(value=self._html() if self._mirrors else "")
+        view.add_class("aigov-decision")
+        self._mirrors.append(view)
+        return view
+
+    def _show(self, html_text: str) -> None:
+        for view in self._mirrors:
+            view.value = html_text
+
     def refresh(self) -> Decision | None:
-        """Decide the current request; on bad input keep ``error`` and no decision."""
+        """Check and decide the current request; on bad input keep ``error`` and no
+        decision (``answer.problems`` says what to check)."""
+        if not self._quiet:
+            self._show(_live("<i>deciding&hellip;</i>", "busy"))
+        self._one_region()
         try:
-            self.decision = self.model.simulate(
-                self.get("target"), self.get("action").strip(), self.get("resource").strip() or "*",
-                self.context(), self.get("principal").strip() or None)
-            self.error = None
+            self.answer = ask(self.model, self.get("target"), self.get("action"),
+                              self.get("resource").strip() or "*",
+                              self.get("region").strip() or None, self.context(),
+                              self.get("principal").strip() or None)
+            self.decision = self.answer.decision
+            self.error = "\n".join(p.text() for p in self.answer.problems) or None
+            if self.decision is None and not self.answer.problems:
+                self.error = None
         except AigovError as exc:
-            self.decision, self.error = None, exc.render()
-        self._output.value = self._html()
+            self.answer, self.decision, self.error = None, None, exc.render()
+        self._show(self._html())
+        self._help.value = self._help_html()
         return self.decision
 
     @property
     def deciding(self) -> str:
+        if self.answer is not None and self.answer.expanded:
+            return self.answer.wildcard_summary()
         return deciding(self.decision) if self.decision else ""
+
+    @property
+    def state(self) -> str:
+        """``allow``, ``deny``, ``mixed`` (a wildcard action) or ``check``."""
+        return self.answer.state if self.answer is not None else "check"
 
     # -- test cases ------------------------------------------------------------------------
     def case(self, name: str = "") -> dict[str, Any]:
         """The current request as a ``policies/tests`` case expecting its decision."""
         if self.decision is None:
-            raise UsageError(f"no decision to record: {self.error}", fix="correct the request")
+            raise UsageError(f"no decision to record: {self.error or 'a wildcard action'}",
+                             fix="correct the request; a case names one action")
+        if self.drafts:
+            raise UsageError(f"a draft of {', '.join(sorted(self.drafts))} is active: this "
+                             "decision is the draft's, not the spec's",
+                             fix="reset the draft (the editor's button) to record the spec's "
+                                 "decision, or deploy the draft first")
         target = self.get("target")
         case: dict[str, Any] = {
             "name": name.strip() or f"{target.removeprefix('account:')} "
@@ -246,29 +336,45 @@ class PolicyPlayground(View):
 
     # -- views ---------------------------------------------------------------------------
     def _html(self) -> str:
-        if self.decision is None:
-            return f"<b style='color:#b00'>cannot decide</b>{pre(self.error or '')}"
-        colour = "#1a7f37" if self.decision.allowed else "#b00020"
-        note = "" if known_action(self.get("action")) else \
-            "<br><i>the action is not in the IAM catalogue</i>"
-        drafts = f"<br><i>with draft(s): {', '.join(self.drafts)}</i>" if self.drafts else ""
-        return (f"<b style='color:{colour}; font-size:1.2em'>{self.decision.decision.upper()}"
-                f"</b> <span class='aigov-deciding'>{self.deciding}</span>{note}{drafts}"
-                f"{pre(self.decision.explain())}")
+        drafts = f"<div><i>with draft(s): {', '.join(self.drafts)}</i></div>" \
+            if self.drafts else ""
+        answer = self.answer
+        if answer is None or answer.problems:
+            problems = "".join(f"<li>{html.escape(p.text())}</li>"
+                               for p in (answer.problems if answer else ()))
+            body = f"<ul>{problems}</ul>" if problems else pre(self.error or "")
+            return _live("<b style='color:#9a6700; font-size:1.2em'>CHECK THE REQUEST</b>"
+                         f"{body}{drafts}", "check")
+        colour = {"allow": "#1a7f37", "deny": "#b00020"}.get(answer.state, "#9a6700")
+        head = (f"<b style='color:{colour}; font-size:1.2em'>{answer.state.upper()}</b> "
+                f"<span class='aigov-deciding'>{html.escape(self.deciding)}</span>")
+        body = pre(answer.wildcard_summary()) if answer.expanded else \
+            answer.explanation.html() if answer.explanation else ""
+        return _live(head + drafts + body, answer.state)
+
+    def _help_html(self) -> str:
+        rows = self.context_help()
+        if not rows:
+            return "<i>the target's policies test no condition keys for this action</i>"
+        frame = pd.DataFrame([{"condition key": h.key, "tested by": ", ".join(h.policies),
+                               "request value": "absent" if h.value is None else h.value,
+                               "this organization's": h.suggested or ""} for h in rows])
+        return "<b>Condition keys these policies test</b>" + table_html(frame)
 
     def frame(self) -> pd.DataFrame:
         """The request's inputs, then the decision and the statement that decided."""
         rows = [(name, str(self.get(name))) for name in self.inputs]
-        if self.decision is not None:
-            rows += [("decision", self.decision.decision), ("deciding", self.deciding)]
+        if self.answer is not None and not self.answer.problems:
+            rows += [("decision", self.answer.state), ("deciding", self.deciding)]
         else:
-            rows += [("error", self.error or "")]
+            rows += [("check the request", self.error or "")]
         if self.drafts:
             rows.append(("drafts", ", ".join(self.drafts)))
-        return pd.DataFrame(rows, columns=["field", "value"])
+        return kv_frame(rows)
 
     def static(self) -> Static:
-        explanation = self.decision.explain() if self.decision else (self.error or "")
+        answer = self.answer
+        explanation = answer.text() if answer is not None else (self.error or "")
         return Static(self.frame(), explanation)
 
 
@@ -276,6 +382,13 @@ def append_case(path: Path, case: dict[str, Any]) -> None:
     """Append one case to ``path`` as text, then read the file back with the policy-tests
     loader, so a file that would not load is never left behind."""
     before = path.read_text(encoding="utf-8") if path.is_file() else None
+    if before is not None and before.strip():
+        same = _same_request(case)
+        for old in load_cases(path):
+            if same(old):
+                raise UsageError(f"{path.name} already has this request as case "
+                                 f"{old.name!r}", file=str(path),
+                                 fix="change the request, or keep the existing case")
     item = yaml.safe_dump([case], sort_keys=False, default_flow_style=None, width=1000)
     if before is None or not before.strip():
         text = "# Cases recorded in onboarding sessions (aigov lab, the policy playground).\n" \
@@ -295,6 +408,29 @@ def append_case(path: Path, case: dict[str, Any]) -> None:
         else:
             path.write_text(before, encoding="utf-8")
         raise
+
+
+def _same_request(case: dict[str, Any]) -> Any:
+    """A predicate: does a loaded ``Case`` ask the same request as ``case``?"""
+    def norm(ctx: Mapping[str, Any]) -> dict[str, Any]:
+        return {k.lower(): sorted(v) if isinstance(v, list | tuple) else v
+                for k, v in ctx.items()}
+    want = (case["target"], case["action"].lower(), case["resource"], norm(case["context"]),
+            case.get("principal"))
+
+    def same(old: Any) -> bool:
+        return (old.target, old.action.lower(), old.resource, norm(old.context),
+                old.principal) == want
+    return same
+
+
+def _context_text(ctx: Mapping[str, Any]) -> str:
+    return yaml.safe_dump(dict(ctx), default_flow_style=True, width=1000).strip()
+
+
+def _live(body: str, state: str) -> str:
+    """The decision inside an ``aria-live`` region, so it is announced as it changes."""
+    return (f"<div role='status' aria-live='polite' class='aigov-state-{state}'>{body}</div>")
 
 
 def _items_indent(path: Path, text: str) -> str:

@@ -8,6 +8,7 @@ level's policies, AWS-managed FullAWSAccess and RCPFullAWSAccess included.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 from aigov.policy.render import RenderedPolicy, attached, render_spec
 from aigov.policy.types import POLICY_TYPES, short_name
 from aigov.spec.model import ROOT, Spec
+from aigov.widgets.keys import keyboard_scope
 from aigov.widgets.view import Static, View, table_html
 
 
@@ -57,7 +59,7 @@ class OUTreeBrowser(View):
                                 layout=w.Layout(width="22em"))
         self._detail = w.HTML()
         self._detail.add_class("aigov-tree-detail")
-        self.widget = w.HBox([self._picker, self._detail])
+        self.widget = w.HBox([self._picker, self._detail, keyboard_scope()])
         self._picker.observe(lambda _: self._refresh(), names="value")
         self.select(select)
 
@@ -100,8 +102,22 @@ class OUTreeBrowser(View):
     # -- views ---------------------------------------------------------------------------
     def _refresh(self) -> None:
         accounts = ", ".join(self.accounts()) or "none"
-        self._detail.value = (f"<b>{' / '.join(self.path)}</b><br>accounts: {accounts}"
-                              f"<br>{table_html(self.attached_frame())}")
+        self._detail.value = (f"<b>{html.escape(' / '.join(self.path))}</b><br>accounts: "
+                              f"{html.escape(accounts)}{self.levels_html()}")
+
+    def levels_html(self) -> str:
+        """The path's levels, Root first, each a collapsible group with its policy count;
+        the selection's own level opens."""
+        frame = self.attached_frame()
+        parts = []
+        for i, level in enumerate(self.path):
+            rows = frame[frame["level"] == level].drop(columns="level")
+            opened = " open" if i == len(self.path) - 1 else ""
+            name = level.replace("account:", "account ")
+            parts.append(f"<details{opened}><summary>{html.escape(name)} "
+                         f"({len(rows)} polic{'y' if len(rows) == 1 else 'ies'})</summary>"
+                         f"{table_html(rows)}</details>")
+        return "".join(parts)
 
     def overview(self) -> pd.DataFrame:
         """The whole tree: each node, the policies attached directly there, its accounts."""
