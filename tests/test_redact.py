@@ -156,7 +156,7 @@ def test_redact_tree_rewrites_only_files_that_held_a_secret_text_or_not(tmp_path
     (tmp_path / "a.json").write_text('{"k": "s3cr3t-value"}')
     (tmp_path / "b.txt").write_text("nothing here")
     (tmp_path / "c.bin").write_bytes(b"\xff\xfe\x00s3cr3t-value")
-    changed = redact_tree(tmp_path, Redactor({"s3cr3t-value"}))
+    changed = redact_tree(tmp_path, Redactor({"s3cr3t-value"})).changed
     assert changed == [tmp_path / "a.json", tmp_path / "c.bin"]
     assert (tmp_path / "a.json").read_text() == f'{{"k": "{MASK}"}}'
     assert (tmp_path / "c.bin").read_bytes() == b"\xff\xfe\x00" + MASK.encode()

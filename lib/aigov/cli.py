@@ -35,7 +35,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     from aigov.runbook.run import parse_cli_params, run_runbook
 
     record = run_runbook(profile=a.profile, params=parse_cli_params(a.param),
-                         endpoint_url=a.endpoint_url)
+                         endpoint_url=a.endpoint_url, checkpoint=a.checkpoint)
     return record.exit_code
 
 
@@ -166,9 +166,10 @@ def cmd_emulator(a: argparse.Namespace) -> int:
 
 
 def cmd_verify(a: argparse.Namespace) -> int:
-    from aigov.runbook.record import verify_command
+    from aigov.runbook.verify import verify_command
 
-    return verify_command(a.run_dir)
+    return verify_command(a.run_dir, allowed_signers=a.allowed_signers,
+                          checkpoint=a.checkpoint)
 
 
 def cmd_runs(a: argparse.Namespace) -> int:
@@ -203,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--profile", default="emulator", help="notebooks/profiles/NAME.yaml")
     s.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
     _endpoint(s)
+    s.add_argument("--checkpoint", default=None, metavar="FILE",
+                   help="write the chain's head here, outside outputs/ "
+                   "(default: $AIGOV_CHECKPOINT)")
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("lint", help="lint the spec and every policy, or one policy")
@@ -286,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("verify", help="check run records and their chain")
     s.add_argument("run_dir", nargs="?", default=None)
+    s.add_argument("--allowed-signers", default=None, metavar="FILE",
+                   help="check every manifest's signature (OpenSSH allowed_signers file)")
+    s.add_argument("--checkpoint", default=None, metavar="FILE",
+                   help="refuse a chain whose head is older than this checkpoint "
+                   "(default: $AIGOV_CHECKPOINT)")
     s.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("runs", help="list run records")

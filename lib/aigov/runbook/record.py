@@ -3,9 +3,14 @@
 A record is ``outputs/runs/<UTC timestamp>-<profile>/`` with ``manifest.json``. The
 manifest lists the sha256 of every input (spec, policy files, notebooks, profile) and of
 every other file in the folder, and the sha256 of the previous run's manifest, so that
-changing any byte of any record, or dropping a run from the middle, is detected by
-``aigov verify``. The manifest also carries ``manifest_sha256``, the hash of itself
-without that key, so an edited manifest is caught even in the newest run.
+changing a byte of a record, or dropping a run from the middle, is detected by ``aigov
+verify``. The manifest also carries ``manifest_sha256``, the hash of itself without that
+key, so an edited manifest is caught even in the newest run.
+
+That is all a hash chain proves: someone able to write every file can recompute every
+hash (a re-seal), and deleting the newest runs leaves a shorter chain that still
+verifies. Signatures and the checkpoint (signing.py) are what catch those; see
+docs/contracts/run-records.md.
 """
 
 from __future__ import annotations
@@ -16,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aigov.errors import ChecksFailed, UsageError
-from aigov.paths import outputs_dir, resolve
+from aigov.paths import outputs_dir
+from aigov.runbook.files import MANIFEST, unsafe_path, walk
 
-MANIFEST = "manifest.json"
 SELF_HASH = "manifest_sha256"
 
 
@@ -50,9 +54,8 @@ def _canonical(manifest: dict[str, Any]) -> bytes:
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
     """Hash every file in ``run_dir`` into ``manifest["outputs"]`` and write it."""
-    manifest["outputs"] = {str(p.relative_to(run_dir)): sha256_file(p)
-                           for p in sorted(run_dir.rglob("*"))
-                           if p.is_file() and p.name != MANIFEST}
+    files, _ = walk(run_dir)  # links and special files are never hashed (nor listed)
+    manifest["outputs"] = {rel: sha256_file(run_dir / rel) for rel in files}
     manifest[SELF_HASH] = hashlib.sha256(_canonical(manifest)).hexdigest()
     path = run_dir / MANIFEST
     tmp = path.with_suffix(".tmp")
@@ -81,38 +84,61 @@ class Problem:
 
 
 def verify_run(run_dir: Path, previous: Path | None = None) -> list[Problem]:
-    """Recompute one record's hashes (and its link to ``previous`` when given)."""
+    """Recompute one record's hashes (and its link to ``previous`` when given).
+
+    Only regular files inside the run folder are opened: a manifest path that is
+    absolute, holds ``..`` or leads through a link is refused, and so is any symlink or
+    special file in the folder (runbook/files.py).
+    """
     run = run_dir.name
+    if run_dir.is_symlink() or (run_dir / MANIFEST).is_symlink():
+        return [Problem(run, MANIFEST, "refused: the record or its manifest is a symbolic "
+                        "link")]
     try:
         manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         return [Problem(run, MANIFEST, f"unreadable manifest: {exc}")]
+    if not isinstance(manifest, dict):
+        return [Problem(run, MANIFEST, "unreadable manifest: not a JSON object")]
     problems: list[Problem] = []
     if manifest.get(SELF_HASH) != hashlib.sha256(_canonical(manifest)).hexdigest():
         problems.append(Problem(run, MANIFEST, "the manifest was changed after it was written"))
-    listed: dict[str, str] = manifest.get("outputs", {})
-    present = {str(p.relative_to(run_dir)) for p in run_dir.rglob("*")
-               if p.is_file() and p.name != MANIFEST}
+    listed = manifest.get("outputs", {})
+    if not isinstance(listed, dict):
+        listed = {}
+        problems.append(Problem(run, MANIFEST, "'outputs' is not a mapping of files"))
+    files, refused = walk(run_dir)
+    for r in refused:
+        problems.append(Problem(run, r.file, f"refused: {r.reason} in a record"))
+    refused_names = {r.file for r in refused}
     for rel, digest in sorted(listed.items()):
-        path = run_dir / rel
-        if not path.is_file():
+        why = unsafe_path(rel, run_dir)
+        if why:
+            if rel not in refused_names:
+                problems.append(Problem(run, rel, f"refused: {why} in the manifest"))
+        elif not (run_dir / rel).is_file():
             problems.append(Problem(run, rel, "listed in the manifest but missing"))
-        elif sha256_file(path) != digest:
+        elif sha256_file(run_dir / rel) != digest:
             problems.append(Problem(run, rel, "changed since the run (sha256 differs)"))
-    for rel in sorted(present - set(listed)):
+    for rel in sorted(set(files) - set(listed)):
         problems.append(Problem(run, rel, "not listed in the manifest (added afterwards)"))
-    link = manifest.get("previous")
     if previous is not None:
-        if not link:
-            problems.append(Problem(run, MANIFEST, f"does not link to the previous run "
-                                    f"{previous.name}"))
-        elif link.get("run_id") != previous.name:
-            problems.append(Problem(run, MANIFEST, f"links to {link.get('run_id')}, but the "
-                                    f"run before it is {previous.name} (a run was removed?)"))
-        elif sha256_file(previous / MANIFEST) != link.get("manifest_sha256"):
-            problems.append(Problem(previous.name, MANIFEST, "changed since the next run "
-                                    f"({run}) recorded its hash"))
+        problems.extend(_link_problems(run, manifest.get("previous"), previous))
     return problems
+
+
+def _link_problems(run: str, link: Any, previous: Path) -> list[Problem]:
+    if not isinstance(link, dict) or not link:
+        return [Problem(run, MANIFEST, f"does not link to the previous run {previous.name}")]
+    if link.get("run_id") != previous.name:
+        return [Problem(run, MANIFEST, f"links to {link.get('run_id')}, but the run before "
+                        f"it is {previous.name} (a run was removed?)")]
+    if (previous / MANIFEST).is_symlink():
+        return []  # reported as refused in the previous run's own check
+    if sha256_file(previous / MANIFEST) != link.get("manifest_sha256"):
+        return [Problem(previous.name, MANIFEST, "changed since the next run "
+                        f"({run}) recorded its hash")]
+    return []
 
 
 def verify_all(root: Path | None = None) -> tuple[int, list[Problem]]:
@@ -121,27 +147,6 @@ def verify_all(root: Path | None = None) -> tuple[int, list[Problem]]:
     for i, run_dir in enumerate(runs):
         problems.extend(verify_run(run_dir, runs[i - 1] if i else None))
     return len(runs), problems
-
-
-def verify_command(run_dir: str | None) -> int:
-    """``aigov verify [RUN_DIR]``: exit 1 and name each changed file on any mismatch."""
-    if run_dir:
-        path = resolve(run_dir)
-        if not (path / MANIFEST).is_file():
-            raise UsageError(f"{path} is not a run record (no {MANIFEST})",
-                             fix="give a folder under outputs/runs/, or no argument for all")
-        runs = list_runs(path.parent)
-        earlier = [p for p in runs if p.name < path.name]
-        problems = verify_run(path, earlier[-1] if earlier else None)
-        count = 1
-    else:
-        count, problems = verify_all()
-    for p in problems:
-        print(p.render())
-    if problems:
-        raise ChecksFailed(f"{len(problems)} problem(s) in {count} run record(s)")
-    print(f"verified {count} run record(s): every hash and link matches")
-    return 0
 
 
 def load_manifest(run_dir: Path) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from aigov.runbook.files import Refused, walk
 from aigov.target.emulator import EMULATOR_KEY
 
 MASK = "***REDACTED***"
@@ -140,11 +141,22 @@ class Redactor:
         return v
 
 
-def redact_tree(root: Path, redactor: Redactor) -> list[Path]:
-    """Redact every file under ``root`` in place; return the files it changed. A file
-    that is not UTF-8 text has the UTF-8 bytes of each secret's forms masked."""
-    changed = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+@dataclass
+class TreeReport:
+    changed: list[Path] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+
+
+def redact_tree(root: Path, redactor: Redactor) -> TreeReport:
+    """Redact every regular file under ``root`` in place, never following a link.
+
+    Links and special files are reported as refused and left alone (runbook/files.py).
+    A file that is not UTF-8 text has the UTF-8 bytes of each secret's forms masked.
+    """
+    report = TreeReport()
+    files, report.refused = walk(root, skip_seals=False)
+    for rel in files:
+        path = root / rel
         before = path.read_bytes()
         try:
             after = redactor.text(before.decode("utf-8")).encode("utf-8")
@@ -152,5 +164,5 @@ def redact_tree(root: Path, redactor: Redactor) -> list[Path]:
             after = redactor.data(before)
         if after != before:
             path.write_bytes(after)
-            changed.append(path)
-    return changed
+            report.changed.append(path)
+    return report

@@ -31,6 +31,13 @@ from aigov.runbook import record
 from aigov.runbook.params import coerce_cli_value, validate_params
 from aigov.runbook.redact import Redactor
 from aigov.runbook.report import finish_record
+from aigov.runbook.signing import (
+    checkpoint_path,
+    sign_manifest,
+    signing_key,
+    ssh_keygen,
+    write_checkpoint,
+)
 
 PROFILES_DIR = "notebooks/profiles"
 NOTEBOOKS_DIR = "notebooks"
@@ -57,6 +64,8 @@ class Profile:
     # Keep the emulated organization in outputs/emulator/ between runs, so that a second
     # run adopts what the first built (and an audit run sees hand-made changes).
     persist_emulator: bool = False
+    # An OpenSSH key to sign each manifest with (AIGOV_SIGNING_KEY overrides it).
+    signing_key: str | None = None
 
 
 @dataclass
@@ -82,11 +91,11 @@ def load_profile(name: str) -> Profile:
     except yaml.YAMLError as exc:
         raise UsageError(f"profile is not valid YAML: {exc}", file=str(path)) from None
     unknown = set(data) - {"description", "notebooks", "parameters", "redact",
-                           "persist_emulator"}
+                           "persist_emulator", "signing_key"}
     if unknown:
         raise UsageError(f"unknown key(s) {sorted(unknown)}", file=str(path),
                          fix="a profile has description, notebooks, parameters, redact, "
-                         "persist_emulator")
+                         "persist_emulator, signing_key")
     notebooks = tuple(data.get("notebooks") or ())
     for nb in notebooks:
         if not (repo_root() / NOTEBOOKS_DIR / f"{nb}.ipynb").is_file():
@@ -96,7 +105,7 @@ def load_profile(name: str) -> Profile:
         raise UsageError("the profile lists no notebooks", file=str(path), location="notebooks")
     return Profile(name, path, notebooks, dict(data.get("parameters") or {}),
                    data.get("description", ""), tuple(data.get("redact") or ()),
-                   bool(data.get("persist_emulator", False)))
+                   bool(data.get("persist_emulator", False)), data.get("signing_key"))
 
 
 def parse_cli_params(pairs: Sequence[str]) -> dict[str, Any]:
@@ -173,8 +182,12 @@ def _say(msg: str) -> None:
 
 
 def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
-                endpoint_url: str | None = None) -> RunResult:
-    """Run a profile's notebooks in order; return the result with its exit code."""
+                endpoint_url: str | None = None, checkpoint: str | None = None) -> RunResult:
+    """Run a profile's notebooks in order; return the result with its exit code.
+
+    Each manifest write is signed when a signing key is configured, and the finished
+    chain's head goes to the checkpoint when one is named (runbook/signing.py).
+    """
     import papermill as pm
 
     prof = load_profile(profile)
@@ -187,6 +200,15 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     spec_path = load_spec(checked.spec).source  # exit 2 on a bad spec, before any call
     assert spec_path is not None
     redactor = Redactor.from_environment(prof.redact)
+    key = signing_key(prof.signing_key)  # exit 2 on a missing key, before anything runs
+    checkpoint_file = checkpoint_path(checkpoint)
+    if key is not None:
+        ssh_keygen()
+
+    def seal() -> None:
+        record.write_manifest(run_dir, manifest)
+        if key is not None:
+            sign_manifest(run_dir, key)
 
     started = datetime.now(UTC)
     run_id = f"{started.strftime('%Y%m%dT%H%M%S')}.{started.microsecond // 1000:03d}Z-{prof.name}"
@@ -199,7 +221,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
         "tools": tool_versions(), "git": git_commit(),
         "inputs": input_files(spec_path, prof), "previous": record.previous_link(run_dir),
     }
-    record.write_manifest(run_dir, manifest)
+    seal()
     result = RunResult(run_dir, manifest)
     _say(f"aigov run {run_id}: {len(prof.notebooks)} notebook(s) -> {run_dir}")
     try:
@@ -209,7 +231,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
             for i, nb in enumerate(prof.notebooks, 1):
                 entry = _run_one(pm, nb, nb_params, run_dir, redactor, i, len(prof.notebooks))
                 manifest["notebooks"].append(entry)
-                record.write_manifest(run_dir, manifest)
+                seal()
                 if entry["status"] != "succeeded":
                     result.failed = nb
                     result.exit_code = 2 if entry.get("error_type") in INPUT_ERRORS else 1
@@ -226,7 +248,10 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     finally:
         manifest["finished"] = datetime.now(UTC).isoformat()
         finish_record(run_dir, manifest, redactor)  # report.html; every file redacted
-        record.write_manifest(run_dir, manifest)
+        seal()
+        if checkpoint_file is not None:
+            write_checkpoint(checkpoint_file, run_dir,
+                             record.sha256_file(run_dir / record.MANIFEST))
     _say(f"{manifest['status']}: {run_dir / record.MANIFEST}")
     return result
 
