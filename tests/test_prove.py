@@ -154,3 +154,44 @@ def test_plain_string_constraint_is_in(constraint) -> None:
             "context": {"aws:RequestedRegion": constraint}}
     _, out = _batch([{"id": "r", "scps": [[ALLOW_ALL, region]], "property": prop}])
     assert out[0]["result"] == "proven"
+
+
+def test_sentinel_proven_never_denied_on_the_starter_spec_and_refuted_when_locked_out() -> None:
+    from aigov.policy.prove.sentinels import prove_never_denied
+    from aigov.policy.simulate import OrgModel, _spec
+
+    model = OrgModel(_spec(None))
+    ok = prove_never_denied(model, "arn:aws:iam::${account}:role/aigov-break-glass",
+                            ["iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy"])
+    assert ok.proven, ok.describe()
+    # The governance role is not exempt from protect-governance-roles on itself.
+    locked = prove_never_denied(model, "arn:aws:iam::${account}:role/aigov-governance",
+                                "iam:DeleteRole")
+    assert locked.result == "refuted"
+    targets, request, why = locked.refuted[0]
+    assert request["action"] == "iam:DeleteRole" and "explicit deny" in why.lower()
+
+
+def test_spec_groups_share_a_proof_and_management_principals_are_exempt(tmp_path) -> None:
+    from aigov.policy.prove.org import groups_for
+    from aigov.policy.prove.properties import load_properties
+    from aigov.policy.simulate import OrgModel
+    from aigov.spec import load_spec
+    from conftest import ROOT
+
+    model = OrgModel(load_spec(ROOT / "tests/fixtures/simulate/org/organization.yaml"))
+    groups = groups_for(model, ["Workloads"])
+    # Workloads, Workloads/Dev and dev-1..3: one chain of policies, so one group.
+    assert len(groups) == 1 and set(groups[0].targets) == {
+        "Workloads", "Workloads/Dev", "dev-1", "dev-2", "dev-3"}
+    assert groups[0].accounts == ("111122223333",)
+    f = tmp_path / "p.yaml"
+    f.write_text('- name: nobody leaves\n  targets: [Root]\n  expect: always-denied\n'
+                 '  principal: "arn:aws:iam::????????????:role/admin"\n'
+                 '  action: organizations:LeaveOrganization\n')
+    from aigov.policy.prove.org import prove_property
+
+    result = prove_property(model, load_properties(f)[0])
+    assert result.result == "refuted"  # the management account's principals are exempt
+    cx = [o.counterexample for o in result.outcomes if o.counterexample][0]
+    assert ":999999999999:" in cx["principal"]

@@ -3,7 +3,8 @@
 A property's target covers itself and, for Root or an OU, every OU and account below it
 (docs/contracts/properties.md). Each covered OU stands for an account placed in it, as in
 ``aigov simulate``. Targets whose SCP and RCP chains hold the same policies are one
-group, and all groups of a property are one solver query (see ``solve.py``): accounts
+group (levels that only hold FullAWSAccess do not count, and the order of levels does
+not matter), and all groups of a property are one solver query (see ``solve.py``): accounts
 with the same policy path are one proof. ``${account}`` in the principal takes each
 covered account's id; an account without an id in the spec, and an OU, use
 111122223333, the simulator's account for an unnamed one.
@@ -19,6 +20,8 @@ from typing import Any
 
 from aigov.errors import SpecError, UsageError
 from aigov.findings import Finding, finding
+from aigov.policy.evaluate import Chain
+from aigov.policy.parse import Policy
 from aigov.policy.prove.encode import Group
 from aigov.policy.prove.properties import BATCH_ACCOUNT, Property, load_properties
 from aigov.policy.prove.solve import DEFAULT_TIMEOUT_MS, EncodingBug, Outcome, prove
@@ -135,13 +138,30 @@ def covered(model: OrgModel, target: str) -> list[str]:
     return list(dict.fromkeys([key, *below, *accounts]))
 
 
+def _allows_all(p: Policy) -> bool:
+    """FullAWSAccess and its like: an unconditional Allow of everything, and no Deny."""
+    return all(s.effect == "Allow" for s in p.statements) and any(
+        s.actions.star and not s.not_action and s.resources.star and not s.not_resource
+        and not s.conditions for s in p.statements)
+
+
+def _chain_key(c: Chain | None) -> object:
+    """What decides a chain: the set of its levels' policy sets (every level needs an
+    Allow and any Deny wins, so order does not matter), leaving out the levels that only
+    hold FullAWSAccess (they allow everything and deny nothing)."""
+    if c is None:
+        return None
+    return frozenset(frozenset(id(p) for p in lv.policies) for lv in c.levels
+                     if not (lv.policies and all(_allows_all(p) for p in lv.policies)))
+
+
 def groups_for(model: OrgModel, targets: Sequence[str]) -> list[Group]:
     """The property's covered targets grouped by their chains' policies."""
     by_key: dict[tuple, dict[str, Any]] = {}
     for t in targets:
         for key in covered(model, t):
             scps, rcps = model.chain(key, "SCP"), model.chain(key, "RCP")
-            gkey = (scps.key if scps else None, rcps.key if rcps else None)
+            gkey = (_chain_key(scps), _chain_key(rcps))
             g = by_key.setdefault(gkey, {"scps": scps, "rcps": rcps, "targets": [],
                                          "accounts": []})
             g["targets"].append(key.removeprefix("account:"))
