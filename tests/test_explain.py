@@ -112,3 +112,18 @@ def test_cli_draft_replaces_a_policy(tmp_path) -> None:  # noqa: ANN001
     drafted = json.loads(_cli(*args, "--draft", f"deny-leave-organization={draft}").stdout)
     assert drafted["decision"] == "deny"
     assert drafted["explanation"]["deny"]["policy"] == "deny-leave-organization"
+
+
+def test_failed_policy_test_is_explained_down_to_the_condition(tmp_path) -> None:
+    from aigov.policy.simulate import check_cases, load_cases
+
+    path = tmp_path / "wrong.yaml"
+    path.write_text("cases:\n  - name: s3 over http (wrong on purpose)\n    target: ai-dev\n"
+                    "    action: s3:GetObject\n    resource: arn:aws:s3:::models/m\n"
+                    "    context: {aws:SecureTransport: 'false', aws:PrincipalOrgID: o-1,"
+                    " aws:ResourceOrgID: o-1}\n    expect: allow\n", encoding="utf-8")
+    report = check_cases(_model(), load_cases(path))
+    text = report.render(verbose=False)
+    assert report.failed == 1
+    assert "EnforceSecureTransport" in text
+    assert "aws:SecureTransport 'false': the request has 'false', matched" in text

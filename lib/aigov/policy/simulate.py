@@ -32,6 +32,7 @@ from aigov.policy.evaluate import (
     default_principal,
     make_request,
 )
+from aigov.policy.explain import explain
 from aigov.policy.parse import Policy, parse_policy
 from aigov.policy.render import RenderedPolicy, full_aws_access, rcp_full_aws_access, render_spec
 from aigov.policy.types import RCP, SCP
@@ -208,6 +209,7 @@ class Case:
 class CaseResult:
     case: Case
     decision: Decision
+    explanation: str = ""  # for a failed case: the decision explained to the condition
 
     @property
     def passed(self) -> bool:
@@ -220,7 +222,8 @@ class CaseResult:
                 f"{self.decision.decision}")
         if self.passed:
             return head
-        body = "\n".join("     " + ln for ln in self.decision.explain().splitlines())
+        text = self.explanation or self.decision.explain()
+        body = "\n".join("     " + ln for ln in text.splitlines())
         return f"{head}\n{body}"
 
 
@@ -344,7 +347,15 @@ def check_cases(model: OrgModel, cases: Sequence[Case]) -> TestReport:
             raise SpecError(exc.message, file=c.file,
                             location=f"line {c.line}, cases[{c.index}].target", fix=exc.fix
                             ) from None
-        results.append(CaseResult(c, decision))
+        result = CaseResult(c, decision)
+        if not result.passed:  # explained down to the condition (aigov.policy.explain)
+            req = model.request(c.target, c.action, c.resource, c.context, c.principal,
+                                c.account)
+            chains = {k: model.chain(c.target, k) for k in ("SCP", "RCP")}
+            descriptions = {p.name: p.description for p in model.spec.policies}
+            result = CaseResult(c, decision, explain(decision, req, chains,
+                                                     descriptions).text())
+        results.append(result)
     return TestReport(results)
 
 
