@@ -120,7 +120,8 @@ def test_failed_policy_test_is_explained_down_to_the_condition(tmp_path) -> None
     path = tmp_path / "wrong.yaml"
     path.write_text("cases:\n  - name: s3 over http (wrong on purpose)\n    target: ai-dev\n"
                     "    action: s3:GetObject\n    resource: arn:aws:s3:::models/m\n"
-                    "    context: {aws:SecureTransport: 'false', aws:PrincipalOrgID: o-1,"
+                    "    context: {aws:RequestedRegion: us-east-1, aws:SecureTransport: 'false',"
+                    " aws:PrincipalOrgID: o-1,"
                     " aws:ResourceOrgID: o-1}\n    expect: allow\n", encoding="utf-8")
     report = check_cases(_model(), load_cases(path))
     text = report.render(verbose=False)
