@@ -39,6 +39,9 @@ class Emulator:
 
         from moto.server import ThreadedMotoServer
 
+        from aigov.target.moto_types import install as install_types
+
+        install_types()  # BEDROCK_POLICY, BACKUP_POLICY (aigov.target.moto_types)
         # werkzeug logs every request at INFO; a run record wants none of that noise.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.port = port or free_port()
