@@ -14,7 +14,7 @@ from typing import Any
 
 from aigov.findings import Finding, Severity
 from aigov.org.discover import discover
-from aigov.org.drift import drift, drift_rows
+from aigov.org.drift import drift, drift_rows, effective_drift_for
 from aigov.org.inventory import Inventory
 from aigov.policy.types import RCP, SCP
 from aigov.spec.model import Spec
@@ -104,6 +104,22 @@ class AuditReport:
         return pd.DataFrame(self.effective_rows(),
                             columns=["account", "depth", "level", "SCPs", "RCPs", "note"])
 
+    def ai_settings_rows(self) -> list[dict[str, str]]:
+        """Per account (live): the effective AI opt-out setting of each service and the
+        Bedrock guardrail enforced in each Region, merged from the live policies by AWS's
+        inheritance rules (``org/management.py``)."""
+        from aigov.org.management import ai_settings_rows, live_ai_settings
+
+        inv = self.inventory
+        return ai_settings_rows((name, live_ai_settings(inv, a.id))
+                                for name, a in sorted(inv.accounts.items()))
+
+    def ai_settings_frame(self):  # -> pandas.DataFrame
+        import pandas as pd
+
+        return pd.DataFrame(self.ai_settings_rows(),
+                            columns=["account", "setting", "where", "value"])
+
     def coverage_rows(self) -> list[dict[str, Any]]:
         """Per OU and account: the custom (not AWS-managed) SCPs and RCPs on its path."""
         inv = self.inventory
@@ -154,6 +170,7 @@ def audit_report(spec: Spec, c: OrgClients) -> AuditReport:
     from aigov.policy.render import render_spec
 
     inv = discover(c)
-    return AuditReport(spec, inv, drift(spec, inv, render_spec(spec),
-                                        file=str(spec.source or "")))
+    rendered = render_spec(spec)
+    found = drift(spec, inv, rendered, file=str(spec.source or ""))
+    return AuditReport(spec, inv, [*found, *effective_drift_for(spec, inv, c, rendered)])
 

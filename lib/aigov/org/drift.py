@@ -7,7 +7,9 @@ the spec does not name (the plan never deletes structure), and policy types enab
 beyond the spec. Policy contents are compared semantically, by the plan itself
 (``policy/normalize.py``), because AWS keeps the text it was sent and another tool may
 have reordered keys or values.
-Only read calls are made (``discover``); codes are in ``codes/drift.yaml``.
+On the aws target each account's effective management policies (AI opt-out, tag,
+Bedrock, backup) are also compared with AWS's ``DescribeEffectivePolicy``
+(``org/management.py``). Only read calls are made; codes are in ``codes/drift.yaml``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from aigov.org.inventory import Inventory
 from aigov.org.plan import Change, plan_policies, plan_structure
 from aigov.policy.render import RenderedPolicy
 from aigov.spec.model import Spec
+from aigov.target.clients import OrgClients
 
 # Change (action, kind) of the plan -> drift code.
 PLAN_CODES = {
@@ -147,8 +150,22 @@ def check_drift(spec_path: str | None = None, endpoint_url: str | None = None,
 
     spec = load_spec(spec_path)
     rendered = render_spec(spec)
-    inv = discover(clients(endpoint_url, region))
-    return drift(spec, inv, rendered, file=str(spec.source or ""))
+    c = clients(endpoint_url, region)
+    inv = discover(c)
+    found = drift(spec, inv, rendered, file=str(spec.source or ""))
+    return [*found, *effective_drift_for(spec, inv, c, rendered)]
+
+
+def effective_drift_for(spec: Spec, inv: Inventory, c: OrgClients,
+                        rendered: Mapping[str, RenderedPolicy]) -> list[Finding]:
+    """Effective management policies against AWS's DescribeEffectivePolicy, on the aws
+    target only: moto does not implement the call, and aigov never fakes its answer."""
+    from aigov.org.management import effective_drift
+
+    if c.is_emulator or not inv.exists:
+        return []
+    return effective_drift(spec, inv, c.organizations, file=str(spec.source or ""),
+                           documents={n: r.document for n, r in rendered.items()})
 
 
 def drift_command(spec: str | None, endpoint_url: str | None, as_json: bool) -> int:
