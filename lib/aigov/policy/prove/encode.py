@@ -63,6 +63,7 @@ class Group:
     accounts: tuple[str, ...]
     management: str | None = None
     targets: tuple[str, ...] = ()
+    members: tuple[Group, ...] = ()  # the groups merged into this one (``merge_groups``)
 
 
 class Encoder:
@@ -141,3 +142,49 @@ def chain_policies(groups: Sequence[Group]) -> list[Policy]:
                 for p in level.policies:
                     seen.setdefault(id(p), p)
     return list(seen.values())
+
+
+def _level_key(enc: Encoder, policies: Sequence[Policy], cls: ActionClass) -> object:
+    """What a level says about one action class: the policies whose Deny may apply, and
+    whether an Allow always applies (else the policies whose Allow may); ``None`` for a
+    level that can neither deny nor fail to allow (FullAWSAccess and unrelated denies)."""
+    results = [(id(p), *enc.policy(p, cls)) for p in policies]
+    denies = frozenset(i for i, d, _ in results if not smt.is_false(d))
+    allow_true = any(smt.is_true(a) for _, _, a in results)
+    if not denies and allow_true:
+        return None
+    allows = "all" if allow_true else frozenset(i for i, _, a in results if not smt.is_false(a))
+    return denies, allows
+
+
+def _chain_key(enc: Encoder, c: Chain | None, cls: ActionClass) -> object:
+    if c is None or not c.levels:
+        return None
+    keys = (_level_key(enc, lv.policies, cls) for lv in c.levels)
+    return frozenset(k for k in keys if k is not None)
+
+
+def merge_groups(enc: Encoder, groups: Sequence[Group],
+                 classes: Sequence[ActionClass]) -> list[Group]:
+    """Groups whose chains decide every action class of the property alike are one:
+    a policy that cannot apply to the property's actions (a Deny of other services) no
+    longer tells two accounts apart, so 1,000 accounts with their own policies can still
+    be a handful of proofs."""
+    merged: dict[tuple, list[Group]] = {}
+    for g in groups:
+        rcp_key = tuple(_chain_key(enc, g.rcps, c) if c.rcp else None for c in classes)
+        key = (g.management, g.scps is None, g.rcps is None, rcp_key,
+               tuple(_chain_key(enc, g.scps, c) for c in classes))
+        merged.setdefault(key, []).append(g)
+    out = []
+    for members in merged.values():
+        first = members[0]
+        if len(members) == 1:
+            out.append(first)
+            continue
+        out.append(Group(first.label, first.scps, first.rcps,
+                         tuple(dict.fromkeys(a for m in members for a in m.accounts)),
+                         first.management,
+                         tuple(dict.fromkeys(t for m in members for t in m.targets)),
+                         tuple(members)))
+    return out

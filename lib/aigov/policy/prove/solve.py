@@ -17,6 +17,7 @@ confirm is an ``EncodingBug``: never shown as a result.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,13 +26,23 @@ import cvc5.pythonic as smt
 
 from aigov.policy.evaluate import Decision, Evaluator, make_request
 from aigov.policy.prove.actions import catalogue, classify, globs_bits
-from aigov.policy.prove.encode import Encoder, Group, all_of, any_of, chain_policies
+from aigov.policy.prove.encode import (
+    Encoder,
+    Group,
+    all_of,
+    any_of,
+    chain_policies,
+    merge_groups,
+    not_,
+)
 from aigov.policy.prove.properties import Property
 from aigov.policy.prove.request import Symbolic, analyse
 from aigov.policy.prove.strings import Unsupported, glob_re, glob_regex
 
 DEFAULT_TIMEOUT_MS = 30_000
 PRINTABLE = smt.Star(smt.Range("!", "~"))
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+MAX_MOVES = 20
 
 
 class EncodingBug(Exception):
@@ -52,13 +63,14 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _principal_re(glob: str, account: smt.StringRef) -> smt.ReRef:
-    """The principal glob, ``${account}`` standing for the account variable."""
+def _principal_re(glob: str, account: smt.ReRef) -> smt.ReRef:
+    """The principal glob, ``${account}`` standing for ``account`` (a ground regex: one
+    id, or any 12-digit id)."""
     pieces = glob.split("${account}")
     parts: list[smt.ReRef] = []
     for i, piece in enumerate(pieces):
         if i:
-            parts.append(smt.Re(account))
+            parts.append(account)
         if piece:
             parts.append(glob_re(piece))
     if not parts:
@@ -93,22 +105,67 @@ class Prover:
         enc = Encoder(req)
         s.add(smt.InRe(req.resource, smt.Union(*[glob_re(r) for r in prop.resources])
                       if len(prop.resources) > 1 else glob_re(prop.resources[0])))
-        s.add(smt.InRe(req.principal, _principal_re(prop.principal, req.account)))
         for key, c in prop.context.items():
             s.add(req.constrain(key, c))
-        s.add(self.cls >= 0, self.cls < len(self.classes), self.grp >= 0,
-              self.grp < len(self.groups))
+        s.add(self.cls >= 0, self.cls < len(self.classes), self.grp >= 0)
+        self.groups = merge_groups(enc, self.groups, self.classes)
+        s.add(self.grp < len(self.groups))
         cases = []
+        self.superset: set[int] = set()
         for gi, g in enumerate(self.groups):
-            accounts = [req.account == smt.StringVal(a) for a in g.accounts]
+            accounts = self._accounts(gi, g)
             per_class = []
             for c in self.classes:
                 denied = enc.denied(g, c)
-                goal = denied if prop.expect == "never-denied" else smt.Not(denied)
+                goal = denied if prop.expect == "never-denied" else not_(denied)
                 per_class.append(all_of([self.cls == c.index, goal]))
             cases.append(all_of([self.grp == gi, any_of(accounts), any_of(per_class)]))
         s.add(any_of(cases))
         s.add(*req.facts)  # last: encoding may add facts (the principal's account)
+
+    def _accounts(self, gi: int, g: Group) -> list[smt.BoolRef]:
+        """(see ``_account_choice``) the principal and account constraints of a group."""
+        ids, account_re = self._account_choice(gi, g)
+        principal = smt.InRe(self.req.principal, _principal_re(self.prop.principal, account_re))
+        return [smt.And(principal, ids)]
+
+    def _account_choice(self, gi: int, g: Group) -> tuple[smt.BoolRef, smt.ReRef]:
+        """``${account}`` over the group's account ids. Many ids (12 digits each) are
+        asked as "any 12-digit id" (a superset, so proven stays proven, and far easier
+        for the solver than a thousand-way choice); a counterexample is then moved onto
+        one of the group's own ids and confirmed there (``_own_account``)."""
+        req = self.req
+        if len(g.accounts) <= 1 or not all(ACCOUNT_ID.fullmatch(a) for a in g.accounts):
+            return (any_of([req.account == smt.StringVal(a) for a in g.accounts]),
+                    smt.Union(*[smt.Re(a) for a in g.accounts]) if len(g.accounts) > 1
+                    else smt.Re(g.accounts[0]))
+        self.superset.add(gi)
+        digits = smt.Loop(smt.Range("0", "9"), 12, 12)
+        if g.management and g.management not in g.accounts:
+            digits = smt.Intersect(digits, smt.Complement(smt.Re(g.management)))
+        return smt.InRe(req.account, digits), digits
+
+    def _own_account(self, gi: int, snap: dict[str, Any]) -> dict[str, Any] | None:
+        """The counterexample moved onto one of the group's ids, when the solver picked
+        another (superset) id; ``None`` when none of them is a counterexample."""
+        g = self.groups[gi]
+        if gi not in self.superset:
+            return snap
+        wanted = "deny" if self.prop.expect == "never-denied" else "allow"
+        pieces = [glob_regex(x).pattern for x in self.prop.principal.split("${account}")]
+        m = re.fullmatch("([0-9]{12})".join(f"({x})" for x in pieces), snap["principal"],
+                         re.DOTALL)
+        for a in g.accounts:
+            principal = snap["principal"]
+            if m is not None:  # the id's places in the principal, as the glob put them
+                spans = [m.span(i) for i in range(2, m.re.groups + 1, 2)]
+                for lo, hi in reversed(spans):
+                    principal = principal[:lo] + a + principal[hi:]
+            moved = {**snap, "account": a, "principal": principal}
+            request = self._request(moved)
+            if not self._outside(request, g) and self._evaluate(g, request).decision == wanted:
+                return moved
+        return None
 
     def strings(self) -> list[smt.StringRef]:
         req = self.req
@@ -122,6 +179,7 @@ class Prover:
         import time
 
         decided: dict[int, Outcome] = {}
+        tries: dict[int, int] = {}
         while True:
             t0 = time.perf_counter()
             answer = self.solver.check()
@@ -136,7 +194,18 @@ class Prover:
                 break
             snap = self._nicer_snapshot()
             gi = snap["group"]
-            out = self._confirm(gi, snap)
+            own = self._own_account(gi, snap)
+            if own is None:  # only another id breaks it: ask again without that id
+                tries[gi] = tries.get(gi, 0) + 1
+                if tries[gi] >= MAX_MOVES:
+                    decided[gi] = Outcome(self.groups[gi], "unknown", reason=(
+                        "counterexamples found only for account ids outside the target"))
+                    self.solver.add(self.grp != gi)
+                else:
+                    self.solver.add(smt.Not(smt.And(self.grp == gi, self.req.principal
+                                                    == smt.StringVal(snap["principal"]))))
+                continue
+            out = self._confirm(gi, own)
             out.seconds = spent
             decided[gi] = out
             self.solver.add(self.grp != gi)
@@ -175,15 +244,21 @@ class Prover:
         self.solver.pop()
         return snap
 
-    def _confirm(self, gi: int, snap: dict[str, Any]) -> Outcome:
-        g = self.groups[gi]
-        cls = self.classes[snap["class"]]
-        request: dict[str, Any] = {"action": cls.action, "resource": snap["resource"]}
+    def _request(self, snap: dict[str, Any]) -> dict[str, Any]:
+        """The counterexample in ``simulate --batch``'s request shape."""
+        request: dict[str, Any] = {"action": self.classes[snap["class"]].action,
+                                   "resource": snap["resource"]}
         if snap["context"]:
             request["context"] = snap["context"]
         request["principal"] = snap["principal"]
         if not self.batch:
             request["account"] = snap["account"]
+        return request
+
+    def _confirm(self, gi: int, snap: dict[str, Any]) -> Outcome:
+        g = self.groups[gi]
+        cls = self.classes[snap["class"]]
+        request = self._request(snap)
         decision = self._evaluate(g, request)
         wanted = "deny" if self.prop.expect == "never-denied" else "allow"
         problems = self._outside(request, g)
@@ -196,6 +271,10 @@ class Prover:
                        extra={"action_class_size": cls.size})
 
     def _evaluate(self, g: Group, request: dict[str, Any]) -> Decision:
+        """The evaluator's decision, under the chains of the very group (of those merged)
+        that the counterexample's account belongs to."""
+        account = request.get("account")
+        g = next((m for m in g.members if account in m.accounts), g)
         r = make_request(request["action"], request["resource"], request.get("context"),
                          request["principal"], request.get("account"))
         return Evaluator(cache=False).decide(r, g.scps, g.rcps, management_account=g.management)
