@@ -33,7 +33,8 @@ run_dir: str = ""  # the run record's folder (set by aigov run)
 # %%
 from aigov.policy.matrix import access_matrix, deny_explanations, ineffective_allow_lists, style_matrix
 from aigov.policy.prove.org import run_proofs
-from aigov.policy.simulate import model_for_run, run_policy_tests
+from aigov.policy.simulate import run_policy_tests
+from aigov.runbook.adapters import model_for_run
 from aigov.runbook.notebook import start
 
 ctx = start("04_simulate", globals())

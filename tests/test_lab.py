@@ -9,8 +9,9 @@ import nbformat
 import pytest
 
 from aigov import cli
+from aigov.commands import session
 from aigov.errors import UsageError
-from aigov.widgets import lab
+from aigov.runbook import lab
 from conftest import ROOT
 
 
@@ -66,7 +67,7 @@ def test_lab_serves_the_repository_when_the_copy_lives_under_it(tmp_path, monkey
 
 def test_cli_lab_passes_port_endpoint_and_browser_choice(monkeypatch):
     calls = []
-    monkeypatch.setattr(lab, "lab_command", lambda **kw: calls.append(kw) or 0)
+    monkeypatch.setattr(session, "lab_command", lambda **kw: calls.append(kw) or 0)
     assert cli.main(["lab", "--port", "8123", "--endpoint-url", "http://127.0.0.1:1",
                      "--no-browser"]) == 0
     assert calls == [{"port": 8123, "endpoint_url": "http://127.0.0.1:1",

@@ -2,8 +2,9 @@
 
 This is the only place that catches ``AigovError``; it prints the message (file, line or
 key, fix) and returns the error's exit code: 0 success, 1 a check found problems, 2 bad
-input or usage (DESIGN.md). Library imports happen inside each command so ``aigov
---help`` stays fast.
+input or usage (DESIGN.md). The bodies that render a library result at length live in
+``aigov.commands``. Library imports happen inside each command so ``aigov --help`` stays
+fast.
 """
 
 from __future__ import annotations
@@ -133,21 +134,21 @@ def cmd_prove(a: argparse.Namespace) -> int:
 
 
 def cmd_plan(a: argparse.Namespace) -> int:
-    from aigov.deploy.engines import plan_command
+    from aigov.commands.deploy import plan_command
 
     return plan_command(spec=a.spec, engine=a.engine, offline=a.offline, as_json=a.json,
                         endpoint_url=a.endpoint_url)
 
 
 def cmd_apply(a: argparse.Namespace) -> int:
-    from aigov.deploy.engines import apply_command
+    from aigov.commands.deploy import apply_command
 
     return apply_command(spec=a.spec, engine=a.engine, endpoint_url=a.endpoint_url,
                          confirm=a.yes, allow_delete=a.allow_delete)
 
 
 def cmd_drift(a: argparse.Namespace) -> int:
-    from aigov.org.drift import drift_command
+    from aigov.commands.org import drift_command
 
     return drift_command(spec=a.spec, endpoint_url=a.endpoint_url, as_json=a.json)
 
@@ -160,26 +161,26 @@ def cmd_effective(a: argparse.Namespace) -> int:
 
 
 def cmd_emulator(a: argparse.Namespace) -> int:
-    from aigov.target.emulator import serve_forever
+    from aigov.commands.session import emulator_command
 
-    return serve_forever(port=a.port, state_dir=a.state)
+    return emulator_command(port=a.port, state_dir=a.state)
 
 
 def cmd_verify(a: argparse.Namespace) -> int:
-    from aigov.runbook.verify import verify_command
+    from aigov.commands.records import verify_command
 
     return verify_command(a.run_dir, allowed_signers=a.allowed_signers,
                           checkpoint=a.checkpoint)
 
 
 def cmd_runs(a: argparse.Namespace) -> int:
-    from aigov.runbook.record import runs_command
+    from aigov.commands.records import runs_command
 
     return runs_command(as_json=a.json)
 
 
 def cmd_lab(a: argparse.Namespace) -> int:
-    from aigov.widgets.lab import lab_command
+    from aigov.commands.session import lab_command
 
     return lab_command(port=a.port, endpoint_url=a.endpoint_url, open_browser=not a.no_browser)
 

@@ -19,13 +19,13 @@ has attached the allow-lists replacing it first.
 from __future__ import annotations
 
 import shutil
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.deploy.gate import Verdict, evaluate_gate
-from aigov.errors import ChecksFailed, UsageError
+from aigov.errors import UsageError
 from aigov.findings import finding
+from aigov.org.apply import Progress
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
 from aigov.org.plan import FULL_AWS_ACCESS, Plan, plan
@@ -70,6 +70,7 @@ class DeployRequest:
     allow_delete: bool = False
     region: str = "us-east-1"
     rendered: dict[str, RenderedPolicy] = field(default_factory=dict)
+    progress: Progress | None = None   # called after each applied change (the caller shows it)
 
     def __post_init__(self) -> None:
         if not self.rendered:
@@ -140,10 +141,6 @@ class Outcome:
                 f"change(s) applied by the {self.engine} engine; {self.remaining} remaining")
 
 
-def _progress(i: int, n: int, change: Any) -> None:
-    print(f"  [{i + 1}/{n}] {change.describe()}", flush=True)
-
-
 class Engine:
     name = ""
 
@@ -159,7 +156,7 @@ class DirectEngine(Engine):
     def apply(self, req: DeployRequest, planned: Planned) -> Outcome:
         from aigov.org.apply import apply_plan
 
-        result = apply_plan(req.clients, planned.plan, _progress)
+        result = apply_plan(req.clients, planned.plan, req.progress)
         return Outcome(self.name, len(planned.plan.changes), result.count, "applied")
 
 
@@ -183,7 +180,7 @@ class PulumiEngine(Engine):
         fresh = plan(req.spec, discover(req.clients), req.rendered)
         full_access = Plan(tuple(c for c in fresh.changes if c.kind == "attachment"
                                  and c.detail.get("policy") == FULL_AWS_ACCESS))
-        applied += apply_plan(req.clients, full_access, _progress).count
+        applied += apply_plan(req.clients, full_access, req.progress).count
         outputs = next((r.outputs for r in reversed(runs) if r.phase == "up"), {})
         return Outcome(self.name, planned.changes_planned, applied, "applied", outputs=outputs,
                        runs=[{"phase": r.phase, "changes": r.changes} for r in runs])
@@ -226,88 +223,3 @@ def apply_deploy(req: DeployRequest, planned: Planned, verdict: Verdict) -> Outc
     outcome.remaining = len(plan(req.spec, discover(req.clients), req.rendered,
                                  allow_delete=req.allow_delete).changes)
     return outcome
-
-
-def request_from_context(ctx: Any) -> DeployRequest:
-    """A ``DeployRequest`` from a notebook's ``Context`` (its parameters and spec)."""
-    p = ctx.params
-    return DeployRequest(ctx.spec, ctx.session(), target=p.target,
-                         allow_mutations=p.allow_mutations, confirm=p.confirm,
-                         approve=p.approve and not p.read_only, allow_delete=p.allow_delete,
-                         region=p.region)
-
-
-# -- the command line (cli.py calls these) --------------------------------------------
-
-def _load(spec: str | None) -> Spec:
-    from aigov.spec import load_spec
-
-    return load_spec(spec)
-
-
-def _request(spec: str | None, endpoint_url: str | None, **kwargs: Any) -> DeployRequest:
-    from aigov.target.clients import clients
-
-    c = clients(endpoint_url)
-    return DeployRequest(_load(spec), c, target="emulator" if c.is_emulator else "aws",
-                         **kwargs)
-
-
-def plan_command(spec: str | None, engine: str, offline: bool, as_json: bool,
-                 endpoint_url: str | None) -> int:
-    """``aigov plan``: the direct plan, Pulumi's preview, or (``--offline``) the Pulumi
-    program's resource graph from Pulumi's mocks, with import ids when an endpoint is
-    given (``--endpoint-url`` or ``AWS_ENDPOINT_URL``) to discover the live org from."""
-    if offline:
-        if engine == "direct":
-            raise UsageError("--offline shows the Pulumi program's graph",
-                             fix="use --engine pulumi --offline, or drop --offline")
-        return _graph_command(spec, as_json, endpoint_url)
-    req = _request(spec, endpoint_url)
-    planned = plan_deploy(req, engine)
-    if as_json:
-        import json
-
-        print(json.dumps({**planned.summary(), "changes": [
-            {"action": c.action, "kind": c.kind, "key": c.key,
-             "detail": {k: v for k, v in c.detail.items() if k != "content"}}
-            for c in planned.plan.changes],
-            "preview": [{"phase": r.phase, "changes": r.changes} for r in planned.preview]},
-            indent=2, sort_keys=True))
-    else:
-        print(planned.render())
-    return 0
-
-
-def _graph_command(spec: str | None, as_json: bool, endpoint_url: str | None) -> int:
-    import os
-
-    from aigov.deploy.adopt import adoption, import_ids
-    from aigov.deploy.graph import resource_graph
-    from aigov.target.clients import clients
-
-    loaded = _load(spec)
-    rendered = render_spec(loaded)
-    imports = None
-    if endpoint_url or os.environ.get("AWS_ENDPOINT_URL"):
-        imports = import_ids(adoption(loaded, rendered, discover(clients(endpoint_url))))
-    graph = resource_graph(loaded, rendered, imports=imports)
-    print(graph.to_json() if as_json else graph.render())
-    return 0
-
-
-def apply_command(spec: str | None, engine: str, endpoint_url: str | None, confirm: bool,
-                  allow_delete: bool) -> int:
-    """``aigov apply``: plan, gate, apply. Running ``apply`` is the request to mutate;
-    on the aws target ``--yes`` confirms it."""
-    req = _request(spec, endpoint_url, confirm=confirm, allow_delete=allow_delete)
-    planned = plan_deploy(req, engine)
-    print(planned.render())
-    verdict = gate_deploy(req, planned)
-    print(verdict.render(), file=sys.stderr if not verdict.ok else sys.stdout)
-    if not verdict.ok:
-        raise ChecksFailed("the gate refused the apply, nothing was changed: "
-                           + "; ".join(verdict.reasons), findings=verdict.findings)
-    outcome = apply_deploy(req, planned, verdict)
-    print(outcome.render())
-    return 0 if outcome.remaining == 0 else 1

@@ -14,10 +14,9 @@ Bedrock, backup) are also compared with AWS's ``DescribeEffectivePolicy``
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 
-from aigov.findings import Finding, exit_code, finding, to_json
+from aigov.findings import Finding, finding
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Change, plan_policies, plan_structure
 from aigov.policy.render import RenderedPolicy
@@ -167,15 +166,3 @@ def effective_drift_for(spec: Spec, inv: Inventory, c: OrgClients,
     return effective_drift(spec, inv, c.organizations, file=str(spec.source or ""),
                            documents={n: r.document for n, r in rendered.items()})
 
-
-def drift_command(spec: str | None, endpoint_url: str | None, as_json: bool) -> int:
-    """``aigov drift [--json]``: print each difference; exit 1 on drift, 0 when clean."""
-    found = check_drift(spec, endpoint_url)
-    if as_json:
-        print(to_json(found))
-    else:
-        for f in found:
-            print(f.render())
-        print(f"{len(found)} drift finding(s)" if found else
-              "no drift: the organization matches the spec", file=sys.stderr)
-    return exit_code(found)

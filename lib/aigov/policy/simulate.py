@@ -381,27 +381,3 @@ def run_batch(infile, outfile) -> int:  # noqa: ANN001 - text streams
     from aigov.policy.batch import run_batch as _run
 
     return _run(infile, outfile)
-
-
-def discover_management_account(session_factory) -> str | None:  # noqa: ANN001
-    """The live organization's management account id, or ``None`` when there is no
-    organization or the target cannot be reached (simulation never needs the target;
-    it only uses this to mark the management account as exempt)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from aigov.errors import AigovError
-    from aigov.org.discover import discover
-
-    try:
-        return discover(session_factory()).management_account_id
-    except (AigovError, BotoCoreError, ClientError):
-        return None
-
-
-def model_for_run(ctx) -> OrgModel:  # noqa: ANN001 - aigov.runbook.notebook.Context
-    """The spec compiled for a runbook notebook. The management account comes from the
-    spec (``organization.management_account_id``), else from discovery of the target."""
-    mgmt = ctx.spec.organization.management_account_id
-    if mgmt is None and (ctx.endpoint_url or ctx.params.target == "aws"):
-        mgmt = discover_management_account(ctx.session)
-    return OrgModel(ctx.spec, management_account=mgmt)

@@ -185,23 +185,3 @@ def run_summary(run_dir: Path) -> dict[str, Any]:
             "headline": headline, "failed": failed,
             "verified": not verify_run(run_dir),
             "report": str(run_dir / REPORT) if (run_dir / REPORT).is_file() else None}
-
-
-def runs_command(as_json: bool) -> int:
-    """``aigov runs [--json]``: every run record, oldest first."""
-    rows = [run_summary(p) for p in list_runs()]
-    if as_json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    if not rows:
-        print(f"no run records under {runs_root()}")
-        return 0
-    print(f"{'run':<40} {'profile':<10} {'status':<24} {'seconds':>8}  {'hashes':<8} headline")
-    for r in rows:
-        head = ", ".join(f"{k}={v}" for k, v in r["headline"].items())
-        if r["failed"]:
-            head = f"failed in {r['failed']}; " + head
-        seconds = "" if r["duration_s"] is None else f"{r['duration_s']:.1f}"
-        print(f"{r['run_id']:<40} {str(r['profile']):<10} {r['status']:<24} {seconds:>8}  "
-              f"{'ok' if r['verified'] else 'CHANGED':<8} {head}")
-    return 0

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aigov.errors import ChecksFailed, UsageError
+from aigov.errors import UsageError
 from aigov.paths import resolve
 from aigov.runbook.files import MANIFEST
-from aigov.runbook.record import Problem, list_runs, runs_root, sha256_file, verify_run
+from aigov.runbook.record import Problem, list_runs, sha256_file, verify_run
 from aigov.runbook.signing import check_signature, checkpoint_path, read_checkpoint
 
 
@@ -79,21 +79,3 @@ def verify_records(run_dir: str | None = None, allowed_signers: str | None = Non
         v.unchecked.append("the chain's head (no --checkpoint): deleting the newest runs, or "
                            "all of them, goes unnoticed")
     return v
-
-
-def verify_command(run_dir: str | None, allowed_signers: str | None = None,
-                   checkpoint: str | None = None) -> int:
-    """``aigov verify``: exit 1 naming each problem; say what was and was not checked."""
-    v = verify_records(run_dir, allowed_signers, checkpoint)
-    for p in v.problems:
-        print(p.render())
-    if not v.runs:
-        print(f"no run records under {runs_root()}")
-    print("checked: " + "; ".join(v.checked))
-    for what in v.unchecked:
-        print(f"not checked: {what}")
-    if v.problems:
-        raise ChecksFailed(f"{len(v.problems)} problem(s) in {len(v.runs)} run record(s)")
-    signed = f", {len(v.signed)} signed by an allowed signer" if allowed_signers else ""
-    print(f"verified {len(v.runs)} run record(s): every hash and link matches{signed}")
-    return 0

@@ -117,25 +117,3 @@ def running_emulator(port: int | None = None,
         yield emu
     finally:
         emu.stop()
-
-
-def serve_forever(port: int | None = None, state_dir: str | None = None) -> int:
-    """``aigov emulator``: serve until Ctrl-C, printing the environment to export."""
-    from aigov.paths import resolve
-
-    state = resolve(state_dir) if state_dir else None
-    emu = Emulator(port, state)
-    print(f"aigov emulator: moto server on {emu.url}"
-          + (f", state kept in {state}" if state else " (state is lost when it stops)"))
-    print("Export this in the shell or JupyterLab that should use it:")
-    for key, value in emu.environment().items():
-        print(f"  export {key}={value}")
-    print("Ctrl-C stops it.", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emu.stop()
-    return 0

@@ -1,7 +1,7 @@
 """Onboarding views for JupyterLab: the OU tree, a policy playground, a live linter.
 
 DESIGN.md's layout names ``lib/aigov/widgets.py``; this is a package instead (one module
-per view, as STYLE.md asks, plus ``lab.py`` for ``aigov lab``), and this file re-exports
+per view, as STYLE.md asks; ``aigov lab`` is the runbook's, ``runbook/lab.py``), and this file re-exports
 the classes so ``from aigov.widgets import PolicyPlayground`` works as the issue wrote it.
 
 Every view keeps its logic in plain methods and state (``playground.set(action=...)``

@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,10 +90,27 @@ def lab_launch(notebook: Path, port: int, endpoint_env: dict[str, str], token: s
     return LabLaunch(argv, env, root_dir, notebook.resolve(), port, token)
 
 
-def lab_command(port: int | None = None, endpoint_url: str | None = None,
-                open_browser: bool = True) -> int:
+@dataclass
+class LabSession:
+    """An ``aigov lab`` session: where its AWS calls go and how JupyterLab is launched;
+    ``run()`` starts JupyterLab and waits for it (the caller announces the URL first)."""
+
+    where: str
+    launch: LabLaunch
+    process: subprocess.Popen | None = None
+
+    def run(self) -> int:
+        self.process = subprocess.Popen(self.launch.argv, env=self.launch.env,
+                                        cwd=self.launch.root_dir)
+        return self.process.wait()
+
+
+@contextmanager
+def lab_session(port: int | None = None, endpoint_url: str | None = None,
+                open_browser: bool = True) -> Iterator[LabSession]:
     """Start the emulator (unless ``endpoint_url`` or ``$AWS_ENDPOINT_URL`` is given),
-    then JupyterLab until it exits or Ctrl-C; stop both."""
+    and prepare JupyterLab; on leaving, stop both (JupyterLab terminated, killed after 30 s)
+    and remove the token file."""
     from aigov.target.emulator import Emulator
 
     endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
@@ -101,7 +120,7 @@ def lab_command(port: int | None = None, endpoint_url: str | None = None,
     else:
         emu = Emulator()
         env = emu.environment()
-    proc = None
+    session = None
     fd, token_path = tempfile.mkstemp(prefix="aigov-lab-token-")  # mode 0600
     token = secrets.token_urlsafe(24)
     try:
@@ -110,11 +129,10 @@ def lab_command(port: int | None = None, endpoint_url: str | None = None,
         launch = lab_launch(session_copy(), port or free_port(), env, token,
                             Path(token_path), open_browser)
         where = f"emulator on {emu.url}" if emu else f"endpoint {endpoint}"
-        print(f"aigov lab: {where}; this session's notebook: {launch.notebook}")
-        print(f"aigov lab: open {launch.url}", flush=True)
-        proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.root_dir)
-        return proc.wait()
+        session = LabSession(where, launch)
+        yield session
     finally:
+        proc = session.process if session is not None else None
         if proc is not None and proc.poll() is None:
             proc.terminate()
             try:

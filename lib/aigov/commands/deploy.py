@@ -1,0 +1,89 @@
+"""``aigov plan`` and ``aigov apply``: the deploy flow of ``deploy.engines``, rendered."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from aigov.deploy.engines import DeployRequest, apply_deploy, gate_deploy, plan_deploy
+from aigov.errors import ChecksFailed, UsageError
+from aigov.spec.model import Spec
+
+
+def progress(i: int, n: int, change: Any) -> None:
+    """One line per applied change, as the apply goes (a terminal or a notebook)."""
+    print(f"  [{i + 1}/{n}] {change.describe()}", flush=True)
+
+
+def _load(spec: str | None) -> Spec:
+    from aigov.spec import load_spec
+
+    return load_spec(spec)
+
+
+def _request(spec: str | None, endpoint_url: str | None, **kwargs: Any) -> DeployRequest:
+    from aigov.target.clients import clients
+
+    c = clients(endpoint_url)
+    return DeployRequest(_load(spec), c, target="emulator" if c.is_emulator else "aws",
+                         progress=progress, **kwargs)
+
+
+def plan_command(spec: str | None, engine: str, offline: bool, as_json: bool,
+                 endpoint_url: str | None) -> int:
+    """``aigov plan``: the direct plan, Pulumi's preview, or (``--offline``) the Pulumi
+    program's resource graph from Pulumi's mocks, with import ids when an endpoint is
+    given (``--endpoint-url`` or ``AWS_ENDPOINT_URL``) to discover the live org from."""
+    if offline:
+        if engine == "direct":
+            raise UsageError("--offline shows the Pulumi program's graph",
+                             fix="use --engine pulumi --offline, or drop --offline")
+        return graph_command(spec, as_json, endpoint_url)
+    planned = plan_deploy(_request(spec, endpoint_url), engine)
+    if as_json:
+        print(json.dumps({**planned.summary(), "changes": [
+            {"action": c.action, "kind": c.kind, "key": c.key,
+             "detail": {k: v for k, v in c.detail.items() if k != "content"}}
+            for c in planned.plan.changes],
+            "preview": [{"phase": r.phase, "changes": r.changes} for r in planned.preview]},
+            indent=2, sort_keys=True))
+    else:
+        print(planned.render())
+    return 0
+
+
+def graph_command(spec: str | None, as_json: bool, endpoint_url: str | None) -> int:
+    """``aigov plan --engine pulumi --offline``: the program's resource graph."""
+    from aigov.deploy.adopt import adoption, import_ids
+    from aigov.deploy.graph import resource_graph
+    from aigov.org.discover import discover
+    from aigov.policy.render import render_spec
+    from aigov.target.clients import clients
+
+    loaded = _load(spec)
+    rendered = render_spec(loaded)
+    imports = None
+    if endpoint_url or os.environ.get("AWS_ENDPOINT_URL"):
+        imports = import_ids(adoption(loaded, rendered, discover(clients(endpoint_url))))
+    graph = resource_graph(loaded, rendered, imports=imports)
+    print(graph.to_json() if as_json else graph.render())
+    return 0
+
+
+def apply_command(spec: str | None, engine: str, endpoint_url: str | None, confirm: bool,
+                  allow_delete: bool) -> int:
+    """``aigov apply``: plan, gate, apply. Running ``apply`` is the request to mutate;
+    on the aws target ``--yes`` confirms it."""
+    req = _request(spec, endpoint_url, confirm=confirm, allow_delete=allow_delete)
+    planned = plan_deploy(req, engine)
+    print(planned.render())
+    verdict = gate_deploy(req, planned)
+    print(verdict.render(), file=sys.stderr if not verdict.ok else sys.stdout)
+    if not verdict.ok:
+        raise ChecksFailed("the gate refused the apply, nothing was changed: "
+                           + "; ".join(verdict.reasons), findings=verdict.findings)
+    outcome = apply_deploy(req, planned, verdict)
+    print(outcome.render())
+    return 0 if outcome.remaining == 0 else 1

@@ -1,0 +1,39 @@
+"""``aigov emulator`` and ``aigov lab``: long-running sessions, announced and awaited."""
+
+from __future__ import annotations
+
+import time
+
+
+def emulator_command(port: int | None = None, state_dir: str | None = None) -> int:
+    """``aigov emulator``: serve until Ctrl-C, printing the environment to export."""
+    from aigov.paths import resolve
+    from aigov.target.emulator import running_emulator
+
+    state = resolve(state_dir) if state_dir else None
+    with running_emulator(port, state) as emu:
+        print(f"aigov emulator: moto server on {emu.url}"
+              + (f", state kept in {state}" if state else " (state is lost when it stops)"))
+        print("Export this in the shell or JupyterLab that should use it:")
+        for key, value in emu.environment().items():
+            print(f"  export {key}={value}")
+        print("Ctrl-C stops it.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def lab_command(port: int | None = None, endpoint_url: str | None = None,
+                open_browser: bool = True) -> int:
+    """``aigov lab``: JupyterLab (and the emulator unless an endpoint is given) until it
+    exits or Ctrl-C; both are stopped either way."""
+    from aigov.runbook.lab import lab_session
+
+    with lab_session(port, endpoint_url, open_browser) as session:
+        print(f"aigov lab: {session.where}; this session's notebook: "
+              f"{session.launch.notebook}")
+        print(f"aigov lab: open {session.launch.url}", flush=True)
+        return session.run()

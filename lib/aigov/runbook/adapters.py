@@ -1,0 +1,55 @@
+"""What a runbook notebook's ``Context`` turns into for the layers below it.
+
+Anything that takes a notebook context lives here, in the runbook layer, so ``deploy``
+and ``policy`` never know about notebooks (docs/architecture.md, "Layers").
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from aigov.deploy.engines import DeployRequest
+from aigov.policy.simulate import OrgModel
+
+
+def show_progress(i: int, n: int, change: Any) -> None:
+    """One line per applied change, shown in the notebook as the apply goes."""
+    print(f"  [{i + 1}/{n}] {change.describe()}", flush=True)
+
+
+def request_from_context(ctx: Any) -> DeployRequest:
+    """A ``DeployRequest`` from a notebook's ``Context`` (its parameters and spec)."""
+    p = ctx.params
+    return DeployRequest(ctx.spec, ctx.session(), target=p.target,
+                         allow_mutations=p.allow_mutations, confirm=p.confirm,
+                         approve=p.approve and not p.read_only, allow_delete=p.allow_delete,
+                         region=p.region, progress=show_progress)
+
+
+def discover_management_account(session_factory: Any) -> str | None:
+    """The live organization's management account id, or ``None`` when there is no
+    organization or the target cannot be reached. Simulation never needs the target; it
+    only uses this to mark the management account as exempt, so an unreachable target is
+    said (on stderr, with the fix) rather than stopping the notebook."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from aigov.errors import AigovError
+    from aigov.org.discover import discover
+
+    try:
+        return discover(session_factory()).management_account_id
+    except (AigovError, BotoCoreError, ClientError) as exc:
+        print(f"note: the management account was not discovered ({exc}); it is not "
+              "exempt in this simulation. Fix: set organization.management_account_id "
+              "in the spec, or reach the target.", file=sys.stderr)
+        return None
+
+
+def model_for_run(ctx: Any) -> OrgModel:
+    """The spec compiled for a runbook notebook. The management account comes from the
+    spec (``organization.management_account_id``), else from discovery of the target."""
+    mgmt = ctx.spec.organization.management_account_id
+    if mgmt is None and (ctx.endpoint_url or ctx.params.target == "aws"):
+        mgmt = discover_management_account(ctx.session)
+    return OrgModel(ctx.spec, management_account=mgmt)
