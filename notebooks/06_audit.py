@@ -53,6 +53,16 @@ report.drift_frame()
 report.effective_frame()
 
 # %% [markdown]
+# ## AI settings each account ends up with
+# The effective AI services opt-out of each service and the Bedrock guardrail enforced
+# in each Region, merged from the live policies on the account's path by AWS's
+# inheritance operators (`aigov effective` shows the spec's). On AWS itself the drift
+# table above also compares them with AWS's own DescribeEffectivePolicy.
+
+# %%
+report.ai_settings_frame()
+
+# %% [markdown]
 # ## OUs and accounts no guardrail covers
 # Only FullAWSAccess (SCPs) or RCPFullAWSAccess (RCPs) on their whole path.
 

@@ -53,6 +53,18 @@ def test_tree_browser_lists_policies_attached_at_each_level_of_the_path(spec):
     assert not any(level == "AI/Production" for level, _ in at)
 
 
+def test_tree_browser_shows_the_selected_accounts_effective_ai_settings(spec):
+    """The effective AI opt-out per service and Bedrock guardrail per Region (issue 16)."""
+    browser = OUTreeBrowser(spec, select="ai-prod")
+    frame = browser.ai_settings_frame()
+    guards = frame[frame["setting"] == "Bedrock guardrail"]
+    assert sorted(guards["where"]) == ["eu-west-1", "us-east-1", "us-west-2"]
+    assert ("AI opt-out", "default", "optOut") in set(frame.itertuples(index=False, name=None))
+    assert "effective AI settings" in browser._detail.value
+    assert browser.ai_settings_frame("security-audit")["setting"].tolist() == ["AI opt-out"]
+    assert browser.ai_settings_frame("AI").empty
+
+
 def test_tree_browser_lists_the_accounts_under_an_ou_and_its_children(spec):
     assert sorted(OUTreeBrowser(spec, select="AI").accounts()) == ["ai-dev", "ai-prod",
                                                                   "ai-staging"]

@@ -99,11 +99,30 @@ class OUTreeBrowser(View):
         return [a.name for a in self.spec.accounts
                 if key in self.spec.levels(f"account:{a.name}")]
 
+    def ai_settings_frame(self, target: str | None = None) -> pd.DataFrame:
+        """For an account: its effective AI opt-out per service and Bedrock guardrail per
+        Region, as the spec gives them (AWS's inheritance rules, ``policy/effective.py``);
+        empty for an OU or Root, where nothing is effective."""
+        from aigov.org.management import ai_settings_rows, spec_ai_settings
+
+        key = self.spec.normalize_target(target) if target else self.selected
+        if not key.startswith("account:"):
+            return pd.DataFrame(columns=["setting", "where", "value"])
+        name = key.removeprefix("account:")
+        docs = {n: r.document for n, r in self.rendered.items()}
+        rows = ai_settings_rows([(name, spec_ai_settings(self.spec, name, docs))])
+        return pd.DataFrame(rows, columns=["account", "setting", "where", "value"]).drop(
+            columns="account")
+
     # -- views ---------------------------------------------------------------------------
     def _refresh(self) -> None:
         accounts = ", ".join(self.accounts()) or "none"
+        ai = ""
+        if self.selected.startswith("account:"):
+            ai = ("<details open><summary>effective AI settings</summary>"
+                  f"{table_html(self.ai_settings_frame())}</details>")
         self._detail.value = (f"<b>{html.escape(' / '.join(self.path))}</b><br>accounts: "
-                              f"{html.escape(accounts)}{self.levels_html()}")
+                              f"{html.escape(accounts)}{self.levels_html()}{ai}")
 
     def levels_html(self) -> str:
         """The path's levels, Root first, each a collapsible group with its policy count;
