@@ -103,6 +103,19 @@ def test_starter_spec_graph_equals_the_spec_one_to_one() -> None:
     assert actual_graph(spec) == expected_graph(spec)
 
 
+def test_bedrock_policy_is_a_bedrock_policy_resource_attached_at_the_ai_ou() -> None:
+    """Under Pulumi's mocks: the starter spec's Bedrock policy is an
+    ``aws:organizations/policy:Policy`` of type BEDROCK_POLICY (pulumi_aws lists the type)
+    with the rendered document, attached at AI; the type is enabled on the organization."""
+    graph = actual_graph(load_spec())
+    typ, inputs, _, _ = graph["policy:ai-bedrock-guardrails"]
+    assert typ == "aws:organizations/policy:Policy" and inputs["type"] == "BEDROCK_POLICY"
+    assert "guardrail_inference" in inputs["content"]
+    _, attach, _, _ = graph["attach:ai-bedrock-guardrails->AI"]
+    assert attach == {"policyId": ref("policy:ai-bedrock-guardrails"), "targetId": ref("ou:AI")}
+    assert "BEDROCK_POLICY" in graph["organization"][1]["enabledPolicyTypes"]
+
+
 @pytest.mark.slow
 def test_graph_of_200_ous_and_1000_accounts_equals_the_spec() -> None:
     spec = synthetic_spec()
