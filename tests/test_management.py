@@ -45,7 +45,7 @@ def test_bedrock_policy_at_the_ai_ou_is_each_ai_accounts_effective_guardrail(app
         assert got["opt_out"] == {"default": "optOut"}
         assert got == spec_ai_settings(spec, name)
     audit = live_ai_settings(inv, inv.accounts["security-audit"].id)
-    assert audit == {"opt_out": {"default": "optOut"}, "guardrails": {}}
+    assert audit == {"opt_out": {"default": "optOut"}, "guardrails": {}, "backup_plans": {}}
 
 
 @pytest.mark.slow
@@ -114,3 +114,13 @@ def test_effective_drift_is_clean_when_aws_agrees_with_the_spec():
     org, _ = _aws_org([_answer(spec_effective_policy(spec, "ai-prod", t).content, t)
                        for t in types])
     assert effective_drift(spec, _inventory(spec), org) == []
+
+
+def test_backup_plans_show_per_account_beside_the_ai_settings():
+    """BACKUP_POLICY is a spec type: an account's effective backup plans are listed."""
+    from aigov.org.management import ai_settings, ai_settings_rows
+
+    backup = {"plans": {"ai-daily": {"regions": ["us-east-1", "eu-west-1"], "rules": {}}}}
+    rows = ai_settings_rows([("ai-prod", ai_settings({}, {}, backup))])
+    assert {"account": "ai-prod", "setting": "Backup plan", "where": "ai-daily",
+            "value": "regions: us-east-1, eu-west-1"} in rows

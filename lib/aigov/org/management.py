@@ -7,8 +7,9 @@ Bedrock, backup): computed from the live attachments, compared with AWS's own an
   effective policy against ``DescribeEffectivePolicy`` (AWS Organizations API
   reference); a difference is ``DRIFT_EFFECTIVE_POLICY``. The emulator (moto) does not
   implement DescribeEffectivePolicy, so there the check is skipped rather than faked.
-- ``ai_settings_rows``: per account, the effective AI opt-out setting of each service
-  and the Bedrock guardrail enforced in each Region (notebook 06, the tree browser).
+- ``ai_settings_rows``: per account, the effective AI opt-out setting of each service,
+  the Bedrock guardrail enforced in each Region and the backup plans (notebook 06, the
+  tree browser).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from aigov.findings import Finding, finding
 from aigov.org.inventory import Inventory
 from aigov.policy.effective import EffectivePolicy, effective_policy, spec_effective_policy
-from aigov.policy.types import AI_OPT_OUT, BEDROCK, MANAGEMENT_TYPES
+from aigov.policy.types import AI_OPT_OUT, BACKUP, BEDROCK, MANAGEMENT_TYPES
 from aigov.spec.model import Spec
 
 
@@ -106,9 +107,11 @@ def _differences(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
             if live.get(k) != spec.get(k)]
 
 
-def ai_settings(opt_out: dict[str, Any], bedrock: dict[str, Any]) -> dict[str, Any]:
+def ai_settings(opt_out: dict[str, Any], bedrock: dict[str, Any],
+                backup: dict[str, Any] | None = None) -> dict[str, Any]:
     """``{"opt_out": {service: optIn|optOut}, "guardrails": {region: {identifier,
-    input_tags}}}`` from two effective policies' contents."""
+    input_tags}}, "backup_plans": {plan: [regions]}}`` from effective policies' contents
+    (backup policy syntax: ``{"plans": {NAME: {"regions": [...], "rules": ...}}}``)."""
     services = opt_out.get("services") if isinstance(opt_out.get("services"), dict) else {}
     out_opt = {svc: body.get("opt_out_policy") for svc, body in sorted(services.items())
                if isinstance(body, dict)}
@@ -119,7 +122,10 @@ def ai_settings(opt_out: dict[str, Any], bedrock: dict[str, Any]) -> dict[str, A
             if isinstance(cfg, dict):
                 guards[region if name == "config_1" else f"{region} ({name})"] = {
                     "identifier": cfg.get("identifier"), "input_tags": cfg.get("input_tags")}
-    return {"opt_out": out_opt, "guardrails": guards}
+    plans = (backup or {}).get("plans")
+    backups = {name: body.get("regions", []) for name, body in sorted(plans.items())
+               if isinstance(body, dict)} if isinstance(plans, dict) else {}
+    return {"opt_out": out_opt, "guardrails": guards, "backup_plans": backups}
 
 
 def ai_settings_rows(accounts: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, str]]:
@@ -132,6 +138,9 @@ def ai_settings_rows(accounts: Iterable[tuple[str, dict[str, Any]]]) -> list[dic
         for region, g in s["guardrails"].items():
             rows.append({"account": account, "setting": "Bedrock guardrail", "where": region,
                          "value": f"{g['identifier']} (input tags: {g['input_tags']})"})
+        for plan, regions in s.get("backup_plans", {}).items():
+            rows.append({"account": account, "setting": "Backup plan", "where": plan,
+                         "value": "regions: " + (", ".join(map(str, regions)) or "none")})
         if not s["opt_out"] and not s["guardrails"]:
             rows.append({"account": account, "setting": "none", "where": "",
                          "value": "no AI opt-out or Bedrock policy applies"})
@@ -139,11 +148,11 @@ def ai_settings_rows(accounts: Iterable[tuple[str, dict[str, Any]]]) -> list[dic
 
 
 def live_ai_settings(inv: Inventory, account_id: str) -> dict[str, Any]:
-    return ai_settings(live_effective(inv, account_id, AI_OPT_OUT).content,
-                       live_effective(inv, account_id, BEDROCK).content)
+    return ai_settings(*(live_effective(inv, account_id, t).content
+                         for t in (AI_OPT_OUT, BEDROCK, BACKUP)))
 
 
 def spec_ai_settings(spec: Spec, account: str,
                      documents: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    return ai_settings(spec_effective_policy(spec, account, AI_OPT_OUT, documents).content,
-                       spec_effective_policy(spec, account, BEDROCK, documents).content)
+    return ai_settings(*(spec_effective_policy(spec, account, t, documents).content
+                         for t in (AI_OPT_OUT, BEDROCK, BACKUP)))
