@@ -154,7 +154,7 @@ def cmd_drift(a: argparse.Namespace) -> int:
 
 
 def cmd_effective(a: argparse.Namespace) -> int:
-    from aigov.policy.effective import effective_command
+    from aigov.commands.effective import effective_command
 
     return effective_command(spec=a.spec, account=a.account, policy_type=a.type,
                              as_json=a.json)

@@ -214,23 +214,3 @@ def spec_effective_policy(spec: Spec, target: str, policy_type: str,
                          fix="give an account name or 12-digit id from the spec") from None
     return effective_policy(levels, policy_type, target=levels[-1][0])
 
-
-def effective_command(*, spec: str | None, account: str, policy_type: str,
-                      as_json: bool) -> int:
-    """``aigov effective``: print the target's effective policy (JSON in
-    DescribeEffectivePolicy's shape with ``--json``), and each ignored operation."""
-    import sys
-
-    from aigov.spec.load import load_spec
-
-    loaded = load_spec(spec)
-    got = spec_effective_policy(loaded, account, policy_type.strip().upper())
-    acct = loaded.account(got.target.removeprefix("account:"))
-    if as_json:
-        print(json.dumps(got.describe((acct.id or acct.name) if acct else None), indent=2))
-    else:
-        print(f"{policy_type} effective at {got.target}:")
-        print(json.dumps(got.content, indent=2))
-    for item in got.ignored:
-        print(f"note: {item.describe()}", file=sys.stderr)
-    return 0
