@@ -1,11 +1,12 @@
 # Two commands do all the set-up on a fresh machine with python3 (README.md):
 #   make run    create .venv, install, run the whole runbook on the embedded emulator
-#   make test   install the dev extras and run every test
+#   make test   install the dev extras and run every test (what CI runs)
+#   make test-fast  the quick loop: ruff and every test not marked slow (under a minute)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -21,6 +22,10 @@ run: install
 test: install
 	$(PY) -m ruff check lib tests
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(PY) -m ruff check lib tests
+	$(PY) -m pytest -m "not slow" -q $(PYTEST_ARGS)
 
 bench: install
 	$(PY) tests/benchmarks/bench_simulate.py

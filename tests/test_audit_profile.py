@@ -29,6 +29,8 @@ from aigov.target.emulator import Emulator
 from conftest import ROOT
 from recording import actions, line_count, writes
 
+pytestmark = pytest.mark.slow  # end-to-end: runs notebooks or the whole runbook
+
 PLANTED = {"DRIFT_OU_UNMANAGED": 1, "DRIFT_POLICY_CHANGED": 1, "DRIFT_ACCOUNT_WRONG_OU": 1,
            "DRIFT_ATTACHMENT_MISSING": 1}
 

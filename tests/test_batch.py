@@ -1,4 +1,4 @@
-"""``aigov simulate --batch``: DESIGN.md's JSON Lines contract, line for line."""
+"""``aigov simulate --batch``: the JSON Lines contract of docs/contracts/batch-simulation.md, line for line."""
 
 from __future__ import annotations
 

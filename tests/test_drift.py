@@ -229,6 +229,7 @@ def test_cli_bad_spec_exits_2(emulator, capsys):
     assert "SPEC_DUPLICATE_OU" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_unreachable_endpoint_exits_2(capsys):
     assert main(["drift", "--endpoint-url", "http://127.0.0.1:9"]) == 2
 

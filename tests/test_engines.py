@@ -121,6 +121,7 @@ def test_plan_offline_prints_the_pulumi_graph_without_the_cli(
                      "attach:allow-ai->AI"}
 
 
+@pytest.mark.slow
 def test_plan_offline_with_an_endpoint_shows_import_ids(
         url: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     spec = str(write_spec(tmp_path))

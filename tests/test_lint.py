@@ -146,6 +146,7 @@ DOCS = st.recursive(st.one_of(WORDS, st.booleans(), st.integers(), st.none()),
 @settings(max_examples=150, deadline=None)
 @given(DOCS, st.sampled_from(["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY",
                               "AISERVICES_OPT_OUT_POLICY", "TAG_POLICY"]))
+@pytest.mark.slow
 def test_any_json_document_gives_findings_never_a_crash(document, ptype):
     doc, found = parse_document(json.dumps(document, indent=1), ptype, file="fuzz.json")
     assert found == [] and doc is not None

@@ -12,6 +12,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # end-to-end: runs notebooks or the whole runbook
+
 ORG = Path(__file__).parent / "fixtures" / "simulate" / "org"
 
 

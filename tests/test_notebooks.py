@@ -19,6 +19,8 @@ import yaml
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # end-to-end: runs notebooks or the whole runbook
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 RUN_ORDER = yaml.safe_load((ROOT / "notebooks/profiles/emulator.yaml").read_text())["notebooks"]
 

@@ -65,6 +65,7 @@ def test_account_moved_by_hand_is_planned_back_into_its_ou(emulator, spec):
     assert _structure(spec, discover(c)).empty
 
 
+@pytest.mark.slow
 def test_an_existing_organization_is_adopted_not_created_again(emulator, spec):
     c = clients(emulator.url)
     org_id = c.organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
@@ -90,6 +91,7 @@ def test_discovery_uses_list_calls_not_per_account_describes(tmp_path, spec):
     assert ops.count("ListAccountsForParent") == 1 + len(spec.ou_paths())
 
 
+@pytest.mark.slow
 def test_apply_stopped_halfway_is_finished_by_a_rerun(tmp_path, spec):
     """Stop the emulator in the middle of an apply (its state survives on disk, as an
     organization survives a lost connection), start it again, and re-run."""

@@ -186,6 +186,7 @@ def adopted_org() -> Any:
                                     "root": root, "url": emu.url}
 
 
+@pytest.mark.slow
 def test_import_ids_are_mapped_from_the_discovered_inventory(adopted_org: Any) -> None:
     spec, rendered, inv, ids = adopted_org
     adopted = adoption(spec, rendered, inv)
@@ -224,6 +225,7 @@ def run_main() -> None:
     runpy.run_path(MAIN, run_name="__main__")
 
 
+@pytest.mark.slow
 def test_the_cli_entry_point_declares_the_same_graph_as_the_driver() -> None:
     """What `pulumi up` runs through Pulumi.yaml (lib/aigov/deploy/__main__.py)."""
     cli = capture(run_main,
@@ -231,6 +233,7 @@ def test_the_cli_entry_point_declares_the_same_graph_as_the_driver() -> None:
     assert cli.to_json() == resource_graph(load_spec()).to_json()
 
 
+@pytest.mark.slow
 def test_the_cli_entry_point_adopts_what_discovery_finds(
         adopted_org: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     spec, rendered, inv, ids = adopted_org

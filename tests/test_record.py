@@ -19,6 +19,8 @@ from aigov.runbook.record import MANIFEST, list_runs
 from aigov.runbook.report import REPORT
 from conftest import FIXTURES, ROOT
 
+pytestmark = pytest.mark.slow  # end-to-end: runs notebooks or the whole runbook
+
 FIXTURE_ROOT = FIXTURES / "runbook"
 
 

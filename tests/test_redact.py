@@ -59,6 +59,7 @@ def leaky_run(tmp_path_factory):
     return outputs, run_dir, proc
 
 
+@pytest.mark.slow
 def test_the_leaky_notebook_ran_and_failed_with_its_planted_error(leaky_run):
     _, run_dir, proc = leaky_run
     assert proc.returncode == 1, proc.stderr[-3000:]
@@ -81,6 +82,7 @@ def _cut_short(secret: str, text: str) -> bool:
     return any(secret[:n] + dots in text for n in range(8, len(secret)) for dots in ("...", "…"))
 
 
+@pytest.mark.slow
 def test_no_planted_credential_anywhere_under_outputs(leaky_run):
     outputs, _, _ = leaky_run
     leaks = []
@@ -92,6 +94,7 @@ def test_no_planted_credential_anywhere_under_outputs(leaky_run):
     assert leaks == []
 
 
+@pytest.mark.slow
 def test_the_planted_values_were_masked_not_dropped(leaky_run):
     _, run_dir, _ = leaky_run
     results = json.loads((run_dir / "results" / "leaky.json").read_text())
@@ -103,6 +106,7 @@ def test_the_planted_values_were_masked_not_dropped(leaky_run):
     assert MASK in (run_dir / "leaky.ipynb").read_text()
 
 
+@pytest.mark.slow
 def test_the_redacted_record_verifies(leaky_run):
     outputs, _, _ = leaky_run
     env = {**os.environ, "AIGOV_OUTPUTS": str(outputs)}

@@ -21,6 +21,8 @@ from aigov.runbook.record import MANIFEST, list_runs
 from aigov.target.clients import clients
 from conftest import FIXTURES, ROOT
 
+pytestmark = pytest.mark.slow  # end-to-end: runs notebooks or the whole runbook
+
 MUTATING = ("01_organization", "02_organizational_units")
 
 

@@ -1,4 +1,4 @@
-"""Simulation over the spec and ``aigov test-policies`` (DESIGN.md, "Policy tests")."""
+"""Simulation over the spec and ``aigov test-policies`` (docs/contracts/policy-tests.md)."""
 
 from __future__ import annotations
 

@@ -343,6 +343,7 @@ def _texts(nb):
             for o in c.outputs]
 
 
+@pytest.mark.slow
 def test_headless_run_records_readable_tables_and_no_empty_widget_views(tmp_path, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     nb = _execute(tmp_path)
@@ -361,6 +362,7 @@ def test_headless_run_records_readable_tables_and_no_empty_widget_views(tmp_path
     assert "spec alone" in text  # no endpoint
 
 
+@pytest.mark.slow
 def test_headless_run_with_an_endpoint_shows_the_live_organization(tmp_path, emulator,
                                                                    monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)

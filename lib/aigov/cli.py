@@ -2,7 +2,7 @@
 
 This is the only place that catches ``AigovError``; it prints the message (file, line or
 key, fix) and returns the error's exit code: 0 success, 1 a check found problems, 2 bad
-input or usage (DESIGN.md). The bodies that render a library result at length live in
+input or usage (docs/contracts/exit-codes.md). The bodies that render a library result at length live in
 ``aigov.commands``. Library imports happen inside each command so ``aigov --help`` stays
 fast.
 """

@@ -1,6 +1,6 @@
 """One error hierarchy for aigov, caught once at the edge (``cli.main``).
 
-Every error carries an ``exit_code`` from DESIGN.md's contract: 2 for bad input or
+Every error carries an ``exit_code`` from docs/contracts/exit-codes.md: 2 for bad input or
 usage, 1 when a check found problems. Messages name the file, the line or key, and the
 fix, because the person reading them is usually in the middle of an onboarding session.
 """

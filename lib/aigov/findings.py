@@ -67,7 +67,7 @@ class Finding:
     fix: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """Return DESIGN.md's JSON shape (``location`` keys only where they apply)."""
+        """Return the JSON shape of docs/contracts/lint-findings.md (``location`` keys only where they apply)."""
         d: dict[str, Any] = {"code": self.code, "severity": self.severity.value,
                              "file": self.file, "location": dict(self.location),
                              "message": self.message}
@@ -119,7 +119,7 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 
 def exit_code(findings: Iterable[Finding]) -> int:
-    """DESIGN.md's exit code for a list of findings: 2 bad input, 1 errors, else 0."""
+    """The exit code (docs/contracts/exit-codes.md) for a list of findings: 2 bad input, 1 errors, else 0."""
     found = list(findings)
     if any(catalogue()[f.code].input and f.severity is Severity.ERROR for f in found):
         return 2

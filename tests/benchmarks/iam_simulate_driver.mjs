@@ -1,4 +1,4 @@
-// Runs DESIGN.md batch-contract lines through @cloud-copilot/iam-simulate (AGPL-3.0),
+// Runs batch-contract lines (docs/contracts/batch-simulation.md) through @cloud-copilot/iam-simulate (AGPL-3.0),
 // installed by bench_simulate.py outside the repository and run as an outside program.
 // Usage: node driver.mjs corpus.jsonl NODE_MODULES_DIR
 // Prints one JSON line: {"seconds": <evaluation loop time>, "decisions": [...]}.

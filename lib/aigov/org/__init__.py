@@ -1,5 +1,5 @@
 """The live organization: discovery (-> Inventory), plan (-> Changes), apply, drift.
 
 Only ``discover.py`` and ``apply.py`` touch boto3, through the clients of ``aigov.target``
-(STYLE.md, rule 1).
+(docs/style.md, rule 1).
 """

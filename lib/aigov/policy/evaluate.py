@@ -69,7 +69,7 @@ def make_request(action: str, resource: str = "*",
                  context: Mapping[str, str | Sequence[str]] | None = None,
                  principal: str | None = None, account: str | None = None) -> Request:
     """Build a ``Request``; ``aws:PrincipalArn`` / ``aws:PrincipalAccount`` are filled
-    from ``principal`` when the context does not give them (DESIGN.md batch contract)."""
+    from ``principal`` when the context does not give them (docs/contracts/batch-simulation.md)."""
     principal = principal or DEFAULT_PRINCIPAL
     ctx: dict[str, tuple[str, ...]] = {}
     for k, v in (context or {}).items():

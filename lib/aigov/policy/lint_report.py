@@ -1,6 +1,6 @@
 """The lint results as notebook 03 shows them: tables, documents, a size chart, counts.
 
-Each method is one notebook cell's call; the notebook holds no logic (DESIGN.md).
+Each method is one notebook cell's call; the notebook holds no logic (docs/style.md, rule 2).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ where the spec leaves it attached, RCPFullAWSAccess everywhere RCPs are enabled)
 A target that is an OU stands for an account placed in it: that account's own level
 holds only FullAWSAccess, which restricts nothing, so the chain stops at the OU.
 
-``policies/tests/*.yaml`` (DESIGN.md) are the expectations: ``run_policy_tests`` checks
+``policies/tests/*.yaml`` (docs/contracts/policy-tests.md) are the expectations: ``run_policy_tests`` checks
 each case and explains every decision. The batch contract lives in ``batch.py``.
 """
 
@@ -294,7 +294,7 @@ def load_cases(path: Path) -> list[Case]:
     cases = data.get("cases") if isinstance(data, dict) else None
     if not isinstance(cases, list):
         raise SpecError("a test file holds `cases:`, a list", file=str(path),
-                        fix="see DESIGN.md, 'Policy tests'")
+                        fix="see docs/contracts/policy-tests.md")
     out = []
     for i, raw in enumerate(cases):
         line = lines[i] if i < len(lines) else None

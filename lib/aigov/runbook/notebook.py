@@ -3,7 +3,7 @@
 A notebook's second cell is ``ctx = start("03_policies", globals())``; later cells call
 the library with ``ctx.spec`` / ``ctx.session()`` and record their headline results with
 ``ctx.record(...)``. The runner copies ``<run_dir>/results/<notebook>.json`` into the
-manifest, so a scheduler reads the outcome without opening the notebook (DESIGN.md).
+manifest, so a scheduler reads the outcome without opening the notebook (docs/contracts/run-records.md).
 """
 
 from __future__ import annotations

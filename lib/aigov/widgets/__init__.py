@@ -1,8 +1,8 @@
 """Onboarding views for JupyterLab: the OU tree, a policy playground, a live linter.
 
-DESIGN.md's layout names ``lib/aigov/widgets.py``; this is a package instead (one module
-per view, as STYLE.md asks; ``aigov lab`` is the runbook's, ``runbook/lab.py``), and this file re-exports
-the classes so ``from aigov.widgets import PolicyPlayground`` works as the issue wrote it.
+A package, one module per view (docs/style.md, rule 1; ``aigov lab`` is the runbook's,
+``runbook/lab.py``); this file re-exports the classes so ``from aigov.widgets import
+PolicyPlayground`` works.
 
 Every view keeps its logic in plain methods and state (``playground.set(action=...)``
 then ``playground.decision``), so tests drive it without a browser. Each also has a

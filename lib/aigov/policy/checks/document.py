@@ -1,6 +1,6 @@
 """The document a check looks at: parsed JSON, its type, and where each element sits.
 
-Checks report a statement index and an element (DESIGN.md's location); the line comes
+Checks report a statement index and an element (the location of docs/contracts/lint-findings.md); the line comes
 from the source text, so an editor can jump to it. Templates are located in their
 rendered text, which follows the template line for line when a template writes one
 element per line (the library's templates do).
