@@ -7,6 +7,7 @@ plus property tests of the child control operators."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -170,3 +171,26 @@ def test_cli_unknown_account_or_authorization_type_is_usage_error(capsys):
     assert main(["effective", "--account", "nope", "--type", "TAG_POLICY"]) == 2
     assert main(["effective", "--account", "ai-dev", "--type", "SERVICE_CONTROL_POLICY"]) == 2
     assert "aigov simulate" in capsys.readouterr().err
+
+
+EXAMPLES = str(Path(__file__).parent / "fixtures" / "effective" / "aws_examples" / "organization.yaml")
+
+
+def test_aigov_effective_reproduces_awss_examples_from_a_spec(capsys):
+    """The examples' organization as a spec: account 111111111111 (OU1) gets example 1's
+    result, account 999999999999 (OU2, policy D) example 3's, and OU2 itself example 2's."""
+    from aigov.cli import main
+
+    def run(target: str) -> dict:
+        assert main(["effective", "--spec", EXAMPLES, "--account", target, "--type",
+                     "TAG_POLICY", "--json"]) == 0
+        return json.loads(json.loads(capsys.readouterr().out)["EffectivePolicy"]["PolicyContent"])
+
+    assert run("111111111111") == {"tags": {"costcenter": {
+        "tag_key": "CostCenter", "tag_value": ["Sandbox"],
+        "enforced_for": ["redshift:*", "dynamodb:table"]}}}
+    assert run("999999999999") == {"tags": {"costcenter": {"tag_key": "CostCenter",
+                                                           "tag_value": ["Support"]}}}
+    assert run("OU2") == {"tags": {"costcenter": {
+        "tag_key": "CostCenter", "tag_value": ["Development", "Support", "Marketing"],
+        "enforced_for": ["redshift:*", "dynamodb:table"]}}}
