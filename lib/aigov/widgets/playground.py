@@ -20,6 +20,7 @@ decisions follow the draft before anything is deployed.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -287,8 +288,11 @@ class PolicyPlayground(View):
 
     @property
     def deciding(self) -> str:
+        """What decided, in the explanation's words (levels named, no internal ids)."""
         if self.answer is not None and self.answer.expanded:
             return self.answer.wildcard_summary()
+        if self.answer is not None and self.answer.explanation is not None:
+            return self.answer.explanation.summary
         return deciding(self.decision) if self.decision else ""
 
     @property
@@ -425,7 +429,7 @@ def _same_request(case: dict[str, Any]) -> Any:
 
 
 def _context_text(ctx: Mapping[str, Any]) -> str:
-    return yaml.safe_dump(dict(ctx), default_flow_style=True, width=1000).strip()
+    return json.dumps(dict(ctx))
 
 
 def _live(body: str, state: str) -> str:
