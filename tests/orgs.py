@@ -126,3 +126,32 @@ def build_large_org(org: Any, ous: int, accounts: int, policies: int) -> None:
         target = ou_ids[i % len(ou_ids)] if i % 2 else acct_ids[i % len(acct_ids)]
         _policy(org, f"policy-{i:03d}", "SERVICE_CONTROL_POLICY", doc(
             {"Effect": "Deny", "Action": f"s3:Delete{i}*", "Resource": "*"}), [target])
+
+
+def build_clean_org(org: Any) -> dict[str, str]:
+    """An organization a platform team might already run, whose policies lint without
+    errors: odd names, a policy on an account, FullAWSAccess replaced on one OU."""
+    org.create_organization(FeatureSet="ALL")
+    root = _root(org)
+    for t in ALL_TYPES:
+        org.enable_policy_type(RootId=root, PolicyType=t)
+    ids = {"root": root}
+    ids["ws"] = _ou(org, root, "Work loads", tags={"owner": "platform"})
+    ids["ml"] = _ou(org, ids["ws"], "Maschinelles Lernen – 機械学習")
+    ids["locked"] = _ou(org, root, "Locked down")
+    ids["a1"] = _account(org, "ml dev", ids["ml"], root, tags={"env": "dev"})
+    ids["a2"] = _account(org, "ml-prod", ids["ml"], root)
+    ids["a3"] = _account(org, "kiosk", ids["locked"], root)
+    scp = "SERVICE_CONTROL_POLICY"
+    ids["p1"] = _policy(org, "Deny leaving", scp, doc(
+        {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}),
+        [root], "member accounts stay")
+    ids["p2"] = _policy(org, "deny_leaving", scp, doc(
+        {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}), [ids["a2"]])
+    ids["p3"] = _policy(org, "kiosk allow-list", scp, doc(
+        {"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "sts:*", "iam:*"],
+         "Resource": "*"}), [ids["locked"]])
+    org.detach_policy(PolicyId=FULL_AWS_ACCESS_ID, TargetId=ids["locked"])
+    ids["p4"] = _policy(org, "opt out", "AISERVICES_OPT_OUT_POLICY", OPT_OUT, [root])
+    ids["p5"] = _policy(org, "team tag", "TAG_POLICY", TAGS, [ids["ws"]])
+    return ids

@@ -48,6 +48,7 @@ class ImportReport:
     lint: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     inventory: Inventory | None = None
+    spec: dict[str, Any] = field(default_factory=dict)  # the imported spec's data
 
     @property
     def exit_code(self) -> int:
@@ -63,6 +64,28 @@ class ImportReport:
         return [{"code": f.code, "severity": f.severity.value,
                  "key": str(f.location.get("key", "")), "message": f.message}
                 for f in self.findings]
+
+    def account_rows(self) -> list[dict[str, Any]]:
+        """The imported accounts: name, id, email, OU, tags."""
+        return [{"name": a["name"], "id": a["id"], "email": a["email"], "ou": a["ou"],
+                 "tags": ", ".join(f"{k}={v}" for k, v in a.get("tags", {}).items())}
+                for a in self.spec.get("accounts", [])]
+
+    def policy_rows(self) -> list[dict[str, Any]]:
+        """The imported policies: name, type, file, where attached, description."""
+        return [{"name": p["name"], "type": p["type"], "file": p["file"],
+                 "targets": ", ".join(p["targets"]) or "(none)",
+                 "description": p.get("description", "")}
+                for p in self.spec.get("policies", [])]
+
+    def summary(self) -> dict[str, Any]:
+        """The headline results for a run record."""
+        return {"import_dir": str(self.out), "organization_id": self.organization_id,
+                "imported": self.imported, "live": self.live,
+                "not_expressible": len(self.findings),
+                "not_expressible_errors": sum(f.severity.value == "error"
+                                              for f in self.findings),
+                "baseline_cases": self.baseline_cases, "lint_findings": self.lint}
 
     def to_dict(self) -> dict[str, Any]:
         return {"out": str(self.out), "organization_id": self.organization_id,
@@ -183,7 +206,22 @@ def import_organization(c: OrgClients, out: str | Path | None = None, *, force: 
         shutil.rmtree(work, ignore_errors=True)
     report.out = dest
     report.inventory = inv
+    report.spec = export.spec
     return report
+
+
+def import_for_run(ctx: Any) -> ImportReport:
+    """The import of notebook ``00b_import`` (``ctx``: its ``runbook.notebook.Context``):
+    into ``import_dir`` when given (replacing an earlier import there), else into the
+    run record's ``import/`` folder, so the record keeps what was found."""
+    p = ctx.params
+    if p.import_dir:
+        out = Path(p.import_dir)
+    elif p.run_dir:
+        out = Path(p.run_dir) / "import"
+    else:
+        out = Path(tempfile.mkdtemp(prefix="aigov-import-")) / "import"
+    return import_organization(ctx.session(), out, force=bool(p.import_dir))
 
 
 def _check_out(out: Path, force: bool) -> None:

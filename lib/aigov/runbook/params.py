@@ -32,6 +32,7 @@ class RunParams(BaseModel):
     allow_delete: bool = False
     read_only: bool = False
     approve: bool = True
+    import_dir: str = ""  # 00b_import: where the import is written (default: the run's)
 
 
 # Names a Jupyter kernel defines by itself, and papermill's own injected ones.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -112,10 +113,43 @@ class Spec(_Frozen):
             stack.extend((f"{path}/{c.name}", c) for c in reversed(ou.children))
 
     def ou_paths(self) -> list[str]:
-        return [p for p, _ in self.walk_ous()]
+        return list(self.ou_path_set)
+
+    # Indexes built once per (immutable) spec: target lookups happen per policy and per
+    # level, and a walk per lookup made lint and simulation quadratic in large trees.
+    @cached_property
+    def ou_path_set(self) -> dict[str, None]:
+        """Every OU path in walk order (a dict: ordered, and O(1) membership)."""
+        return dict.fromkeys(p for p, _ in self.walk_ous())
+
+    @cached_property
+    def account_index(self) -> dict[str, Account]:
+        """Account by name and by id; the first account wins, as in the list."""
+        out: dict[str, Account] = {}
+        for a in self.accounts:
+            out.setdefault(a.name, a)
+            if a.id:
+                out.setdefault(a.id, a)
+        return out
+
+    @cached_property
+    def attached_index(self) -> dict[str, list[PolicyRef]]:
+        """Canonical target key -> the policies attached there, in spec order."""
+        out: dict[str, list[PolicyRef]] = {}
+        for p in self.policies:
+            for key in dict.fromkeys(self._known(t) for t in p.targets):
+                if key is not None:
+                    out.setdefault(key, []).append(p)
+        return out
+
+    def _known(self, ref: str) -> str | None:
+        try:
+            return self.normalize_target(ref)
+        except KeyError:
+            return None
 
     def account(self, ref: str) -> Account | None:
-        return next((a for a in self.accounts if ref in (a.name, a.id)), None)
+        return self.account_index.get(ref)
 
     def policy(self, name: str) -> PolicyRef | None:
         return next((p for p in self.policies if p.name == name), None)
@@ -133,7 +167,7 @@ class Spec(_Frozen):
             ref = ref[len(ROOT) + 1:]
         if ref.startswith("account:"):
             ref = ref[len("account:"):]
-        elif ref in self.ou_paths():
+        elif ref in self.ou_path_set:
             return ref
         acct = self.account(ref)
         if acct is None:
@@ -162,8 +196,7 @@ class Spec(_Frozen):
 
     def policies_at(self, target: str) -> list[PolicyRef]:
         """Policies of the spec attached directly at ``target`` (canonical key)."""
-        return [p for p in self.policies
-                if any(self.normalize_target(t) == target for t in p.targets)]
+        return list(self.attached_index.get(target, ()))
 
     def full_aws_access_at(self, target: str) -> bool:
         detached = {self.normalize_target(t) for t in self.organization.full_aws_access.detach_from}
