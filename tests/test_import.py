@@ -150,11 +150,12 @@ def test_spec_records_ids_emails_tags_and_full_aws_access_detachments(odd):
 def test_duplicate_account_names_keep_one_and_report_the_other(odd):
     _c, ids, report, out, _ = odd
     data = yaml.safe_load((out / "organization.yaml").read_text())
+    kept, dropped = sorted([ids["acct_shared1"], ids["acct_shared2"]])
     shared = [a["id"] for a in data["accounts"] if a["name"] == "shared"]
-    assert shared == [ids["acct_shared1"]]  # "Data Science" sorts before "Forschung"
+    assert shared == [kept]  # the lowest id keeps the name, as discovery does
     codes = {(f.code, f.location.get("key")) for f in report.findings}
-    assert codes == {("IMPORT_DUPLICATE_ACCOUNT_NAME", f"account:{ids['acct_shared2']}")}
-    assert f"# not imported: account 'shared' ({ids['acct_shared2']})" in \
+    assert codes == {("IMPORT_DUPLICATE_ACCOUNT_NAME", f"account:{dropped}")}
+    assert f"# not imported: account 'shared' ({dropped})" in \
         (out / "organization.yaml").read_text()
 
 
@@ -199,13 +200,13 @@ def test_cli_import_prints_counts_and_json(odd, tmp_path, capsys):
 
 def test_policies_of_a_type_the_spec_does_not_manage_are_reported():
     inv = Inventory(organization_id="o-1", feature_set="ALL", management_account_id="1" * 12,
-                    root_id="r-1", enabled_policy_types=frozenset({"BACKUP_POLICY"}),
-                    policies={("BACKUP_POLICY", "b"): PolicyInfo(
-                        "p-1", "b", "BACKUP_POLICY", "", "{}", False, frozenset({"r-1"}))})
+                    root_id="r-1", enabled_policy_types=frozenset({"CHATBOT_POLICY"}),
+                    policies={("CHATBOT_POLICY", "b"): PolicyInfo(
+                        "p-1", "b", "CHATBOT_POLICY", "", "{}", False, frozenset({"r-1"}))})
     export = export_inventory(inv)
     assert export.spec["policies"] == [] and export.files == {}
     assert [(f.code, f.location["key"]) for f in export.findings] == [
-        ("IMPORT_POLICY_TYPE_UNSUPPORTED", "BACKUP_POLICY"),
+        ("IMPORT_POLICY_TYPE_UNSUPPORTED", "CHATBOT_POLICY"),
         ("IMPORT_POLICY_TYPE_UNSUPPORTED", "b")]
     assert "attached to Root" in export.findings[1].message
 

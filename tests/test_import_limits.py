@@ -15,7 +15,7 @@ from orgs import build_odd_org, doc
 def test_what_the_spec_cannot_hold_is_reported_and_commented(emulator, tmp_path, capsys):
     c = clients(emulator.url)
     org = c.organizations
-    ids = build_odd_org(org, types=("SERVICE_CONTROL_POLICY", "BACKUP_POLICY"))
+    ids = build_odd_org(org, types=("SERVICE_CONTROL_POLICY",))
     root = ids["root"]
     parent = ids["deep"]  # Prod/Apps: level 2
     for level in range(3, 7):
@@ -37,12 +37,10 @@ def test_what_the_spec_cannot_hold_is_reported_and_commented(emulator, tmp_path,
                     if ln.startswith(("  warning IMPORT_", "  error IMPORT_"))]
     assert sorted(set(report_codes)) == [
         "IMPORT_ACCOUNT_NOT_ACTIVE", "IMPORT_ATTACHMENT_NOT_EXPRESSIBLE",
-        "IMPORT_DUPLICATE_ACCOUNT_NAME", "IMPORT_OU_NOT_EXPRESSIBLE",
-        "IMPORT_POLICY_TYPE_UNSUPPORTED"]
+        "IMPORT_DUPLICATE_ACCOUNT_NAME", "IMPORT_OU_NOT_EXPRESSIBLE"]
     assert report_codes.count("IMPORT_ATTACHMENT_NOT_EXPRESSIBLE") == 3
     text = (out / "organization.yaml").read_text()
     assert "Prod/Apps/L3/L4/L5/L6" in text and "'a/b'" in text and "SUSPENDED" in text
-    assert "policy type BACKUP_POLICY is enabled" in text
     spec = load_spec(out / "organization.yaml")  # what could be written is a valid spec
     assert "Prod/Apps/L3/L4/L5" in spec.ou_paths()
     assert "Prod/Apps/L3/L4/L5/L6" not in spec.ou_paths()

@@ -45,9 +45,14 @@ def discover(c: OrgClients) -> Inventory:
             for a in _pages(org, "list_accounts_for_parent", "Accounts", ParentId=parent_id):
                 info = AccountInfo(a["Id"], a["Name"], a["Email"], parent_id,
                                    a.get("Status", "ACTIVE"))
-                if a["Name"] in accounts:
-                    shadowed.append(info)  # AWS lets names repeat; the spec keys by name
+                held = accounts.get(a["Name"])
+                # AWS lets names repeat; the spec keys by name. The lowest id keeps the
+                # name whatever the listing order, so plan, drift and import agree.
+                if held is not None and held.id < info.id:
+                    shadowed.append(info)
                 else:
+                    if held is not None:
+                        shadowed.append(held)
                     accounts[a["Name"]] = info
             for o in _pages(org, "list_organizational_units_for_parent",
                             "OrganizationalUnits", ParentId=parent_id):

@@ -183,16 +183,16 @@ def _place_accounts(inv: Inventory, tags: dict[str, dict[str, str]], tree: _Tree
     ou_paths = {k for k in tree.keys.values() if k and k != ROOT}
     every = sorted([*inv.accounts.values(), *inv.shadowed_accounts],
                    key=lambda a: (tree.order(tree.keys.get(a.parent_id) or ""), a.name, a.id))
-    taken: dict[str, str] = {}
+    shadowed = {a.id for a in inv.shadowed_accounts}
     for acct in every:
         where = tree.keys.get(acct.parent_id)
-        problem = _account_problem(acct, where, ou_paths, taken, tags)
+        holder = inv.accounts[acct.name].id if acct.id in shadowed else None
+        problem = _account_problem(acct, where, ou_paths, holder, tags)
         if problem is not None:
             tree.findings.append(finding(problem[0], f"account {acct.name!r} ({acct.id}): "
                                          f"{problem[1]}", key=f"account:{acct.id}"))
             tree.keys.setdefault(acct.id, "")
             continue
-        taken[acct.name] = acct.id
         tree.keys[acct.id] = acct.name
         tree.account_names.add(acct.name)
         entry: dict[str, Any] = {"name": acct.name, "id": acct.id, "email": acct.email,
@@ -203,17 +203,18 @@ def _place_accounts(inv: Inventory, tags: dict[str, dict[str, str]], tree: _Tree
 
 
 def _account_problem(acct: AccountInfo, where: str | None, ou_paths: set[str],
-                     taken: dict[str, str], tags: dict[str, dict[str, str]]
+                     holder: str | None, tags: dict[str, dict[str, str]]
                      ) -> tuple[str, str] | None:
+    """``holder``: the id of the account that keeps this one's name, if another does."""
     if acct.status != "ACTIVE":
         return ("IMPORT_ACCOUNT_NOT_ACTIVE", f"status {acct.status}; the spec describes "
                 "active accounts only (a listed account that later disappears would be "
                 "created again)")
     if not where:
         return ("IMPORT_ACCOUNT_NOT_EXPRESSIBLE", "its OU is left out")
-    if acct.name in taken:
-        return ("IMPORT_DUPLICATE_ACCOUNT_NAME", f"account {taken[acct.name]} has the same "
-                "name, and the spec names accounts uniquely")
+    if holder is not None:
+        return ("IMPORT_DUPLICATE_ACCOUNT_NAME", f"account {holder} has the same name (the "
+                "lowest id keeps it), and the spec names accounts uniquely")
     if acct.name in ou_paths:
         return ("IMPORT_ACCOUNT_NOT_EXPRESSIBLE", "its name is also an OU path, so a "
                 "target naming it would be ambiguous")
