@@ -186,15 +186,9 @@ def cmd_lab(a: argparse.Namespace) -> int:
 
 
 def cmd_import(a: argparse.Namespace) -> int:
-    import json
+    from aigov.commands.org import import_command
 
-    from aigov.org.importer import import_organization
-    from aigov.target.clients import clients
-
-    report = import_organization(clients(a.endpoint_url), a.out, force=a.force)
-    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if a.json
-          else report.render())
-    return report.exit_code
+    return import_command(a.endpoint_url, a.out, a.force, a.json)
 
 
 def build_parser() -> argparse.ArgumentParser:
