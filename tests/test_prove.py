@@ -195,3 +195,40 @@ def test_spec_groups_share_a_proof_and_management_principals_are_exempt(tmp_path
     assert result.result == "refuted"  # the management account's principals are exempt
     cx = [o.counterexample for o in result.outcomes if o.counterexample][0]
     assert ":999999999999:" in cx["principal"]
+
+
+def test_many_account_ids_are_one_proof_and_counterexamples_use_the_targets_own_ids(
+        tmp_path) -> None:
+    import shutil
+
+    from aigov.policy.prove.org import prove_property
+    from aigov.policy.prove.properties import load_properties
+    from aigov.policy.simulate import OrgModel
+    from aigov.spec import load_spec
+    from conftest import ROOT
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "tests/fixtures/simulate/org", org)
+    spec_file = org / "organization.yaml"
+    spec_file.write_text(spec_file.read_text()
+                         .replace("ou: Workloads/Dev}", "ou: Workloads/Dev, id: \"2\"}")
+                         .replace('id: "2"}', 'id: "222233334444"}', 1)
+                         .replace('ou: Workloads/Dev, id: "2"}', 'ou: Workloads/Dev, id: "555566667777"}'))
+    model = OrgModel(load_spec(spec_file))
+    (org / "p.yaml").write_text(
+        '- name: leave\n  targets: [Workloads]\n  expect: always-denied\n'
+        '  principal: "arn:aws:iam::${account}:role/admin"\n'
+        '  action: organizations:LeaveOrganization\n'
+        '- name: ec2\n  targets: [Root]\n  expect: never-denied\n'
+        '  principal: "arn:aws:iam::${account}:role/admin"\n  action: ec2:RunInstances\n')
+    leave, ec2 = load_properties(org / "p.yaml")
+    assert prove_property(model, leave).result == "proven"
+    result = prove_property(model, ec2)
+    assert result.result == "refuted"
+    refuted = [o for o in result.outcomes if o.result == "refuted"]
+    assert len(refuted) == 1 and "locked" in refuted[0].group.targets
+    cx = refuted[0].counterexample
+    # Restricted (an OU: 111122223333) and locked (444455556666) share one proof.
+    assert set(refuted[0].group.accounts) == {"111122223333", "444455556666"}
+    assert cx["account"] in refuted[0].group.accounts
+    assert cx["principal"] == f"arn:aws:iam::{cx['account']}:role/admin"

@@ -121,7 +121,7 @@ SYNTHETIC_PROPERTIES = [
      "principal": "arn:aws:iam::*:*", "action": ["s3:GetObject", "kms:Decrypt"],
      "context": {"aws:ResourceOrgID": "o-aigov00001", "aws:PrincipalIsAWSService": "false",
                  "aws:PrincipalOrgID": {"not_in": ["o-aigov00001"]}}},
-    {"name": "(refuted by team denies) a workload role is never denied ec2:RunInstances in us-east-1",
+    {"name": "a workload role is never denied ec2:RunInstances in us-east-1",
      "expect": "never-denied", "principal": "arn:aws:iam::${account}:role/ai-workload",
      "action": "ec2:RunInstances",
      "context": {"aws:RequestedRegion": "us-east-1"}},

@@ -22,20 +22,21 @@ import cvc5.pythonic as smt
 
 from aigov.policy.conditions import ARN_OPS, Condition
 from aigov.policy.match import Pattern
+from aigov.policy.prove import tokens as tk
 from aigov.policy.prove.request import Symbolic, condition_patterns
-from aigov.policy.prove.strings import Unsupported, pattern_matches
+from aigov.policy.prove.strings import Unsupported, match, pattern_matches
 
 
-def value_test(cond: Condition, req: Symbolic, patterns: list[Pattern], v: smt.StringRef
+def value_test(cond: Condition, req: Symbolic, patterns: list[Pattern], v: object
                ) -> smt.BoolRef:
     """Does one request value match any of the condition's values?"""
     if cond.base == "BinaryEquals":
-        return smt.Or(*[v == smt.StringVal(x) for x in cond.values])
+        return smt.Or(*[match(v, (tk.literal(x),)) for x in cond.values])
     if not patterns:
         raise Unsupported(f"{cond.operator} on a text key {cond.key!r}")
     hit = smt.Or(*[pattern_matches(p, v, req.single) for p in patterns])
     if cond.base in ARN_OPS:
-        return smt.And(smt.PrefixOf(smt.StringVal("arn:"), v), hit)
+        return smt.And(match(v, (tk.literal("arn:") + ((True, tk.ANY),),)), hit)
     return hit
 
 

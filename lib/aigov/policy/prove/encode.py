@@ -25,10 +25,11 @@ import cvc5.pythonic as smt
 
 from aigov.policy.evaluate import SERVICE_LINKED_MARK, Chain
 from aigov.policy.parse import Policy, Statement
+from aigov.policy.prove import tokens as tk
 from aigov.policy.prove.actions import ActionClass
 from aigov.policy.prove.conditions import encode_condition
 from aigov.policy.prove.request import Symbolic, variables_on
-from aigov.policy.prove.strings import any_run, pattern_matches
+from aigov.policy.prove.strings import match, pattern_matches
 
 TRUE, FALSE = smt.BoolVal(True), smt.BoolVal(False)
 
@@ -122,13 +123,13 @@ class Encoder:
         req = self.req
         parts = []
         if g.scps is not None and g.scps.levels:
-            exempt = [smt.InRe(req.principal, smt.Concat(any_run(), smt.Re(SERVICE_LINKED_MARK),
-                                                       any_run()))]
+            exempt = [match(req.principal, (tk.glob("*") + tk.literal(SERVICE_LINKED_MARK)
+                                            + tk.glob("*"),))]
             if g.management:
-                exempt.append(req.principal_account_is(smt.Re(g.management)))
+                exempt.append(req.principal_account_is((tk.literal(g.management),)))
             parts.append(all_of([not_(any_of(exempt)), self.chain_denies(g.scps, cls)]))
         if g.rcps is not None and g.rcps.levels and cls.rcp:
-            exempt = [req.account == smt.StringVal(g.management)] if g.management else []
+            exempt = [match(req.account, (tk.literal(g.management),))] if g.management else []
             parts.append(all_of([not_(any_of(exempt)), self.chain_denies(g.rcps, cls)]))
         return any_of(parts)
 

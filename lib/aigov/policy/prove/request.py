@@ -43,7 +43,19 @@ from aigov.policy.conditions import (
 )
 from aigov.policy.match import Pattern, Variable
 from aigov.policy.parse import Policy
-from aigov.policy.prove.strings import Unsupported, glob_re, glob_regex, not_colon
+from aigov.policy.prove import tokens as tk
+from aigov.policy.prove.strings import AccountOf, Text, Unsupported, match
+
+
+def not_colon() -> smt.ReRef:
+    return smt.Intersect(smt.AllChar(), smt.Complement(smt.Re(":")))
+
+
+@cache
+def glob_regex(glob: str) -> re.Pattern[str]:
+    """A property glob for Python (checking a counterexample against its property)."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                              for c in glob), re.DOTALL)
 
 PRINCIPAL_ARN = "aws:principalarn"
 PRINCIPAL_ACCOUNT = "aws:principalaccount"
@@ -210,15 +222,13 @@ class Symbolic:
 
     def __init__(self, uses: dict[str, KeyUse], context: dict[str, Constraint]) -> None:
         self.facts: list[smt.BoolRef] = []
-        self.resource = smt.String("resource")
-        self.principal = smt.String("principal")
-        self.account = smt.String("account")  # the resource's account (spec mode)
-        self.facts += [smt.Length(self.resource) > 0, smt.Length(self.principal) > 0]
+        self.resource = Text("resource", nonempty=True)
+        self.principal = Text("principal", nonempty=True)
+        self.account = Text("account")  # the resource's account (spec mode)
         # The principal's account (``evaluate.account_of``): its fifth colon-separated
         # part, present when there are at least five colons and the part is not empty.
-        # Tests on it are regexes on the principal; the word equation that names it as a
-        # string is made only when a policy needs its value (it is slow for the solver).
-        self.has_pacct = self.principal_account_is(smt.Plus(not_colon()))
+        self.has_pacct = self.principal_account_is((((False, tk.NOT_COLON),
+                                                     (True, tk.NOT_COLON)),))
         self._pacct: smt.StringRef | None = None
         self.keys: dict[str, Key] = {}
         for name, use in sorted(uses.items()):
@@ -226,22 +236,34 @@ class Symbolic:
                 continue
             self.keys[name] = self._key(name, use, context.get(name))
 
-    def principal_account_is(self, account: smt.ReRef) -> smt.BoolRef:
-        """The principal's fifth colon-separated part is in ``account``."""
-        head = smt.Loop(smt.Concat(smt.Star(not_colon()), smt.Re(":")), 4, 4)
-        rest = smt.Concat(smt.Re(":"), smt.Star(smt.AllChar()))
-        return smt.InRe(self.principal, smt.Concat(head, smt.Intersect(account, smt.Star(
-            not_colon())), rest))
+    def texts(self) -> list[Text]:
+        out = [self.resource, self.principal, self.account]
+        for k in self.keys.values():
+            out += [v for v in k.values if isinstance(v, Text)]
+        return out
+
+    def finish(self) -> list[smt.BoolRef]:
+        """Every fact, the pattern tests' definitions included (after all encoding)."""
+        facts = list(self.facts)
+        for t in self.texts():
+            facts += t.finish()
+        return facts
+
+    def principal_account_is(self, alts: tk.Alts) -> smt.BoolRef:
+        """The principal's fifth colon-separated part matches ``alts``."""
+        return match(self.principal, tk.account_part(alts))
 
     @property
     def pacct(self) -> smt.StringRef:
-        """The principal's account as a string (ties it to the principal on first use)."""
+        """The principal's account as a string (ties it to the principal on first use;
+        only policy variables need it)."""
         if self._pacct is None:
             head, self._pacct, rest = (smt.String("p_head"), smt.String("p_account"),
                                        smt.String("p_rest"))
+            principal = self.principal.raw()
             head_re = smt.Loop(smt.Concat(smt.Star(not_colon()), smt.Re(":")), 4, 4)
             self.facts.append(smt.Implies(self.has_pacct, smt.And(
-                self.principal == smt.Concat(head, self._pacct, smt.StringVal(":"), rest),
+                principal == smt.Concat(head, self._pacct, smt.StringVal(":"), rest),
                 smt.InRe(head, head_re), smt.InRe(self._pacct, smt.Plus(not_colon())))))
         return self._pacct
 
@@ -258,14 +280,14 @@ class Symbolic:
             picks = [smt.Int(f"c[{name}][{i}]") for i in range(k)]
             self.facts += [smt.And(p >= 0, p < len(cands)) for p in picks]
             return Key(name, count, [], cands, picks)
-        return Key(name, count, [smt.String(f"v[{name}][{i}]") for i in range(k)])
+        return Key(name, count, [Text(f"v[{name}][{i}]") for i in range(k)])
 
     def key(self, name: str) -> Key:
         """The key's variables; the principal's keys are derived from the principal."""
         if name == PRINCIPAL_ARN:
             return Key(name, smt.IntVal(1), [self.principal])
         if name == PRINCIPAL_ACCOUNT:
-            return Key(name, smt.If(self.has_pacct, 1, 0), [self.pacct])
+            return Key(name, smt.If(self.has_pacct, 1, 0), [AccountOf(self)])
         got = self.keys.get(name)
         if got is None:  # a key no policy and no property names: absent is as good as any
             got = self.keys[name] = Key(name, smt.IntVal(0), [])
@@ -276,7 +298,9 @@ class Symbolic:
         k = self.key(name)
         if k.cands is not None or not k.values:
             raise Unsupported(f"policy variable ${{{name}}} on a non-text key")
-        return k.count == 1, k.values[0], k.count == 0
+        v = k.values[0]
+        text = v.raw() if isinstance(v, Text) else self.pacct if isinstance(v, AccountOf) else v
+        return k.count == 1, text, k.count == 0
 
     def each(self, k: Key, text_test, py_test) -> list[tuple[smt.BoolRef, smt.BoolRef]]:  # noqa: ANN001
         """(value i is present, test on value i) for every slot of the key."""
@@ -299,11 +323,11 @@ class Symbolic:
         return smt.And(k.present(), *[smt.Implies(p, t) for p, t in tests])
 
 
-def _text_constraint(c: Constraint, v: smt.StringRef) -> smt.BoolRef:
+def _text_constraint(c: Constraint, v: object) -> smt.BoolRef:
     if c.kind == "in":
-        return smt.Or(*[v == smt.StringVal(x) for x in c.values])
+        return smt.Or(*[match(v, (tk.literal(x),)) for x in c.values])
     if c.kind == "not_in":
-        return smt.And(*[v != smt.StringVal(x) for x in c.values])
+        return smt.And(*[smt.Not(match(v, (tk.literal(x),))) for x in c.values])
     if c.kind == "like":
-        return smt.InRe(v, glob_re(c.values[0]))
+        return match(v, (tk.glob(c.values[0]),))
     return smt.BoolVal(True)

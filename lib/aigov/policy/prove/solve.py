@@ -6,6 +6,9 @@ same string under Boolean structure) z3 4.15 and 5.4 (``z3-solver``) ran into th
 10 s timeout on a query of two regular-membership constraints on one string, which cvc5
 1.4 decides in 10-25 ms; on a single membership both took 14-18 ms. cvc5's pythonic API
 mirrors z3's, so the encoding reads like the z3 examples it is usually written from.
+Neither decides "matches this glob and not that one" well when both have wildcards, so
+strings that only regular patterns touch are decided by automata (``automata.py``) and
+reach the solver as a choice of class.
 
 One solver query covers every group: the solver picks a group, an action class and a
 request; a model is a counterexample for that group, confirmed with the evaluator
@@ -25,6 +28,7 @@ from typing import Any
 import cvc5.pythonic as smt
 
 from aigov.policy.evaluate import Decision, Evaluator, make_request
+from aigov.policy.prove import tokens as tk
 from aigov.policy.prove.actions import catalogue, classify, globs_bits
 from aigov.policy.prove.encode import (
     Encoder,
@@ -36,8 +40,8 @@ from aigov.policy.prove.encode import (
     not_,
 )
 from aigov.policy.prove.properties import Property
-from aigov.policy.prove.request import Symbolic, analyse
-from aigov.policy.prove.strings import Unsupported, glob_re, glob_regex
+from aigov.policy.prove.request import Symbolic, analyse, glob_regex
+from aigov.policy.prove.strings import Text, Unsupported, match
 
 DEFAULT_TIMEOUT_MS = 30_000
 PRINTABLE = smt.Star(smt.Range("!", "~"))
@@ -63,19 +67,30 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _principal_re(glob: str, account: smt.ReRef) -> smt.ReRef:
-    """The principal glob, ``${account}`` standing for ``account`` (a ground regex: one
-    id, or any 12-digit id)."""
-    pieces = glob.split("${account}")
-    parts: list[smt.ReRef] = []
-    for i, piece in enumerate(pieces):
-        if i:
-            parts.append(account)
-        if piece:
-            parts.append(glob_re(piece))
-    if not parts:
-        return smt.Re("")
-    return parts[0] if len(parts) == 1 else smt.Concat(*parts)
+def _principal_alts(glob: str, accounts: Sequence[tk.Seq]) -> tk.Alts:
+    """The principal glob, ``${account}`` standing for each of ``accounts`` (the same
+    one at every place it occurs)."""
+    pieces = [tk.glob(p) for p in glob.split("${account}")]
+    out = []
+    for acct in accounts if len(pieces) > 1 else [()]:
+        seq: tk.Seq = pieces[0]
+        for piece in pieces[1:]:
+            seq = seq + acct + piece
+        out.append(seq)
+    return tuple(out)
+
+
+def _any_id_but(management: str | None) -> list[tk.Seq]:
+    """Any 12-digit id, except ``management``: one alternative per place of the first
+    digit that differs from it (exclusive alternatives keep the automata small)."""
+    digit = (False, tk.DIGIT)
+    if not management or not ACCOUNT_ID.fullmatch(management):
+        return [(digit,) * 12]
+    out = []
+    for i, d in enumerate(management):
+        other = (False, (False, tk.DIGIT[1] - {d}))
+        out.append(tk.literal(management[:i]) + (other,) + (digit,) * (11 - i))
+    return out
 
 
 class Prover:
@@ -103,8 +118,7 @@ class Prover:
     def _build(self) -> None:
         req, prop, s = self.req, self.prop, self.solver
         enc = Encoder(req)
-        s.add(smt.InRe(req.resource, smt.Union(*[glob_re(r) for r in prop.resources])
-                      if len(prop.resources) > 1 else glob_re(prop.resources[0])))
+        s.add(match(req.resource, tuple(tk.glob(r) for r in prop.resources)))
         for key, c in prop.context.items():
             s.add(req.constrain(key, c))
         s.add(self.cls >= 0, self.cls < len(self.classes), self.grp >= 0)
@@ -121,29 +135,25 @@ class Prover:
                 per_class.append(all_of([self.cls == c.index, goal]))
             cases.append(all_of([self.grp == gi, any_of(accounts), any_of(per_class)]))
         s.add(any_of(cases))
-        s.add(*req.facts)  # last: encoding may add facts (the principal's account)
+        s.add(*req.finish())  # last: the pattern tests' definitions
 
     def _accounts(self, gi: int, g: Group) -> list[smt.BoolRef]:
-        """(see ``_account_choice``) the principal and account constraints of a group."""
-        ids, account_re = self._account_choice(gi, g)
-        principal = smt.InRe(self.req.principal, _principal_re(self.prop.principal, account_re))
-        return [smt.And(principal, ids)]
-
-    def _account_choice(self, gi: int, g: Group) -> tuple[smt.BoolRef, smt.ReRef]:
-        """``${account}`` over the group's account ids. Many ids (12 digits each) are
-        asked as "any 12-digit id" (a superset, so proven stays proven, and far easier
-        for the solver than a thousand-way choice); a counterexample is then moved onto
-        one of the group's own ids and confirmed there (``_own_account``)."""
+        """``${account}`` over the group's account ids, in the principal and as the
+        resource's account. Many ids (12 digits each) are asked as "any 12-digit id but
+        the management account's" (a superset, so proven stays proven, and far easier
+        than a thousand-way choice); a counterexample is then moved onto one of the
+        group's own ids and confirmed there (``_own_account``)."""
         req = self.req
         if len(g.accounts) <= 1 or not all(ACCOUNT_ID.fullmatch(a) for a in g.accounts):
-            return (any_of([req.account == smt.StringVal(a) for a in g.accounts]),
-                    smt.Union(*[smt.Re(a) for a in g.accounts]) if len(g.accounts) > 1
-                    else smt.Re(g.accounts[0]))
-        self.superset.add(gi)
-        digits = smt.Loop(smt.Range("0", "9"), 12, 12)
-        if g.management and g.management not in g.accounts:
-            digits = smt.Intersect(digits, smt.Complement(smt.Re(g.management)))
-        return smt.InRe(req.account, digits), digits
+            ids = any_of([match(req.account, (tk.literal(a),)) for a in g.accounts])
+            seqs = [tk.literal(a) for a in g.accounts]
+        else:
+            self.superset.add(gi)
+            exclude = g.management if g.management not in g.accounts else None
+            seqs = _any_id_but(exclude)
+            ids = match(req.account, tuple(seqs))
+        principal = match(req.principal, _principal_alts(self.prop.principal, seqs))
+        return [smt.And(principal, ids)]
 
     def _own_account(self, gi: int, snap: dict[str, Any]) -> dict[str, Any] | None:
         """The counterexample moved onto one of the group's ids, when the solver picked
@@ -168,11 +178,9 @@ class Prover:
         return None
 
     def strings(self) -> list[smt.StringRef]:
-        req = self.req
-        out = [req.resource, req.principal, req.account]
-        for k in req.keys.values():
-            out += k.values
-        return out
+        """The strings the solver picks itself (the others come from automaton classes)."""
+        out = [t.smt_string for t in self.req.texts()]
+        return [s for s in out if s is not None]
 
     def run(self) -> list[Outcome]:
         """Every group's outcome (proven unless the solver finds it a counterexample)."""
@@ -180,6 +188,7 @@ class Prover:
 
         decided: dict[int, Outcome] = {}
         tries: dict[int, int] = {}
+        tainted: set[int] = set()  # groups with a principal left out: never "proven"
         while True:
             t0 = time.perf_counter()
             answer = self.solver.check()
@@ -202,13 +211,17 @@ class Prover:
                         "counterexamples found only for account ids outside the target"))
                     self.solver.add(self.grp != gi)
                 else:
-                    self.solver.add(smt.Not(smt.And(self.grp == gi, self.req.principal
-                                                    == smt.StringVal(snap["principal"]))))
+                    self.solver.add(smt.Not(smt.And(self.grp == gi, self.req.principal.same(
+                        snap["principal"]))))
+                    tainted.add(gi)
                 continue
             out = self._confirm(gi, own)
             out.seconds = spent
             decided[gi] = out
             self.solver.add(self.grp != gi)
+        for gi in tainted:
+            decided.setdefault(gi, Outcome(self.groups[gi], "unknown", reason=(
+                "counterexamples found only for account ids outside the target")))
         return [decided.get(gi) or Outcome(g, "proven") for gi, g in enumerate(self.groups)]
 
     def _snapshot(self) -> dict[str, Any]:
@@ -216,6 +229,10 @@ class Prover:
         model = self.solver.model()
 
         def val(v: Any) -> Any:
+            if isinstance(v, Text):
+                if v.witnesses is not None:
+                    return v.witnesses[val(v.cls)]
+                v = v.var
             got = model.eval(v, model_completion=True)
             return got.as_string() if isinstance(got, smt.StringRef) else got.as_long()
         req = self.req
@@ -282,6 +299,8 @@ class Prover:
     def _outside(self, request: dict[str, Any], g: Group) -> str:
         """Why the request is not one the property speaks about ('' when it is)."""
         p = self.prop
+        if not request["resource"] or not request["principal"]:
+            return "an empty resource or principal"
         if not any(glob_regex(r).fullmatch(request["resource"]) for r in p.resources):
             return "resource outside the property's globs"
         account = request.get("account", "")
