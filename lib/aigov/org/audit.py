@@ -22,8 +22,9 @@ from aigov.target.clients import OrgClients
 
 
 @dataclass(frozen=True)
-class Level:
-    """One level of a target's path: its key (``Root``, OU path, ``account:NAME``) and
+class LiveLevel:
+    """One level of a target's path in the live organization (``policy.evaluate.Level`` is
+    the compiled form the evaluator reads): its key (``Root``, OU path, ``account:NAME``) and
     the policies of each type attached directly there."""
 
     key: str
@@ -41,7 +42,7 @@ def path_ids(inv: Inventory, target_id: str) -> list[str]:
     return list(reversed(chain))
 
 
-def levels(inv: Inventory, target_id: str) -> list[Level]:
+def levels(inv: Inventory, target_id: str) -> list[LiveLevel]:
     """The levels of a target's path with the policies attached at each (live)."""
     out = []
     for tid in path_ids(inv, target_id):
@@ -49,7 +50,7 @@ def levels(inv: Inventory, target_id: str) -> list[Level]:
         for (ptype, name), pol in sorted(inv.policies.items()):
             if tid in pol.targets:
                 attached.setdefault(ptype, []).append(name)
-        out.append(Level(inv.key_of(tid) or tid, tid,
+        out.append(LiveLevel(inv.key_of(tid) or tid, tid,
                          {t: tuple(n) for t, n in attached.items()}))
     return out
 

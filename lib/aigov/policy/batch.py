@@ -27,7 +27,7 @@ from aigov.findings import Finding
 from aigov.policy.checks.wellformed import form_errors
 from aigov.policy.evaluate import Chain, Evaluator, Level, Request, make_request
 from aigov.policy.parse import Policy, parse_policy
-from aigov.policy.render import RCP_FULL_AWS_ACCESS
+from aigov.policy.render import aws_managed_at
 from aigov.policy.types import RCP, SCP
 
 LINE_KEYS = {"id", "scps", "rcps", "request"}
@@ -54,8 +54,9 @@ class BatchSimulator:
         self._policies: dict[tuple[str, str, str | bytes], Policy] = {}
         self._chains: dict[tuple[str, bytes], Chain] = {}
         self._limit = cache_limit
-        self._rcp_full = parse_policy(RCP_FULL_AWS_ACCESS, name="RCPFullAWSAccess",
-                                      policy_type=RCP)
+        # A line's RCP levels list only custom RCPs: the AWS-managed ones are added here.
+        self._rcp_managed = [parse_policy(m.document, name=m.name, policy_type=RCP)
+                             for m in aws_managed_at(RCP)]
 
     def _policy(self, raw: Any, name: str, ptype: str) -> Policy:
         if not isinstance(raw, str | dict):
@@ -95,7 +96,7 @@ class BatchSimulator:
         for i, lv in enumerate(raw):
             pols = [self._policy(p, f"{field}[{i}][{j}]", ptype) for j, p in enumerate(lv)]
             if kind == "RCP":
-                pols.insert(0, self._rcp_full)
+                pols[:0] = self._rcp_managed
             levels.append(Level(f"{field}[{i}]", tuple(pols)))
         return Chain(kind, tuple(levels))
 

@@ -193,10 +193,19 @@ def attached(spec: Spec, rendered: dict[str, RenderedPolicy], level: str,
     """Policies of ``policy_type`` attached directly at ``level`` (a canonical target key),
     including the AWS-managed FullAWSAccess (SCPs, unless detached) and RCPFullAWSAccess
     (RCPs: AWS attaches it everywhere and it cannot be detached)."""
-    out: list[RenderedPolicy] = []
-    if policy_type == SCP and spec.full_aws_access_at(level):
-        out.append(full_aws_access())
-    if policy_type == RCP:
-        out.append(rcp_full_aws_access())
+    out = aws_managed_at(policy_type, spec.full_aws_access_at(level))
     out.extend(rendered[p.name] for p in spec.policies_at(level) if p.type == policy_type)
     return out
+
+
+def aws_managed_at(policy_type: str, full_access: bool = True) -> list[RenderedPolicy]:
+    """The AWS-managed policies of ``policy_type`` at one level, the one place that says
+    where they are: FullAWSAccess on every root, OU and account while SCPs are enabled,
+    unless the spec detaches it (``full_access`` false); RCPFullAWSAccess everywhere, always
+    (AWS attaches it and it cannot be detached). Organizations User Guide, "SCP
+    inheritance" and "RCP inheritance"."""
+    if policy_type == SCP:
+        return [full_aws_access()] if full_access else []
+    if policy_type == RCP:
+        return [rcp_full_aws_access()]
+    return []

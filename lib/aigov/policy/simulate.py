@@ -34,7 +34,7 @@ from aigov.policy.evaluate import (
 )
 from aigov.policy.explain import explain
 from aigov.policy.parse import Policy, parse_policy
-from aigov.policy.render import RenderedPolicy, full_aws_access, rcp_full_aws_access, render_spec
+from aigov.policy.render import RenderedPolicy, attached, aws_managed_at, render_spec
 from aigov.policy.types import RCP, SCP
 from aigov.spec.model import ROOT, Spec
 
@@ -56,9 +56,8 @@ class OrgModel:
         enabled = spec.organization.enabled_policy_types
         self.rcps_enabled = RCP in enabled
         self.scps_enabled = SCP in enabled
-        self._full = parse_policy(full_aws_access().document, name="FullAWSAccess")
-        self._rcp_full = parse_policy(rcp_full_aws_access().document, name="RCPFullAWSAccess",
-                                      policy_type=RCP)
+        self._managed = {m.name: parse_policy(m.document, name=m.name, policy_type=t)
+                         for t in (SCP, RCP) for m in aws_managed_at(t)}
         self.policies: dict[str, Policy] = {
             name: parse_policy(r.document, name=name, policy_type=r.type)
             for name, r in self.rendered.items() if r.type in (SCP, RCP)}
@@ -66,53 +65,21 @@ class OrgModel:
         self._chains: dict[tuple[str, str], Chain] = {}
         self._resolved: dict[str, str] = {}
         self.evaluator = Evaluator()
-        # Indexes of the spec, built once (Spec's own lookups walk the tree per call).
-        self._ou_paths = set(spec.ou_paths())
-        self._accounts = {a.name: a for a in spec.accounts}
-        self._accounts.update({a.id: a for a in spec.accounts if a.id})
-        self._attached: dict[str, list[str]] = {}
-        for p in spec.policies:
-            for t in dict.fromkeys(self._canon(t) for t in p.targets):
-                self._attached.setdefault(t, []).append(p.name)
-        self._detached = {self._canon(t) for t in spec.organization.full_aws_access.detach_from}
-
-    def _canon(self, ref: str) -> str:
-        """``Spec.normalize_target`` over the indexes: Root, an OU path, ``account:NAME``."""
-        ref = ref.strip().strip("/")
-        if ref == ROOT:
-            return ROOT
-        ref = ref.removeprefix(ROOT + "/")
-        if ref.startswith("account:"):
-            ref = ref.removeprefix("account:")
-        elif ref in self._ou_paths:
-            return ref
-        acct = self._accounts.get(ref)
-        if acct is None:
-            raise KeyError(ref)
-        return f"account:{acct.name}"
+        self.index = spec.index  # the one target resolver (spec/targets.py)
 
     def _path(self, key: str) -> list[str]:
         """Levels from Root down to ``key``: ``["Root", "AI", "AI/Development", ...]``."""
-        if key in (ROOT, MANAGEMENT):
-            return [ROOT]
-        if key.startswith("account:"):
-            acct = self._accounts[key.removeprefix("account:")]
-            return [*self._path(self._canon(acct.ou) if acct.ou else ROOT), key]
-        parts = key.split("/")
-        return [ROOT] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return [ROOT] if key == MANAGEMENT else self.index.path(key)
 
     def level(self, key: str, kind: str) -> Level:
-        """The policies of ``kind`` (SCP or RCP) attached at one level (a canonical key)."""
+        """The policies of ``kind`` (SCP or RCP) attached at one level (a canonical key):
+        what ``render.attached`` says is there, compiled."""
         got = self._levels.get((key, kind))
         if got is None:
             ptype = SCP if kind == "SCP" else RCP
-            pols: list[Policy] = []
-            if kind == "SCP" and key not in self._detached:
-                pols.append(self._full)
-            if kind == "RCP":
-                pols.append(self._rcp_full)
-            pols += [self.policies[n] for n in self._attached.get(key, ())
-                     if n in self.policies and self.policies[n].type == ptype]
+            here = attached(self.spec, self.rendered, key, ptype)
+            pols = [self._managed[r.name] if r.aws_managed else self.policies[r.name]
+                    for r in here if r.aws_managed or r.name in self.policies]
             got = self._levels[(key, kind)] = Level(key, tuple(pols))
         return got
 
@@ -124,11 +91,11 @@ class OrgModel:
             return got
         ref = target.strip()
         if ref == MANAGEMENT or (self.management_account and ref == self.management_account
-                                 and ref not in self._accounts):
+                                 and self.index.account(ref) is None):
             got = MANAGEMENT
         else:
             try:
-                got = self._canon(ref)
+                got = self.index.key(ref)
             except KeyError:
                 known = ", ".join(self.spec.targets())
                 raise UsageError(f"unknown target {target!r}", location="target",
@@ -153,7 +120,7 @@ class OrgModel:
         if key == MANAGEMENT:
             return self.management_account or "000000000000"
         if key.startswith("account:"):
-            return self._accounts[key.removeprefix("account:")].id
+            return self.index.account(key.removeprefix("account:")).id
         return None
 
     def request(self, target: str, action: str, resource: str = "*",

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aigov.policy.types import PolicyType, PolicyTypeName
+from aigov.spec.targets import ROOT, TargetIndex
 
 # AWS Organizations API reference, CreateAccount.Email: 6-64 characters, a valid address.
 EMAIL_RE = re.compile(r"^[^\s@]+@[^\s@]+\.[A-Za-z]{2,}$")
@@ -23,7 +24,6 @@ EMAIL_RE = re.compile(r"^[^\s@]+@[^\s@]+\.[A-Za-z]{2,}$")
 # separator, which AWS allows but would make paths ambiguous).
 OU_NAME_RE = re.compile(r"^[^/]{1,128}$")
 ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
-ROOT = "Root"
 
 
 class _Frozen(BaseModel):
@@ -113,43 +113,22 @@ class Spec(_Frozen):
             stack.extend((f"{path}/{c.name}", c) for c in reversed(ou.children))
 
     def ou_paths(self) -> list[str]:
-        return list(self.ou_path_set)
-
-    # Indexes built once per (immutable) spec: target lookups happen per policy and per
-    # level, and a walk per lookup made lint and simulation quadratic in large trees.
-    @cached_property
-    def ou_path_set(self) -> dict[str, None]:
-        """Every OU path in walk order (a dict: ordered, and O(1) membership)."""
-        return dict.fromkeys(p for p, _ in self.walk_ous())
+        return self.index.ou_paths()
 
     @cached_property
-    def account_index(self) -> dict[str, Account]:
-        """Account by name and by id; the first account wins, as in the list."""
-        out: dict[str, Account] = {}
-        for a in self.accounts:
-            out.setdefault(a.name, a)
-            if a.id:
-                out.setdefault(a.id, a)
-        return out
+    def index(self) -> TargetIndex:
+        """The spec's targets indexed once (``spec/targets.py``); cached on the frozen
+        spec, so every layer resolves through one index."""
+        return TargetIndex(self)
 
-    @cached_property
-    def attached_index(self) -> dict[str, list[PolicyRef]]:
-        """Canonical target key -> the policies attached there, in spec order."""
-        out: dict[str, list[PolicyRef]] = {}
-        for p in self.policies:
-            for key in dict.fromkeys(self._known(t) for t in p.targets):
-                if key is not None:
-                    out.setdefault(key, []).append(p)
-        return out
-
-    def _known(self, ref: str) -> str | None:
-        try:
-            return self.normalize_target(ref)
-        except KeyError:
-            return None
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Spec:
+        """A copy whose index is rebuilt on first use (the update may change targets)."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("index", None)
+        return copied
 
     def account(self, ref: str) -> Account | None:
-        return self.account_index.get(ref)
+        return self.index.account(ref)
 
     def policy(self, name: str) -> PolicyRef | None:
         return next((p for p in self.policies if p.name == name), None)
@@ -160,47 +139,25 @@ class Spec(_Frozen):
         Accepts ``Root``, ``Root/AI/...``, an OU path, an account name or 12-digit id.
         Raises ``KeyError`` for an unknown target.
         """
-        ref = ref.strip().strip("/")
-        if ref == ROOT:
-            return ROOT
-        if ref.startswith(ROOT + "/"):
-            ref = ref[len(ROOT) + 1:]
-        if ref.startswith("account:"):
-            ref = ref[len("account:"):]
-        elif ref in self.ou_path_set:
-            return ref
-        acct = self.account(ref)
-        if acct is None:
-            raise KeyError(ref)
-        return f"account:{acct.name}"
+        return self.index.key(ref)
 
     def levels(self, target: str) -> list[str]:
         """Return the chain of levels from Root down to ``target`` (canonical keys).
 
         ``levels("ai-dev")`` -> ``["Root", "AI", "AI/Development", "account:ai-dev"]``.
         """
-        key = self.normalize_target(target)
-        if key == ROOT:
-            return [ROOT]
-        if key.startswith("account:"):
-            acct = self.account(key[len("account:"):])
-            assert acct is not None
-            parent = self.normalize_target(acct.ou) if acct.ou else ROOT
-            return [*self.levels(parent), key]
-        parts = key.split("/")
-        return [ROOT] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return self.index.path(self.index.key(target))
 
     def targets(self) -> list[str]:
         """Every level of the organization: Root, each OU path, each ``account:NAME``."""
-        return [ROOT, *self.ou_paths(), *(f"account:{a.name}" for a in self.accounts)]
+        return list(self.index.keys)
 
     def policies_at(self, target: str) -> list[PolicyRef]:
         """Policies of the spec attached directly at ``target`` (canonical key)."""
-        return list(self.attached_index.get(target, ()))
+        return self.index.attached(target)
 
     def full_aws_access_at(self, target: str) -> bool:
-        detached = {self.normalize_target(t) for t in self.organization.full_aws_access.detach_from}
-        return target not in detached
+        return self.index.full_aws_access_at(target)
 
     def policy_path(self, policy: PolicyRef) -> Path:
         base = self.source.parent if self.source else Path.cwd()
