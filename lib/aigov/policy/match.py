@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # ${name} or ${name, 'default'}; the name may hold ':' and '/', not '}'.
 _VAR_RE = re.compile(r"\$\{([^}]*)\}")
@@ -219,3 +220,17 @@ class PatternSet:
     def first_match(self, value: str, context: Context | None = None) -> str | None:
         """The text of the first pattern that matches (for explanations)."""
         return next((p.text for p in self.patterns if p.matches(value, context)), None)
+
+
+@lru_cache(maxsize=8192)
+def wildcard(text: str, *, ignore_case: bool = False) -> Pattern:
+    """``text`` as an IAM wildcard pattern (``*`` and ``?``; ``[`` is an ordinary
+    character, unlike ``fnmatch``), compiled once per text: the one matcher lint's
+    checks and the catalogue use for action names and service prefixes."""
+    return Pattern(text, ignore_case=ignore_case)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Does the Action element value ``pattern`` cover ``action``? Case-insensitive, as
+    IAM compares action names (IAM JSON policy elements: Action)."""
+    return wildcard(pattern, ignore_case=True).matches(action)

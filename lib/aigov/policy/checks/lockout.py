@@ -8,13 +8,13 @@ everything below it, and a broad Deny without an exemption cannot be undone from
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 from typing import Any
 
 from aigov.findings import Finding, finding
 from aigov.policy.checks.catalogue import match_actions
 from aigov.policy.checks.document import PolicyDoc, actions_of, as_list, condition_keys
+from aigov.policy.match import action_matches
 from aigov.policy.render import RenderedPolicy, attached
 from aigov.policy.types import SCP
 from aigov.spec.model import Spec
@@ -37,8 +37,7 @@ def _statements(document: Any) -> list[tuple[int, dict]]:
 def _matches(stmt: dict, action: str) -> bool:
     """Does the statement's Action / NotAction cover ``action`` (case-insensitive)?"""
     element, values = actions_of(stmt)
-    hit = any(isinstance(p, str) and fnmatch.fnmatchcase(action.lower(), p.lower())
-              for p in values)
+    hit = any(isinstance(p, str) and action_matches(p, action) for p in values)
     return hit if element == "Action" else (element == "NotAction" and not hit)
 
 
@@ -121,7 +120,7 @@ def check_full_access_removed(spec: Spec, rendered: dict[str, RenderedPolicy],
 
 
 def _covered(patterns: list[str], action: str) -> bool:
-    return any(fnmatch.fnmatchcase(action, p.lower()) for p in patterns)
+    return any(action_matches(p, action) for p in patterns)
 
 
 def check_no_allow(spec: Spec, rendered: dict[str, RenderedPolicy],
