@@ -9,7 +9,7 @@ AWS Organizations User Guide, "SCP evaluation" and "RCP evaluation":
 - RCPs are evaluated the same way for the account that owns the resource;
   ``RCPFullAWSAccess`` is attached at every level and cannot be detached, so in
   practice only an RCP ``Deny`` restricts. RCPs apply to a fixed list of services
-  (``services.rcp_supported_services``).
+  (``services.rcp_supported_services``); the rules are in ``exemptions.py``.
 - SCPs and RCPs do not restrict the management account (its principals, its resources),
   and SCPs do not restrict service-linked roles: the decision then says *exempt*, since
   an "allow" would hide that the guardrail never applies.
@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from aigov.policy.exemptions import rcp_exemption, scp_exemption
 from aigov.policy.parse import Policy, Statement
-from aigov.policy.services import rcp_supported_services
 
 # AWS's documentation example account: the principal's account when nothing names one.
 EXAMPLE_ACCOUNT = "111122223333"
@@ -330,21 +330,14 @@ class Evaluator:
                 management: str | None, rid: int) -> Decision:
         notes: list[str] = []
         chains: list[Chain] = []
-        principal_account = req.context.get("aws:principalaccount", ("",))[0]
-        if scps is not None:
-            if management and principal_account == management:
-                notes.append("SCPs do not restrict the management account's principals")
-            elif req.service_linked:
-                notes.append("SCPs do not restrict service-linked roles")
+        for chain, exemption in ((scps, scp_exemption), (rcps, rcp_exemption)):
+            if chain is None:
+                continue
+            why = exemption(req, management)
+            if why:
+                notes.append(why)
             else:
-                chains.append(scps)
-        if rcps is not None:
-            if management and req.account == management:
-                notes.append("RCPs do not restrict the management account's resources")
-            elif req.service not in rcp_supported_services():
-                notes.append(f"RCPs do not apply to {req.service} (not a service RCPs support)")
-            else:
-                chains.append(rcps)
+                chains.append(chain)
         if not chains and notes:
             return Decision("allow", "exempt", notes=tuple(notes))
         deny: Hit | None = None

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from aigov.policy.evaluate import EXAMPLE_ACCOUNT, Chain, Decision, Level, Request
-from aigov.policy.services import rcp_supported_services
+from aigov.policy.exemptions import rcp_exemption, scp_exemption
 from aigov.policy.simulate import MANAGEMENT, OrgModel, load_all_cases
 
 COLOURS = {"allow": "#c8e6c9", "deny": "#ffcdd2", "exempt": "#e0e0e0"}
@@ -160,11 +160,9 @@ class _Vectors:
         got = self._rows.get(key)
         if got is None:
             reqs, rids = self.requests(target, acct)
-            # Where each policy type applies (evaluate.Evaluator._decide's exemptions).
-            scp_on = np.array([not (mgmt and r.context.get("aws:principalaccount", ("",))[0]
-                                    == mgmt) and not r.service_linked for r in reqs], dtype=bool)
-            rcp_on = np.array([not (mgmt and r.account == mgmt) and r.service in rcp_supported_services()
-                               for r in reqs], dtype=bool)
+            # Where each policy type applies (policy/exemptions.py, as the evaluator asks).
+            scp_on = np.array([scp_exemption(r, mgmt) is None for r in reqs], dtype=bool)
+            rcp_on = np.array([rcp_exemption(r, mgmt) is None for r in reqs], dtype=bool)
             codes = np.zeros(len(reqs), dtype=np.int8)
             s_codes = self.chain(scp, acct, reqs, rids)
             r_codes = self.chain(rcp, acct, reqs, rids)
