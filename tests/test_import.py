@@ -224,3 +224,38 @@ def test_template_text_escapes_what_jinja2_would_read_as_a_tag():
     text = template_text(content)
     assert not any(tag in text for tag in ("{{", "{%", "{#"))
     assert json.loads(text) == json.loads(content)
+
+
+def test_an_import_failing_halfway_leaves_nothing_behind(odd_org, tmp_path, monkeypatch):
+    import aigov.policy.lint
+
+    c, *_ = odd_org
+
+    def broken(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(aigov.policy.lint, "lint_spec", broken)
+    with pytest.raises(OSError):
+        import_organization(c, tmp_path / "half")
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor a partial copy
+
+
+def test_out_that_is_a_file_is_refused_with_exit_2(odd_org, tmp_path, capsys):
+    c, *_ = odd_org
+    (tmp_path / "f").write_text("x")
+    assert main(["import", "--endpoint-url", c.endpoint_url, "--out", str(tmp_path / "f")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_bedrock_policies_get_their_own_folder():
+    inv = Inventory(organization_id="o-1", feature_set="ALL", management_account_id="1" * 12,
+                    root_id="r-1", enabled_policy_types=frozenset({"BEDROCK_POLICY"}),
+                    policies={("BEDROCK_POLICY", "guard"): PolicyInfo(
+                        "p-2", "guard", "BEDROCK_POLICY", "d", '{"bedrock": {}}', False,
+                        frozenset({"r-1"}))})
+    export = export_inventory(inv)
+    assert export.spec["organization"]["enabled_policy_types"] == ["BEDROCK_POLICY"]
+    assert export.spec["policies"] == [{"name": "guard", "type": "BEDROCK_POLICY",
+                                        "file": "bedrock/guard.json", "description": "d",
+                                        "targets": ["Root"]}]
+    assert export.findings == []
