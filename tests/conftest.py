@@ -1,8 +1,17 @@
-"""Shared fixtures: a real moto server per test that needs one, and isolated outputs."""
+"""Shared test helpers, in one place: a real moto server per test that needs one,
+isolated outputs, and the ``aigov`` command run as a subprocess (``run_cli``).
+
+Helper modules beside this one: ``recording.py`` (what the emulator was asked),
+``orgs.py`` (organizations built by hand with boto3). A synthetic spec is built with
+``aigov.spec`` models directly (see ``tests/benchmarks/bench_simulate.py``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -30,3 +39,15 @@ def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AIGOV_OUTPUTS", str(out))
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     return out
+
+
+def run_cli(*args: str, outputs: Path, cwd: Path = ROOT, timeout: float = 900,
+            drop: Sequence[str] = ("AWS_ENDPOINT_URL",), **env: str,
+            ) -> subprocess.CompletedProcess:
+    """``python -m aigov.cli ARGS`` as a user runs it: its own process, the outputs in
+    ``outputs``, the environment without ``drop`` (so a stray endpoint never leaks in)
+    plus ``env``; stdout and stderr captured as text."""
+    full = {k: v for k, v in os.environ.items() if k not in drop}
+    full.update(AIGOV_OUTPUTS=str(outputs), **env)
+    return subprocess.run([sys.executable, "-m", "aigov.cli", *args], cwd=cwd, env=full,
+                          capture_output=True, text=True, timeout=timeout)

@@ -9,10 +9,8 @@ proves the audit sent no write call.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,7 @@ from aigov.runbook.record import MANIFEST, list_runs
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 from aigov.target.emulator import Emulator
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from recording import actions, line_count, writes
 
 pytestmark = pytest.mark.slow  # end-to-end: runs notebooks or the whole runbook
@@ -36,12 +34,8 @@ PLANTED = {"DRIFT_OU_UNMANAGED": 1, "DRIFT_POLICY_CHANGED": 1, "DRIFT_ACCOUNT_WR
 
 
 def _audit(outputs: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
-    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-    env["AIGOV_OUTPUTS"] = str(outputs)
     before = set(list_runs(outputs / "runs"))
-    proc = subprocess.run([sys.executable, "-m", "aigov.cli", "run", "--profile", "audit",
-                           *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=900)
+    proc = run_cli("run", "--profile", "audit", *args, outputs=outputs)
     (new,) = set(list_runs(outputs / "runs")) - before
     return proc, json.loads((new / MANIFEST).read_text())
 

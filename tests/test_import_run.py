@@ -4,9 +4,7 @@ nothing; a large organization is read with a call count linear in its size."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -14,7 +12,7 @@ import pytest
 from aigov.org.importer import import_organization
 from aigov.runbook.record import MANIFEST, list_runs
 from aigov.target.clients import clients
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from orgs import build_clean_org, build_large_org
 from recording import writes
 
@@ -22,10 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def _aigov(*args: str, outputs, cwd=ROOT) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-    env["AIGOV_OUTPUTS"] = str(outputs)
-    return subprocess.run([sys.executable, "-m", "aigov.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=1200)
+    return run_cli(*args, outputs=outputs, cwd=cwd, timeout=1200)
 
 
 def test_import_then_run_adopts_everything_and_changes_nothing(tmp_path):

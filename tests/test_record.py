@@ -17,7 +17,7 @@ import pytest
 
 from aigov.runbook.record import MANIFEST, list_runs
 from aigov.runbook.report import REPORT
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, run_cli
 
 pytestmark = pytest.mark.slow  # end-to-end: runs notebooks or the whole runbook
 
@@ -31,8 +31,7 @@ def _env(outputs: Path, **extra: str) -> dict[str, str]:
 
 
 def _aigov(outputs: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aigov.cli", *args], cwd=ROOT,
-                          env=_env(outputs), capture_output=True, text=True, timeout=600)
+    return run_cli(*args, outputs=outputs, timeout=600, AIGOV_ROOT=str(FIXTURE_ROOT))
 
 
 def _manifest(run_dir: Path) -> dict:

@@ -7,9 +7,6 @@ organization, the second adopts it, plans nothing and links to the first.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,18 +16,14 @@ from aigov.org.discover import discover
 from aigov.runbook.params import coerce_cli_value
 from aigov.runbook.record import MANIFEST, list_runs
 from aigov.target.clients import clients
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, run_cli
 
 pytestmark = pytest.mark.slow  # end-to-end: runs notebooks or the whole runbook
 
 MUTATING = ("01_organization", "02_organizational_units")
 
 
-def _aigov(*args: str, outputs: Path, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-    environ.update(AIGOV_OUTPUTS=str(outputs), **env)
-    return subprocess.run([sys.executable, "-m", "aigov.cli", *args], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, timeout=900)
+_aigov = run_cli
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import pytest
 from aigov.runbook.files import MANIFEST, SIGNATURE
 from aigov.runbook.record import SELF_HASH, _canonical, list_runs, verify_run, write_manifest
 from aigov.runbook.redact import Redactor, redact_tree
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, run_cli
 
 FIXTURE_ROOT = FIXTURES / "runbook"
 
@@ -104,11 +103,8 @@ def test_redact_tree_never_writes_through_a_symlink(tmp_path):
 # -- signatures and the checkpoint (real runs) -------------------------------------------
 
 def _aigov(outputs: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items()
-            if k not in ("AWS_ENDPOINT_URL", "AIGOV_SIGNING_KEY", "AIGOV_CHECKPOINT")}
-    full.update(AIGOV_OUTPUTS=str(outputs), AIGOV_ROOT=str(FIXTURE_ROOT), **env)
-    return subprocess.run([sys.executable, "-m", "aigov.cli", *args], cwd=ROOT, env=full,
-                          capture_output=True, text=True, timeout=600)
+    return run_cli(*args, outputs=outputs, timeout=600, AIGOV_ROOT=str(FIXTURE_ROOT),
+                   drop=("AWS_ENDPOINT_URL", "AIGOV_SIGNING_KEY", "AIGOV_CHECKPOINT"), **env)
 
 
 @pytest.fixture(scope="module")
