@@ -126,6 +126,7 @@ def test_a_counterexample_the_evaluator_rejects_is_an_encoding_bug(monkeypatch) 
     assert "counterexample" not in out[0]
 
 
+@pytest.mark.slow
 def test_cli_prove_exits_0_on_the_starter_spec_and_prints_json(capsys) -> None:
     assert main(["prove", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -232,3 +233,33 @@ def test_many_account_ids_are_one_proof_and_counterexamples_use_the_targets_own_
     assert set(refuted[0].group.accounts) == {"111122223333", "444455556666"}
     assert cx["account"] in refuted[0].group.accounts
     assert cx["principal"] == f"arn:aws:iam::{cx['account']}:role/admin"
+
+
+@pytest.mark.slow
+def test_a_weakened_spec_guardrail_fails_aigov_prove_and_simulate_agrees(tmp_path, capsys) -> None:
+    """deny-leave-organization weakened to spare one role: `aigov prove` exits 1 with a
+    counterexample, and the simulator, asked that request at that target, allows it."""
+    import shutil
+
+    from aigov.paths import default_spec
+    from aigov.policy.simulate import OrgModel
+    from aigov.spec import load_spec
+
+    shutil.copytree(default_spec().parent, tmp_path / "policies")
+    scp = tmp_path / "policies" / "scp" / "deny_leave_organization.json.j2"
+    scp.write_text(scp.read_text().replace(
+        '"Resource": "*"', '"Resource": "*", "Condition": {"ArnNotLike": '
+        '{"aws:PrincipalArn": "arn:aws:iam::*:role/OrganizationAccountAccessRole"}}', 1))
+    spec = tmp_path / "policies" / "organization.yaml"
+    assert main(["prove", "--spec", str(spec), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    bad = [p for p in data["properties"] if not p["passed"]]
+    assert [p["name"] for p in bad] == [
+        "the administrator role cannot make an account leave the organization"]
+    refuted = [t for t in bad[0]["targets"] if t["result"] == "refuted"]
+    model = OrgModel(load_spec(spec))
+    for t in refuted:
+        cx = t["counterexample"]
+        d = model.simulate(t["targets"][0], cx["action"], cx["resource"], cx.get("context"),
+                           cx["principal"], cx["account"])
+        assert d.decision == "allow"
