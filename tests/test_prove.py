@@ -263,3 +263,13 @@ def test_a_weakened_spec_guardrail_fails_aigov_prove_and_simulate_agrees(tmp_pat
         d = model.simulate(t["targets"][0], cx["action"], cx["resource"], cx.get("context"),
                            cx["principal"], cx["account"])
         assert d.decision == "allow"
+
+
+def test_cli_prove_batch_reads_stdin_and_a_missing_file_is_bad_input(monkeypatch, capsys
+                                                                      ) -> None:
+    line = json.dumps({"id": "s", "scps": [[ALLOW_ALL, DENY_LEAVE]], "property": LEAVE})
+    monkeypatch.setattr("sys.stdin", io.StringIO(line + "\n"))
+    assert main(["prove", "--batch", "-"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"id": "s", "result": "proven"}
+    assert main(["prove", "--batch", "/nonexistent/lines.jsonl"]) == 2
+    assert "cannot read" in capsys.readouterr().err
