@@ -36,7 +36,7 @@ confirm: bool = False  # aws target: the person running confirms the writes
 run_dir: str = ""  # the run record's folder (set by aigov run)
 
 # %%
-from aigov.deploy.engines import apply_deploy, gate_deploy, plan_deploy
+from aigov.deploy.flow import apply_deploy, gate_deploy, plan_deploy
 from aigov.runbook.adapters import request_from_context
 from aigov.runbook.notebook import start
 

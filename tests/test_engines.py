@@ -11,14 +11,9 @@ import pytest
 import yaml
 
 from aigov.cli import main
-from aigov.deploy.engines import (
-    ENGINES,
-    DeployRequest,
-    apply_deploy,
-    gate_deploy,
-    plan_deploy,
-    resolve_engine,
-)
+from aigov.deploy.engines import ENGINES, resolve_engine
+from aigov.deploy.flow import apply_deploy, gate_deploy, plan_deploy
+from aigov.deploy.request import DeployRequest
 from aigov.errors import ChecksFailed, UsageError
 from aigov.org.discover import discover
 from aigov.spec import load_spec

@@ -1,4 +1,4 @@
-"""``aigov plan`` and ``aigov apply``: the deploy flow of ``deploy.engines``, rendered."""
+"""``aigov plan`` and ``aigov apply``: the deploy flow of ``deploy/flow.py``, rendered."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import os
 import sys
 from typing import Any
 
-from aigov.deploy.engines import DeployRequest, apply_deploy, gate_deploy, plan_deploy
+from aigov.deploy.flow import apply_deploy, gate_deploy, plan_deploy
+from aigov.deploy.request import DeployRequest
 from aigov.errors import ChecksFailed, UsageError
 from aigov.spec.model import Spec
 

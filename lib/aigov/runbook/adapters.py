@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from aigov.deploy.engines import DeployRequest
+from aigov.deploy.request import DeployRequest
 from aigov.policy.simulate import OrgModel
 
 
