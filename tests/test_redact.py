@@ -3,16 +3,20 @@ output of a real ``aigov run``, none is found anywhere under outputs/ afterwards
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 import os
 import subprocess
 import sys
+import textwrap
+from urllib.parse import quote
 
 import pytest
 
 from aigov.runbook.record import MANIFEST, list_runs
-from aigov.runbook.redact import MASK, Redactor, forms, redact_tree
+from aigov.runbook.redact import MASK, Redactor, forms, redact_tree, scrub_tree
 from aigov.target.emulator import Emulator
 from conftest import FIXTURES, ROOT
 
@@ -156,11 +160,103 @@ def test_forms_include_json_and_html_escapes():
     assert {'a\\"bcdef', "a&quot;bcdef"} <= forms('a"bcdef')
 
 
-def test_redact_tree_rewrites_only_files_that_held_a_secret_text_or_not(tmp_path):
+def test_redact_tree_rewrites_text_and_images_and_refuses_other_binaries(tmp_path):
     (tmp_path / "a.json").write_text('{"k": "s3cr3t-value"}')
     (tmp_path / "b.txt").write_text("nothing here")
-    (tmp_path / "c.bin").write_bytes(b"\xff\xfe\x00s3cr3t-value")
-    changed = redact_tree(tmp_path, Redactor({"s3cr3t-value"})).changed
-    assert changed == [tmp_path / "a.json", tmp_path / "c.bin"]
+    (tmp_path / "c.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00s3cr3t-value")
+    (tmp_path / "d.bin").write_bytes(b"\xff\xfe\x00s3cr3t-value")
+    (tmp_path / "e.txt").write_text("s3cr3t-value", encoding="utf-16-le")  # NULs, no BOM
+    (tmp_path / "f.gz").write_bytes(gzip.compress(b"s3cr3t-value"))
+    report = redact_tree(tmp_path, Redactor({"s3cr3t-value"}))
+    assert report.changed == [tmp_path / "a.json", tmp_path / "c.png"]
+    assert [r.file for r in report.refused] == ["d.bin", "e.txt", "f.gz"]
     assert (tmp_path / "a.json").read_text() == f'{{"k": "{MASK}"}}'
-    assert (tmp_path / "c.bin").read_bytes() == b"\xff\xfe\x00" + MASK.encode()
+    assert (tmp_path / "c.png").read_bytes() == b"\x89PNG\r\n\x1a\n\x00" + MASK.encode()
+
+
+def test_scrub_tree_removes_what_it_cannot_check_and_never_a_links_target(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "x.gz").write_bytes(gzip.compress(b"hello"))
+    (run / "link").symlink_to(outside)
+    (run / "ok.txt").write_text("hello")
+    refused = scrub_tree(run, Redactor({"s3cr3t-value"}))
+    assert sorted(r.file for r in refused) == ["link", "x.gz"]
+    assert sorted(p.name for p in run.iterdir()) == ["ok.txt"]
+    assert outside.read_text() == "keep me"
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYLEAKTESTKEY"
+
+
+@pytest.mark.parametrize("spelling", [
+    pytest.param(lambda s: base64.b64encode(s.encode()).decode(), id="base64"),
+    pytest.param(lambda s: base64.b64encode(b"x" + s.encode() + b"yz").decode(), id="base64+1"),
+    pytest.param(lambda s: base64.b64encode(b"xy" + s.encode()).decode(), id="base64+2"),
+    pytest.param(lambda s: base64.urlsafe_b64encode(b"x" + s.encode()).decode(), id="urlsafe"),
+    pytest.param(lambda s: base64.encodebytes(b"h" * 50 + s.encode()).decode(), id="mime-wrapped"),
+    pytest.param(lambda s: "?X-Amz-Security-Token=" + quote(s, safe=""), id="percent"),
+    pytest.param(lambda s: quote(s, safe="").lower(), id="percent-lower"),
+    pytest.param(lambda s: quote(quote(s, safe=""), safe=""), id="percent-twice"),
+    pytest.param(lambda s: s.encode().hex(), id="hex"),
+    pytest.param(lambda s: s.encode().hex().upper(), id="HEX"),
+    pytest.param(lambda s: s.upper(), id="upper"),
+    pytest.param(lambda s: s.swapcase(), id="swapcase"),
+    pytest.param(lambda s: "\n".join(textwrap.wrap(s, 9)), id="textwrap"),
+    pytest.param(lambda s: f"\x1b[31m{s[:7]}\x1b[0m\x1b[1;34m{s[7:]}\x1b[0m", id="ansi"),
+    pytest.param(lambda s: json.dumps(f"\x1b[31m{s[:7]}\x1b[0m{s[7:]}"), id="ansi-json"),
+    pytest.param(lambda s: '"' + s[:9] + '\\n",\n    "' + s[9:] + '"', id="nbformat-lines"),
+    pytest.param(lambda s: f'<span class="ansi-red-fg">{s[:7]}</span><span>{s[7:]}</span>',
+                 id="html-spans"),
+    pytest.param(lambda s: html.escape(json.dumps(repr(s))), id="html-json-repr"),
+])
+def test_every_spelling_of_a_secret_is_masked(spelling):
+    text = f"before {spelling(SECRET)} after"
+    out = Redactor({SECRET}).text(text)
+    assert MASK in out and out.startswith("before") and out.endswith("after")
+    assert find_leaks_in_text(out) == []
+
+
+def find_leaks_in_text(text: str) -> list:
+    import tempfile
+    from pathlib import Path
+
+    from leak_scanner import find_leaks
+
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "t.txt").write_text(text)
+        return find_leaks(Path(d), [SECRET])
+
+
+def test_credentials_only_a_profile_holds_are_resolved_for_the_redactor(tmp_path, monkeypatch):
+    """The README's systemd audit runs with AWS_PROFILE: the secret is in no variable."""
+    (tmp_path / "credentials").write_text(
+        "[audit]\naws_access_key_id = AKIAZ7PROFILEONLY001\n"
+        "aws_secret_access_key = only/in+the+profile/0123456789abcdefghijk\n")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_PROFILE", "audit")
+    assert "only/in+the+profile/0123456789abcdefghijk" not in Redactor.from_environment().secrets
+    r = Redactor.from_environment(resolve=True)
+    assert r.text("k=only/in+the+profile/0123456789abcdefghijk") == f"k={MASK}"
+
+
+def test_a_kernel_notes_what_its_own_sessions_resolve(tmp_path, monkeypatch):
+    import boto3
+
+    from aigov.target import seen
+
+    (tmp_path / "credentials").write_text(
+        "[other]\naws_access_key_id = AKIAZ7OTHERPROFILE01\n"
+        "aws_secret_access_key = other/profile+secret/0123456789abcdefghij\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv(seen.SEEN_FILE_ENV, str(tmp_path / "seen"))
+    seen.watch()
+    boto3.Session(profile_name="other").get_credentials()
+    assert {"AKIAZ7OTHERPROFILE01", "other/profile+secret/0123456789abcdefghij"} <= \
+        seen.recall(tmp_path / "seen")
+    assert oct((tmp_path / "seen").stat().st_mode & 0o777) == "0o600"

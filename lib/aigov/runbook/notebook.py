@@ -67,6 +67,9 @@ class Context:
 
 def start(notebook: str, namespace: dict[str, Any]) -> Context:
     """Validate a notebook's parameters (from its globals) and return its ``Context``."""
+    from aigov.target.seen import watch
+
+    watch()  # under aigov run: every credential a session resolves reaches the redactor
     params = params_from_namespace(namespace)
     if params.endpoint_url:
         # Every boto3 client in this kernel, including ones a user makes by hand in a

@@ -1,32 +1,34 @@
 """Mask credentials before anything reaches a run record.
 
-Run records are handed to auditors and kept for years; a secret in one is a leak. Every
-text written under a run folder goes through ``Redactor.text``: AWS access key ids, the
-values of credential environment variables (secret keys, session tokens, the Pulumi
-passphrase) and anything listed in ``AIGOV_REDACT`` (comma-separated values) or the
-profile's ``redact:`` list are replaced by ``***REDACTED***``.
+Run records are handed to auditors and kept for years; a secret in one is a leak. The
+secrets are: the values of the credential environment variables (secret keys, session
+tokens, the Pulumi passphrase), the credentials every boto3 session of the run resolved
+(profile, SSO cache, assumed role, container or instance provider: see
+``aigov/target/seen.py``), every value of ``AIGOV_REDACT`` (comma-separated) and of the
+profile's ``redact:`` list, plus AWS access key ids by their shape.
 
-A secret rarely reaches a file as typed: papermill writes a parameter into the injected
-cell as a Python string literal, the notebook file stores that cell as JSON, the HTML
-copy escapes ``&`` and quotes. ``Redactor.text`` therefore masks each secret in every
-form those layers (and two of them stacked) give it. ``redact_tree`` passes every file
-of a run folder through it before the manifest is sealed, so a file a notebook wrote by
-itself, or one an interrupted run left half-written, is covered too.
+``Redactor.text`` masks each secret in every spelling a record can carry it
+(runbook/encodings.py: escaped, percent-encoded, base64 at every alignment, hex, any
+case, wrapped over lines or split by ANSI colour codes) with ``***REDACTED***``.
+``scrub_tree`` passes every file of a folder through it, never following a link; a file
+that is not text (compressed, UTF-16, binary other than an image) cannot be checked, so
+it is refused: removed and named, and the run that wrote it fails (fail closed).
 """
 
 from __future__ import annotations
 
-import html
-import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from aigov.runbook.encodings import View, forms, mask_spans, needle
 from aigov.runbook.files import Refused, walk
 from aigov.target.emulator import EMULATOR_KEY
+
+__all__ = ["MASK", "Redactor", "forms", "redact_tree", "scrub_tree"]
 
 MASK = "***REDACTED***"
 # Access key ids: AKIA (long-term) and ASIA (temporary), 16 more upper-case alnum chars.
@@ -36,12 +38,19 @@ SECRET_ASSIGN_RE = re.compile(
     r"(?i)(aws_secret_access_key|aws_session_token|secret_access_key|session_token|"
     r"pulumi_config_passphrase|passphrase|password)(\W{1,4})([A-Za-z0-9/+=._-]{8,})")
 SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-              "AWS_ACCESS_KEY_ID", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN")
+              "AWS_ACCESS_KEY_ID", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+              "AWS_BEARER_TOKEN_BEDROCK", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN")
 # Values too short or too common to mask without mangling ordinary text.
 _MIN_SECRET_LEN = 6
 _HARMLESS = {EMULATOR_KEY, "test", "dummy"}
 # A prefix this long of a secret, cut off by "..." in a display, is masked too.
 _MIN_TRUNCATED = 6
+# Binary files a run may legitimately draw (matplotlib's savefig); everything else that
+# is not text is refused.
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+# Control characters text may hold (tab, line breaks, form feed, backspace, ESC);
+# any other, NUL above all (UTF-16 text decodes as "UTF-8" with NULs), means binary.
+_CONTROL = re.compile(r"[\x00-\x07\x0e-\x1a\x1c-\x1f]")
 
 
 def _passphrase_files() -> set[str]:
@@ -61,44 +70,50 @@ def _passphrase_files() -> set[str]:
     return out
 
 
-def _escapes() -> tuple[Callable[[str], str], ...]:
-    return (lambda v: json.dumps(v)[1:-1],                        # JSON, ASCII only
-            lambda v: json.dumps(v, ensure_ascii=False)[1:-1],    # JSON as nbformat writes
-            lambda v: v.encode("unicode_escape").decode("ascii").replace('"', '\\"'),
-            # ^ papermill's parameter literal (Translator.translate_escaped_str)
-            lambda v: repr(v)[1:-1],                              # Python repr
-            lambda v: html.escape(v, quote=True),                 # HTML text
-            lambda v: html.escape(v, quote=False))
-
-
-def forms(secret: str, depth: int = 2) -> set[str]:
-    """``secret`` as it may appear after up to ``depth`` layers of escaping.
-
-    >>> sorted(forms('a"b', 1))
-    ['a"b', 'a&quot;b', 'a\\\\"b']
-    """
-    out, layer = {secret}, {secret}
-    for _ in range(depth):
-        layer = {esc(v) for v in layer for esc in _escapes()} - out
-        out |= layer
-    return out
-
-
 @dataclass
 class Redactor:
     secrets: set[str] = field(default_factory=set)
 
     @classmethod
-    def from_environment(cls, extra: Iterable[str] = ()) -> Redactor:
+    def from_environment(cls, extra: Iterable[str] = (), resolve: bool = False) -> Redactor:
+        """The environment's secrets; with ``resolve``, also the credentials botocore's
+        default chain resolves here (``AWS_PROFILE``, SSO, container, instance)."""
         values = {os.environ.get(name, "") for name in SECRET_ENV}
         values.update(v.strip() for v in os.environ.get("AIGOV_REDACT", "").split(","))
         values.update(extra)
         values.update(_passphrase_files())
-        return cls({v for v in values if len(v) >= _MIN_SECRET_LEN and v not in _HARMLESS})
+        if resolve:
+            from aigov.target.seen import resolve_default_chain
+
+            values.update(resolve_default_chain())
+        r = cls()
+        r.add(values)
+        return r
+
+    def add(self, values: Iterable[str]) -> None:
+        """Add secrets (e.g. credentials a kernel resolved) to mask from now on."""
+        new = {v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LEN
+               and v not in _HARMLESS} - self.secrets
+        if new:
+            self.secrets |= new
+            for cached in ("_needles", "_tag_needles", "_byte_forms", "_truncated_re"):
+                self.__dict__.pop(cached, None)
+
+    def _collect(self, tags: bool) -> list[str]:
+        found = {needle(f, tags) for s in self.secrets for f in forms(s)}
+        return sorted((n for n in found if len(n) >= _MIN_SECRET_LEN), key=len, reverse=True)
 
     @cached_property
-    def _all_forms(self) -> list[str]:
-        found = {f for secret in self.secrets for f in forms(secret)}
+    def _needles(self) -> list[str]:
+        return self._collect(tags=False)
+
+    @cached_property
+    def _tag_needles(self) -> list[str]:
+        return self._collect(tags=True)
+
+    @cached_property
+    def _byte_forms(self) -> list[bytes]:
+        found = {f.encode("utf-8") for s in self.secrets for f in forms(s, depth=1)}
         return sorted((f for f in found if len(f) >= _MIN_SECRET_LEN), key=len, reverse=True)
 
     @cached_property
@@ -117,17 +132,19 @@ class Redactor:
         return re.compile("(?:" + "|".join(alts) + r")(?=\.\.\.|…)")
 
     def text(self, s: str) -> str:
-        for secret in self._all_forms:
-            s = s.replace(secret, MASK)
+        if self.secrets:
+            s = mask_spans(s, View(s).spans(self._needles), MASK)
+            if "<" in s:  # HTML: nbconvert splits coloured text with <span>s
+                s = mask_spans(s, View(s, tags=True).spans(self._tag_needles), MASK)
         if self._truncated_re is not None:
             s = self._truncated_re.sub(MASK, s)
         s = ACCESS_KEY_RE.sub(MASK, s)
         return SECRET_ASSIGN_RE.sub(lambda m: m.group(1) + m.group(2) + MASK, s)
 
     def data(self, b: bytes) -> bytes:
-        """``text`` for bytes that are not UTF-8 text: each known form, byte for byte."""
-        for secret in self._all_forms:
-            b = b.replace(secret.encode("utf-8"), MASK.encode())
+        """``text`` for an image: each known form, byte for byte."""
+        for secret in self._byte_forms:
+            b = b.replace(secret, MASK.encode())
         return ACCESS_KEY_RE.sub(MASK, b.decode("latin-1")).encode("latin-1")
 
     def value(self, v: object) -> object:
@@ -141,6 +158,15 @@ class Redactor:
         return v
 
 
+def as_text(data: bytes) -> str | None:
+    """``data`` as text, or None when it is not UTF-8 text (compressed, UTF-16, binary)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if _CONTROL.search(text) else text
+
+
 @dataclass
 class TreeReport:
     changed: list[Path] = field(default_factory=list)
@@ -150,19 +176,35 @@ class TreeReport:
 def redact_tree(root: Path, redactor: Redactor) -> TreeReport:
     """Redact every regular file under ``root`` in place, never following a link.
 
-    Links and special files are reported as refused and left alone (runbook/files.py).
-    A file that is not UTF-8 text has the UTF-8 bytes of each secret's forms masked.
+    Links, special files and files that are neither text nor an image are reported as
+    refused and left alone; ``scrub_tree`` removes them.
     """
     report = TreeReport()
     files, report.refused = walk(root, skip_seals=False)
     for rel in files:
         path = root / rel
         before = path.read_bytes()
-        try:
-            after = redactor.text(before.decode("utf-8")).encode("utf-8")
-        except UnicodeDecodeError:
+        text = as_text(before)
+        if text is not None:
+            after = redactor.text(text).encode("utf-8")
+        elif before.startswith(IMAGE_MAGIC):
             after = redactor.data(before)
+        else:
+            report.refused.append(Refused(rel, "not text (compressed, UTF-16 or binary): "
+                                          "it cannot be checked for secrets"))
+            continue
         if after != before:
             path.write_bytes(after)
             report.changed.append(path)
     return report
+
+
+def scrub_tree(root: Path, redactor: Redactor) -> list[Refused]:
+    """``redact_tree``, then remove every refused entry (the link, never its target)."""
+    refused = redact_tree(root, redactor).refused
+    for r in refused:
+        path = root / r.file
+        if path.is_dir() and not path.is_symlink():
+            continue  # never the case: walk refuses files and links only
+        path.unlink(missing_ok=True)
+    return refused

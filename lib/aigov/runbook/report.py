@@ -9,7 +9,7 @@ copy of the stylesheet.
 
 ``finish_record`` is what the runner calls once the status is final and before the
 manifest is sealed: write the report, then pass every file of the folder through the
-redactor (``redact_tree``), so the hashes the manifest seals are of redacted files.
+redactor (``scrub_tree``), so the hashes the manifest seals are of redacted files.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aigov.runbook.redact import Redactor, redact_tree
+from aigov.runbook.files import Refused
+from aigov.runbook.redact import Redactor, scrub_tree
 
 REPORT = "report.html"
 
@@ -105,13 +106,15 @@ def write_report(run_dir: Path, manifest: dict[str, Any], redactor: Redactor) ->
     return path
 
 
-def finish_record(run_dir: Path, manifest: dict[str, Any], redactor: Redactor) -> None:
+def finish_record(run_dir: Path, manifest: dict[str, Any],
+                  redactor: Redactor) -> list[Refused]:
     """Before the manifest is sealed: redact the manifest's values, write the report,
-    and redact every file of the run folder (half-written notebooks included)."""
+    and redact every file of the run folder (half-written notebooks included); return
+    the files refused and removed (links, files that are not text)."""
     for key, value in list(manifest.items()):
         manifest[key] = redactor.value(value)
     try:
         write_report(run_dir, manifest, redactor)
     except Exception as exc:  # noqa: BLE001 - the record must be sealed whatever happens
         manifest["report_error"] = redactor.text(f"{type(exc).__name__}: {exc}")
-    redact_tree(run_dir, redactor)
+    return scrub_tree(run_dir, redactor)

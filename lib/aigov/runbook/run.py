@@ -28,8 +28,9 @@ import yaml
 from aigov.errors import AigovError, UsageError
 from aigov.paths import repo_root
 from aigov.runbook import record
+from aigov.runbook.files import Refused
 from aigov.runbook.params import coerce_cli_value, validate_params
-from aigov.runbook.redact import Redactor
+from aigov.runbook.redact import Redactor, scrub_tree
 from aigov.runbook.report import finish_record
 from aigov.runbook.signing import (
     checkpoint_path,
@@ -38,6 +39,7 @@ from aigov.runbook.signing import (
     ssh_keygen,
     write_checkpoint,
 )
+from aigov.target.seen import SEEN_FILE_ENV, recall
 
 PROFILES_DIR = "notebooks/profiles"
 NOTEBOOKS_DIR = "notebooks"
@@ -199,7 +201,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
 
     spec_path = load_spec(checked.spec).source  # exit 2 on a bad spec, before any call
     assert spec_path is not None
-    redactor = Redactor.from_environment(prof.redact)
+    redactor = Redactor.from_environment(prof.redact, resolve=True)
     key = signing_key(prof.signing_key)  # exit 2 on a missing key, before anything runs
     checkpoint_file = checkpoint_path(checkpoint)
     if key is not None:
@@ -224,13 +226,21 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     seal()
     result = RunResult(run_dir, manifest)
     _say(f"aigov run {run_id}: {len(prof.notebooks)} notebook(s) -> {run_dir}")
+    # Kernels note every credential their boto3 sessions resolve here (target/seen.py).
+    fd, seen_name = tempfile.mkstemp(prefix="aigov-seen-")
+    os.close(fd)
+    seen = Path(seen_name)
+    saved_seen = os.environ.get(SEEN_FILE_ENV)
+    os.environ[SEEN_FILE_ENV] = seen_name
     try:
         with _target(merged, prof.persist_emulator) as endpoint:
             nb_params = {**checked.model_dump(), "run_dir": str(run_dir),
                          "endpoint_url": endpoint or ""}
             for i, nb in enumerate(prof.notebooks, 1):
-                entry = _run_one(pm, nb, nb_params, run_dir, redactor, i, len(prof.notebooks))
+                entry = _run_one(pm, nb, nb_params, run_dir, redactor, i, len(prof.notebooks),
+                                 seen)
                 manifest["notebooks"].append(entry)
+                _refuse(manifest, scrub_tree(run_dir, redactor), redactor)
                 seal()
                 if entry["status"] != "succeeded":
                     result.failed = nb
@@ -246,8 +256,17 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
         manifest["status"] = "failed"
         raise
     finally:
+        if saved_seen is None:
+            os.environ.pop(SEEN_FILE_ENV, None)
+        else:
+            os.environ[SEEN_FILE_ENV] = saved_seen
+        redactor.add(recall(seen))
+        seen.unlink(missing_ok=True)
         manifest["finished"] = datetime.now(UTC).isoformat()
-        finish_record(run_dir, manifest, redactor)  # report.html; every file redacted
+        _refuse(manifest, finish_record(run_dir, manifest, redactor), redactor)
+        if manifest.get("refused_files") and manifest["status"] == "succeeded":
+            manifest["status"] = "failed"
+            result.exit_code = result.exit_code or 1
         seal()
         if checkpoint_file is not None:
             write_checkpoint(checkpoint_file, run_dir,
@@ -256,8 +275,17 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     return result
 
 
+def _refuse(manifest: dict[str, Any], refused: list[Refused], redactor: Redactor) -> None:
+    """Name each file the redactor refused (and removed) in the manifest; the run fails
+    (runbook/redact.py: a file that cannot be checked for secrets is never sealed)."""
+    for r in refused:
+        _say(f"refused {r.file}: {r.reason}; removed from the record")
+        manifest.setdefault("refused_files", []).append(
+            {"file": redactor.text(r.file), "reason": r.reason})
+
+
 def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: Redactor,
-             index: int, total: int) -> dict[str, Any]:
+             index: int, total: int, seen: Path) -> dict[str, Any]:
     root = repo_root()
     src = root / NOTEBOOKS_DIR / f"{nb}.ipynb"
     out = run_dir / f"{nb}.ipynb"
@@ -282,6 +310,7 @@ def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: 
         entry.update(status="failed", error_type=type(exc).__name__,
                      error=redactor.text(f"{type(exc).__name__}: {exc}"))
     entry["duration_s"] = round(time.monotonic() - t0, 2)
+    redactor.add(recall(seen))  # what the kernel's sessions resolved, before any sealing
     entry["results"] = _results(run_dir, nb, redactor)
     if scratch.is_file():
         _seal_notebook(scratch, redactor)

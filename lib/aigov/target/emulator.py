@@ -74,6 +74,9 @@ class Emulator:
         """
         from moto.moto_api import recorder
 
+        from aigov.target.recording import install
+
+        install()  # never a credential in the recording (target/recording.py)
         state_dir.mkdir(parents=True, exist_ok=True)
         path = state_dir / RECORDING
         recorder.stop_recording()
