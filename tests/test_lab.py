@@ -3,6 +3,13 @@ session's copy of the notebook, and the CLI's call (the browser test runs it for
 
 from __future__ import annotations
 
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -72,3 +79,107 @@ def test_cli_lab_passes_port_endpoint_and_browser_choice(monkeypatch):
                      "--no-browser"]) == 0
     assert calls == [{"port": 8123, "endpoint_url": "http://127.0.0.1:1",
                       "open_browser": False}]
+
+
+# -- hygiene: credentials kept from kernels, signals end the session cleanly ------------
+
+REAL = {"AWS_ACCESS_KEY_ID": "AKIAZ7REALKEY0000001", "AWS_SECRET_ACCESS_KEY": "real/secret+k",
+        "AWS_SESSION_TOKEN": "real-session-token", "AWS_PROFILE": "prod",
+        "AWS_SHARED_CREDENTIALS_FILE": "/home/me/.aws/credentials",
+        "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token", "AWS_ROLE_ARN": "arn:aws:iam::1:role/x"}
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:5000", "http://localhost:4566"])
+def test_kernels_on_the_emulator_get_its_dummy_credentials_only(outputs, monkeypatch, endpoint):
+    for k, v in REAL.items():
+        monkeypatch.setenv(k, v)
+    launch = lab.lab_launch(lab.session_copy(), 8999, {"AWS_ENDPOINT_URL": endpoint}, "t",
+                            Path("/tmp/t"), open_browser=False)
+    assert not any(v in launch.env.values() for v in REAL.values())
+    assert "AWS_PROFILE" not in launch.env
+    assert (launch.env["AWS_ACCESS_KEY_ID"], launch.env["AWS_SECRET_ACCESS_KEY"]) == \
+        ("testing", "testing")
+    assert launch.env["AWS_SHARED_CREDENTIALS_FILE"] == launch.env["AWS_CONFIG_FILE"] == \
+        "/dev/null"
+    assert launch.env["AWS_ENDPOINT_URL"] == endpoint
+
+
+def test_kernels_keep_the_shells_credentials_for_a_real_endpoint(outputs, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "prod")
+    launch = lab.lab_launch(lab.session_copy(), 8999,
+                            {"AWS_ENDPOINT_URL": "https://organizations.us-east-1.amazonaws.com"},
+                            "t", Path("/tmp/t"), open_browser=False)
+    assert launch.env["AWS_PROFILE"] == "prod"
+
+
+def _descendants(pid: int) -> set[int]:
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo.extend(kids - out)
+            out |= kids
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_stops_jupyterlab_and_the_emulator_and_removes_the_token(
+        tmp_path, sig):
+    base = tmp_path
+    (base / "tmp").mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    env.update(AIGOV_OUTPUTS=str(base / "outputs"), TMPDIR=str(base / "tmp"),
+               JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+               JUPYTERLAB_WORKSPACES_DIR=str(base / "ws"),
+               JUPYTERLAB_SETTINGS_DIR=str(base / "settings"),
+               AIGOV_REDACT="planted-lab-secret-3141")
+    proc = subprocess.Popen([sys.executable, "-m", "aigov.cli", "lab", "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env, cwd=base, start_new_session=True)
+    try:
+        url = None
+        for line in proc.stdout:  # type: ignore[union-attr]
+            if line.startswith("aigov lab: open "):
+                url = line.removeprefix("aigov lab: open ").strip()
+                break
+        assert url, "aigov lab printed no URL"
+        status = url.partition("/lab/")[0] + "/api/status?" + url.rpartition("?")[2]
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(status, timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        children = _descendants(proc.pid)
+        assert children and list((base / "tmp").glob("aigov-lab-token-*"))
+        session = next((base / "outputs" / "onboarding").iterdir())
+        (session / "saved.txt").write_text("planted-lab-secret-3141")  # as a cell would
+        (session / "saved.gz").write_bytes(gzip.compress(b"planted-lab-secret-3141"))
+        proc.send_signal(sig)
+        assert proc.wait(timeout=90) == 128 + sig
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in children):
+        time.sleep(0.2)
+    assert [p for p in children if _alive(p)] == []
+    assert list((base / "tmp").glob("aigov-lab-token-*")) == []
+    assert (session / "saved.txt").read_text() == "***REDACTED***"
+    assert not (session / "saved.gz").exists()

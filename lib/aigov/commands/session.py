@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 
@@ -29,11 +30,15 @@ def emulator_command(port: int | None = None, state_dir: str | None = None) -> i
 def lab_command(port: int | None = None, endpoint_url: str | None = None,
                 open_browser: bool = True) -> int:
     """``aigov lab``: JupyterLab (and the emulator unless an endpoint is given) until it
-    exits or Ctrl-C; both are stopped either way."""
-    from aigov.runbook.lab import lab_session
+    exits, Ctrl-C (130), SIGTERM (143) or SIGHUP (129); both are stopped either way."""
+    from aigov.runbook.lab import Stopped, lab_session, stop_on_signals
 
-    with lab_session(port, endpoint_url, open_browser) as session:
-        print(f"aigov lab: {session.where}; this session's notebook: "
-              f"{session.launch.notebook}")
-        print(f"aigov lab: open {session.launch.url}", flush=True)
-        return session.run()
+    try:
+        with stop_on_signals(), lab_session(port, endpoint_url, open_browser) as session:
+            print(f"aigov lab: {session.where}; this session's notebook: "
+                  f"{session.launch.notebook}")
+            print(f"aigov lab: open {session.launch.url}", flush=True)
+            return session.run()
+    except Stopped as stop:
+        print(f"aigov lab: stopped by signal {stop.exit_code - 128}", file=sys.stderr)
+        return stop.exit_code
