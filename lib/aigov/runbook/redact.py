@@ -96,7 +96,8 @@ class Redactor:
                and v not in _HARMLESS} - self.secrets
         if new:
             self.secrets |= new
-            for cached in ("_needles", "_tag_needles", "_byte_forms", "_truncated_re"):
+            for cached in ("_needles", "_tag_needles", "_exact", "_byte_forms",
+                           "_truncated_re"):
                 self.__dict__.pop(cached, None)
 
     def _collect(self, tags: bool) -> list[str]:
@@ -110,6 +111,11 @@ class Redactor:
     @cached_property
     def _tag_needles(self) -> list[str]:
         return self._collect(tags=True)
+
+    @cached_property
+    def _exact(self) -> list[str]:
+        found = {f for s in self.secrets for f in forms(s)}
+        return sorted((f for f in found if len(f) >= _MIN_SECRET_LEN), key=len, reverse=True)
 
     @cached_property
     def _byte_forms(self) -> list[bytes]:
@@ -133,9 +139,11 @@ class Redactor:
 
     def text(self, s: str) -> str:
         if self.secrets:
-            s = mask_spans(s, View(s).spans(self._needles), MASK)
-            if "<" in s:  # HTML: nbconvert splits coloured text with <span>s
-                s = mask_spans(s, View(s, tags=True).spans(self._tag_needles), MASK)
+            for form in self._exact:  # a secret with "<" in it would not survive the view
+                s = s.replace(form, MASK)
+            tags = "<" in s  # HTML: nbconvert splits coloured text with <span>s
+            needles = self._tag_needles if tags else self._needles
+            s = mask_spans(s, View(s, tags=tags).spans(needles), MASK)
         if self._truncated_re is not None:
             s = self._truncated_re.sub(MASK, s)
         s = ACCESS_KEY_RE.sub(MASK, s)
@@ -173,16 +181,23 @@ class TreeReport:
     refused: list[Refused] = field(default_factory=list)
 
 
-def redact_tree(root: Path, redactor: Redactor) -> TreeReport:
+def redact_tree(root: Path, redactor: Redactor,
+                done: dict[str, tuple] | None = None) -> TreeReport:
     """Redact every regular file under ``root`` in place, never following a link.
 
     Links, special files and files that are neither text nor an image are reported as
-    refused and left alone; ``scrub_tree`` removes them.
+    refused and left alone; ``scrub_tree`` removes them. ``done`` (kept by the caller
+    between passes) skips a file unchanged since a pass with the same secrets.
     """
     report = TreeReport()
     files, report.refused = walk(root, skip_seals=False)
     for rel in files:
         path = root / rel
+        if done is not None:
+            st = path.stat()
+            stamp = (st.st_size, st.st_mtime_ns, len(redactor.secrets))
+            if done.get(rel) == stamp:
+                continue
         before = path.read_bytes()
         text = as_text(before)
         if text is not None:
@@ -196,12 +211,16 @@ def redact_tree(root: Path, redactor: Redactor) -> TreeReport:
         if after != before:
             path.write_bytes(after)
             report.changed.append(path)
+        if done is not None:
+            st = path.stat()
+            done[rel] = (st.st_size, st.st_mtime_ns, len(redactor.secrets))
     return report
 
 
-def scrub_tree(root: Path, redactor: Redactor) -> list[Refused]:
+def scrub_tree(root: Path, redactor: Redactor,
+               done: dict[str, tuple] | None = None) -> list[Refused]:
     """``redact_tree``, then remove every refused entry (the link, never its target)."""
-    refused = redact_tree(root, redactor).refused
+    refused = redact_tree(root, redactor, done).refused
     for r in refused:
         path = root / r.file
         if path.is_dir() and not path.is_symlink():

@@ -231,6 +231,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     os.close(fd)
     seen = Path(seen_name)
     saved_seen = os.environ.get(SEEN_FILE_ENV)
+    scrubbed: dict[str, tuple] = {}  # files already redacted (the final pass redoes all)
     os.environ[SEEN_FILE_ENV] = seen_name
     try:
         with _target(merged, prof.persist_emulator) as endpoint:
@@ -240,7 +241,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
                 entry = _run_one(pm, nb, nb_params, run_dir, redactor, i, len(prof.notebooks),
                                  seen)
                 manifest["notebooks"].append(entry)
-                _refuse(manifest, scrub_tree(run_dir, redactor), redactor)
+                _refuse(manifest, scrub_tree(run_dir, redactor, scrubbed), redactor)
                 seal()
                 if entry["status"] != "succeeded":
                     result.failed = nb
