@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 
 from aigov.target.emulator import RECORDING, Emulator
 from aigov.target.recording import scrub_headers, scrub_url
@@ -32,6 +33,7 @@ def test_presigned_query_credentials_are_dropped():
     assert scrub_url(url) == "http://127.0.0.1:1/?Action=GetCallerIdentity"
 
 
+@pytest.mark.slow
 def test_a_session_token_sent_to_the_emulator_never_reaches_its_recording(tmp_path):
     emu = Emulator(state_dir=tmp_path)
     try:
