@@ -259,3 +259,19 @@ def test_bedrock_policies_get_their_own_folder():
                                         "file": "bedrock/guard.json", "description": "d",
                                         "targets": ["Root"]}]
     assert export.findings == []
+
+
+def test_the_pulumi_program_of_an_import_adopts_every_resource(odd):
+    """Under Pulumi's own mocks (the Pulumi CLI cannot be installed here): every resource
+    the program registers from an imported spec carries the import id of what exists,
+    so `pulumi up` adopts and creates nothing."""
+    from aigov.deploy.adopt import adoption, import_ids
+    from aigov.deploy.graph import resource_graph
+
+    c, _ids, _report, out, _ = odd
+    spec = load_spec(out / "organization.yaml")
+    rendered = render_spec(spec)
+    imports = import_ids(adoption(spec, rendered, discover(c)))
+    graph = resource_graph(spec, rendered, imports=imports)
+    assert len(graph.nodes) > 20
+    assert [n.name for n in graph.nodes if not n.import_id] == []
