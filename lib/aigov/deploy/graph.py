@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aigov.deploy.program import TYPES, Imports, build, export_outputs
+from aigov.deploy.program import TYPES, Imports, build, export_outputs, format_urn
 from aigov.policy.render import RenderedPolicy
 from aigov.spec.model import Spec
 
@@ -198,8 +198,7 @@ def _with_urns(nodes: list[Node]) -> list[Node]:
         parent = by_name.get(n.parent) if n.parent else None
         return [*(chain(parent) if parent else []), n.type]
 
-    return [replace(n, urn=f"urn:pulumi:{STACK}::{PROJECT}::{'$'.join(chain(n))}::{n.name}")
-            for n in nodes]
+    return [replace(n, urn=format_urn(STACK, PROJECT, chain(n), n.name)) for n in nodes]
 
 
 def _parent_name(urn: str) -> str | None:

@@ -98,7 +98,13 @@ def urn(stack: str, logical: str, project: str = "aigov") -> str:
     >>> urn("aws", "ou:AI/Development")  # doctest: +NORMALIZE_WHITESPACE
     'urn:pulumi:aws::aigov::aws:organizations/organization:Organization$aws:organizations/organizationalUnit:OrganizationalUnit$aws:organizations/organizationalUnit:OrganizationalUnit::ou:AI/Development'
     """
-    return f"urn:pulumi:{stack}::{project}::{'$'.join(type_chain(logical))}::{logical}"
+    return format_urn(stack, project, type_chain(logical), logical)
+
+
+def format_urn(stack: str, project: str, types: list[str], name: str) -> str:
+    """Pulumi's URN form, written once: ``urn:pulumi:STACK::PROJECT::T1$T2::NAME``,
+    the types of the resource's parents first, then its own."""
+    return f"urn:pulumi:{stack}::{project}::{'$'.join(types)}::{name}"
 
 
 @dataclass(frozen=True)
