@@ -234,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("prove", help="prove policies/properties/*.yaml over every request")
     _spec(s)
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="one JSON object: every property's "
+                   "result, counterexamples and decisions")
     s.add_argument("--batch", default=None, metavar="FILE|-",
                    help="JSON Lines: one property and its policies a line")
     s.set_defaults(func=cmd_prove)

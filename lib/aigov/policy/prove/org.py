@@ -12,6 +12,7 @@ covered account's id; an account without an id in the spec, and an OU, use
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -69,7 +70,8 @@ class PropertyResult:
             lines.append(f"     internal error: encoding bug: {self.bug}")
         for o in self.outcomes:
             if o.result == "refuted":
-                lines.append(f"     refuted for {', '.join(o.group.targets)}: {o.counterexample}")
+                lines.append(f"     refuted for {', '.join(o.group.targets)}: "
+                             + json.dumps(o.counterexample))
                 lines += ["       " + ln for ln in o.decision.explain().splitlines()]
             elif o.result == "unknown":
                 lines.append(f"     unknown for {', '.join(o.group.targets)}: {o.reason}")
