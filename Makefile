@@ -30,6 +30,7 @@ test-fast: install
 bench: install
 	$(PY) tests/benchmarks/bench_simulate.py
 	$(PY) tests/benchmarks/bench_pulumi_graph.py
+	$(PY) tests/benchmarks/bench_redact.py
 
 clean:
 	rm -rf $(VENV) outputs/runs outputs/pulumi
