@@ -1,7 +1,8 @@
 """``aigov lint``: the spec's findings plus every policy's, or one policy file alone.
 
-Each policy type has its list of document checks (``_document_checks``); the spec-wide
-checks (attachments, lockout) see every rendered policy and where it attaches. A policy
+The rules are registered in ``checks/registry.py``: document rules per policy type, and
+spec-wide rules (attachments, lockout) that see every rendered policy and where it
+attaches. A policy
 that is not JSON or a template that does not render is a finding with its line, never a
 crash; an unreadable ``--policy`` file is a usage error (exit 2).
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,40 +21,12 @@ from aigov.errors import PolicySyntaxError, SpecError, UsageError
 from aigov.findings import Finding, Severity, apply_overrides, finding
 from aigov.findings import catalogue as code_catalogue
 from aigov.paths import resolve
-from aigov.policy.checks import (
-    assign_grammar,
-    bedrock_grammar,
-    catalogue,
-    lockout,
-    quotas,
-    wellformed,
-)
+from aigov.policy.checks import quotas, registry
 from aigov.policy.checks.document import PolicyDoc, json_lines
 from aigov.policy.render import RenderedPolicy, minify, render_text
-from aigov.policy.types import AI_OPT_OUT, BEDROCK, POLICY_TYPES, RCP, SCP, TAG
+from aigov.policy.types import POLICY_TYPES
 from aigov.spec.load import validate_spec
 from aigov.spec.model import PolicyRef, Spec
-
-DocCheck = Callable[[PolicyDoc], Iterator[Finding]]
-SpecCheck = Callable[[Spec, dict[str, RenderedPolicy], str], Iterator[Finding]]
-
-
-def _document_checks() -> dict[str, list[DocCheck]]:
-    meaning = [catalogue.check_actions, catalogue.check_condition_keys,
-               catalogue.check_condition_keys_carried, catalogue.check_deprecated_condition_keys]
-    return {
-        SCP: [*wellformed.form_checks(SCP), *meaning,
-              lockout.check_deny_all_without_break_glass, lockout.check_region_deny_exemptions],
-        RCP: [*wellformed.form_checks(RCP), *meaning],
-        AI_OPT_OUT: [assign_grammar.check_opt_out_grammar],
-        TAG: [assign_grammar.check_tag_grammar],
-        BEDROCK: [bedrock_grammar.check_bedrock_grammar],
-    }
-
-
-def _spec_checks() -> list[SpecCheck]:
-    return [lockout.check_full_access_removed, lockout.check_no_allow,
-            lockout.check_allow_list_beside_full_access, bedrock_grammar.check_guardrail_owner]
 
 
 def lint_document(doc: PolicyDoc, quota: dict[str, Any] | None = None) -> list[Finding]:
@@ -62,8 +34,8 @@ def lint_document(doc: PolicyDoc, quota: dict[str, Any] | None = None) -> list[F
     if not isinstance(doc.document, dict):
         return [doc.at("POLICY_MALFORMED", "a policy document must be a JSON object", path=())]
     out: list[Finding] = []
-    for check in _document_checks().get(doc.type, []):
-        out.extend(check(doc))
+    for rule in registry.document_rules(doc.type):
+        out.extend(rule.check(doc))
     out.extend(quotas.check_policy_size(doc, quota or quotas.load_quotas()))
     return out
 
@@ -112,8 +84,8 @@ def lint_loaded_spec(spec: Spec, file: str = "") -> tuple[dict[str, PolicyDoc], 
         rendered = {n: rendered_policy(d, spec.policy(n)) for n, d in docs.items()}
         found.extend(quotas.check_attachments_per_target(spec, rendered, quota, file))
         by_file = {d.file: d for d in docs.values()}
-        for check in _spec_checks():
-            found.extend(_with_line(f, by_file) for f in check(spec, rendered, file))
+        for rule in registry.spec_rules():
+            found.extend(_with_line(f, by_file) for f in rule.check(spec, rendered, file))
     if file:
         lines = _spec_lines(spec, file)
         found = [replace(f, location={**f.location, "line": lines[f.location["key"]]})
