@@ -16,7 +16,7 @@ from aigov.policy.simulate import run_policy_tests
 from aigov.spec import load_spec
 from aigov.target.emulator import EMULATOR_CREDENTIALS
 from aigov.widgets import LiveOrgView, OUTreeBrowser, PolicyEditor, PolicyPlayground
-from aigov.widgets.catalogue import complete_action, known_action
+from aigov.widgets.completion import complete_action, known_action
 from aigov.widgets.playground import append_case
 from conftest import ROOT
 

@@ -35,7 +35,7 @@ from aigov.policy.evaluate import Decision
 from aigov.policy.render import RenderedPolicy, render_spec
 from aigov.policy.simulate import OrgModel, load_cases, tests_dir
 from aigov.spec.model import Spec
-from aigov.widgets.catalogue import all_actions, complete_action
+from aigov.widgets.completion import all_actions, complete_action
 from aigov.widgets.keys import keyboard_scope
 from aigov.widgets.tree import node_label, tree_order
 from aigov.widgets.view import Static, View, kv_frame, pre, table_html
