@@ -25,7 +25,7 @@ from aigov.policy.checks import quotas, registry
 from aigov.policy.checks.document import PolicyDoc, json_lines
 from aigov.policy.render import RenderedPolicy, minify, render_text
 from aigov.policy.types import POLICY_TYPES
-from aigov.spec.load import validate_spec
+from aigov.spec.load import SafeLoader, validate_spec
 from aigov.spec.model import PolicyRef, Spec
 
 
@@ -98,7 +98,7 @@ def _spec_lines(spec: Spec, file: str) -> dict[str, int]:
     """Line of each level in the spec: an OU's or account's entry, or, for a level whose
     FullAWSAccess is detached, its ``detach_from`` entry (where the decision was made)."""
     try:
-        root = yaml.compose(Path(file).read_text(encoding="utf-8"))
+        root = yaml.compose(Path(file).read_text(encoding="utf-8"), Loader=SafeLoader)
     except (OSError, yaml.YAMLError):
         return {}
     out: dict[str, int] = {}

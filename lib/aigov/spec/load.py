@@ -26,19 +26,23 @@ MAX_OU_DEPTH = 5
 Loc = tuple[Any, ...]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that remembers the line of every mapping key and sequence item."""
+# libyaml's safe loader when PyYAML was built with it (the same YAML, about ten times
+# faster than the pure-Python one: a 1,000-account spec parses in a fraction of a second).
+SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _load_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
+    """Parse once: the node tree gives every key's line, and the data is constructed from
+    the same tree (safe constructors only)."""
     lines: dict[Loc, int] = {}
-    loader = _LineLoader(text)
+    loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is None:
+            return None, lines
+        data = loader.construct_document(node)
     finally:
         loader.dispose()
-    if node is None:
-        return None, lines
 
     def walk(n: yaml.Node, loc: Loc) -> None:
         lines.setdefault(loc, n.start_mark.line + 1)
@@ -53,7 +57,6 @@ def _load_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
                 walk(v, (*loc, i))
 
     walk(node, ())
-    data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
     return data, lines
 
 
