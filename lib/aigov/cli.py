@@ -78,13 +78,18 @@ def cmd_simulate(a: argparse.Namespace) -> int:
     if a.target or a.action:
         raise UsageError("--batch answers a file of requests; --target/--action one request",
                          fix="use one or the other")
-    if a.batch == "-":
-        return run_batch(sys.stdin, sys.stdout)
+    return _batch(a.batch, run_batch)
+
+
+def _batch(path: str, run: Callable[..., int]) -> int:
+    """A JSON Lines batch (``--batch FILE|-``): answered line for line to stdout."""
+    if path == "-":
+        return run(sys.stdin, sys.stdout)
     try:
-        with open(a.batch, encoding="utf-8") as fh:
-            return run_batch(fh, sys.stdout)
+        with open(path, encoding="utf-8") as fh:
+            return run(fh, sys.stdout)
     except OSError as exc:
-        raise UsageError(f"cannot read {a.batch}: {exc.strerror}", file=a.batch,
+        raise UsageError(f"cannot read {path}: {exc.strerror}", file=path,
                          fix="give a JSON Lines file, or - for standard input") from None
 
 
@@ -116,14 +121,7 @@ def cmd_prove(a: argparse.Namespace) -> int:
     if a.batch:
         from aigov.policy.prove.batch import run_batch as prove_batch
 
-        if a.batch == "-":
-            return prove_batch(sys.stdin, sys.stdout)
-        try:
-            with open(a.batch, encoding="utf-8") as fh:
-                return prove_batch(fh, sys.stdout)
-        except OSError as exc:
-            raise UsageError(f"cannot read {a.batch}: {exc.strerror}", file=a.batch,
-                             fix="give a JSON Lines file, or - for standard input") from None
+        return _batch(a.batch, prove_batch)
     import json
 
     from aigov.policy.prove.org import run_proofs
