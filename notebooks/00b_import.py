@@ -30,8 +30,8 @@ import_dir: str = ""  # where to write the import (default: the run record's imp
 run_dir: str = ""  # the run record's folder (set by aigov run)
 
 # %%
-from aigov.org.importer import import_for_run
 from aigov.org.tree import draw_tree
+from aigov.runbook.adapters import import_for_run
 from aigov.runbook.notebook import start
 from aigov.spec import load_spec
 import pandas as pd

@@ -210,19 +210,6 @@ def import_organization(c: OrgClients, out: str | Path | None = None, *, force: 
     return report
 
 
-def import_for_run(ctx: Any) -> ImportReport:
-    """The import of notebook ``00b_import`` (``ctx``: its ``runbook.notebook.Context``):
-    into ``import_dir`` when given (replacing an earlier import there), else into the
-    run record's ``import/`` folder, so the record keeps what was found."""
-    p = ctx.params
-    if p.import_dir:
-        out = Path(p.import_dir)
-    elif p.run_dir:
-        out = Path(p.run_dir) / "import"
-    else:
-        out = Path(tempfile.mkdtemp(prefix="aigov-import-")) / "import"
-    return import_organization(ctx.session(), out, force=bool(p.import_dir))
-
 
 def _check_out(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():

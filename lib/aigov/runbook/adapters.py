@@ -53,3 +53,22 @@ def model_for_run(ctx: Any) -> OrgModel:
     if mgmt is None and (ctx.endpoint_url or ctx.params.target == "aws"):
         mgmt = discover_management_account(ctx.session)
     return OrgModel(ctx.spec, management_account=mgmt)
+
+
+def import_for_run(ctx: Any) -> Any:  # -> aigov.org.importer.ImportReport
+    """Notebook ``00b_import``'s import: into ``import_dir`` when given (replacing an
+    earlier import there), else into the run record's ``import/`` folder, so the record
+    keeps what was found (docs/import.md)."""
+    import tempfile
+    from pathlib import Path
+
+    from aigov.org.importer import import_organization
+
+    p = ctx.params
+    if p.import_dir:
+        out = Path(p.import_dir)
+    elif p.run_dir:
+        out = Path(p.run_dir) / "import"
+    else:
+        out = Path(tempfile.mkdtemp(prefix="aigov-import-")) / "import"
+    return import_organization(ctx.session(), out, force=bool(p.import_dir))
