@@ -4,12 +4,13 @@ reference matcher."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aigov.policy.match import Pattern, PatternSet
+from aigov.policy.match import Pattern, PatternSet, _regex_of
 
 ALPHABET = "ab:/*?"
 
@@ -149,3 +150,27 @@ def test_colon_in_a_substituted_value_is_not_an_arn_boundary() -> None:
     ctx = {"aws:principalarn": ("arn:aws:iam::1:role/a",)}
     p = Pattern("arn:aws:s3:::logs/${aws:PrincipalArn}/*", resource=True, variables=True)
     assert p.matches("arn:aws:s3:::logs/arn:aws:iam::1:role/a/x", ctx)
+
+
+# -- the regex-free fast paths decide exactly as the regular expression ------------------
+
+_GLOB_TEXT = st.text(alphabet="ab:*/-", max_size=14)
+
+
+@settings(max_examples=400, deadline=None)
+@given(body=_GLOB_TEXT, value=st.text(alphabet="abAB:/-", max_size=16),
+       arn=st.booleans(), resource=st.booleans(), ignore_case=st.booleans())
+def test_glob_fast_path_agrees_with_the_regex(body: str, value: str, arn: bool,
+                                              resource: bool, ignore_case: bool) -> None:
+    """Literal, ``*``-only globs and per-part ARN globs are matched without a regex; they
+    must decide as the compiled expression of the same pattern does (IAM wildcard rules:
+    a head ``*`` stays in its ARN part unless it ends a Resource part)."""
+    text = ("arn:" + body) if arn else body
+    value = ("arn:" + value) if arn and not value.startswith("arn:") else value
+    p = Pattern(text, ignore_case=ignore_case and not arn, arn=arn and not resource,
+                resource=resource)
+    flags = re.DOTALL | (re.IGNORECASE if p.ignore_case else 0)
+    expected = re.fullmatch(_regex_of([(text, True)], arn=p.arn, resource=p.resource),
+                            value, flags) is not None
+    assert p.matches(value) == expected
+    assert PatternSet([p]).matches(value) == expected

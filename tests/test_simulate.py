@@ -78,7 +78,10 @@ def test_flipped_expectation_fails_with_an_explanation(tmp_path: Path,
     assert main(["test-policies", "--spec", str(org / "organization.yaml")]) == 1
     out = capsys.readouterr().out
     assert "FAIL cases.yaml:2 members cannot leave" in out
-    assert "explicit deny by SCP deny-leave statement 0 (NoLeave) at Root" in out
+    # The explanation names the policy, the statement's Sid and the level in a reader's
+    # words (no "statement 0"), down to the statement's text.
+    assert "denied by SCP 'deny-leave' (statement 'NoLeave') at Root" in out
+    assert '"Sid": "NoLeave"' in out
     assert "4 passed, 1 failed" in out
 
 

@@ -18,6 +18,7 @@ request).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import IO, Any
 
 import orjson
@@ -52,6 +53,7 @@ class BatchSimulator:
     def __init__(self, cache_limit: int = 100_000) -> None:
         self.evaluator = Evaluator(limit=200_000)  # a long stream stays in bounded memory
         self._policies: dict[tuple[str, str, str | bytes], Policy] = {}
+        self._documents: dict[tuple[str, str | bytes], Policy] = {}
         self._chains: dict[tuple[str, bytes], Chain] = {}
         self._limit = cache_limit
         # A line's RCP levels list only custom RCPs: the AWS-managed ones are added here.
@@ -61,19 +63,28 @@ class BatchSimulator:
     def _policy(self, raw: Any, name: str, ptype: str) -> Policy:
         if not isinstance(raw, str | dict):
             raise BadLine(f"{name}: a policy is a JSON object or a JSON string")
-        key = (name, ptype, raw if isinstance(raw, str) else orjson.dumps(raw))
-        got = self._policies.get(key)
-        if got is None:
-            if len(self._policies) >= self._limit:
-                self._policies.clear()
+        content = raw if isinstance(raw, str) else orjson.dumps(raw)
+        got = self._policies.get((name, ptype, content))
+        if got is not None:
+            return got
+        # The same document at another position (another name) shares its compiled
+        # statements and its per-action index; only the name differs.
+        compiled = self._documents.get((ptype, content))
+        if compiled is None:
             try:
-                got = parse_policy(raw, name=name, policy_type=ptype)
+                compiled = parse_policy(raw, name=name, policy_type=ptype)
             except PolicySyntaxError as exc:
                 raise BadLine(exc.message) from None
-            errors = form_errors(got.document, ptype, name)
+            errors = form_errors(compiled.document, ptype, name)
             if errors:
                 raise BadLine(_describe(name, errors[0]))
-            self._policies[key] = got
+            if len(self._documents) >= self._limit:
+                self._documents.clear()
+            self._documents[(ptype, content)] = compiled
+        got = compiled if compiled.name == name else replace(compiled, name=name)
+        if len(self._policies) >= self._limit:
+            self._policies.clear()
+        self._policies[(name, ptype, content)] = got
         return got
 
     def _chain(self, raw: Any, field: str) -> Chain:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aigov.policy.match import Context, Pattern
+from aigov.policy.match import Context, pattern
 
 QUALIFIERS = ("ForAllValues", "ForAnyValue")
 STRING_OPS = {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase",
@@ -154,7 +154,7 @@ def _matcher(base: str, values: tuple[str, ...], variables: bool,
     """The function telling whether one request value matches any policy value."""
     if base in STRING_OPS or base in ARN_OPS:
         like = "Like" in base or base in ARN_OPS
-        pats = [Pattern(v, wildcards=like, ignore_case="IgnoreCase" in base,
+        pats = [pattern(v, wildcards=like, ignore_case="IgnoreCase" in base,
                         arn=base in ARN_OPS, variables=variables) for v in values]
         if base in ARN_OPS:
             return lambda v, ctx: v.startswith("arn:") and any(p.matches(v, ctx) for p in pats)
@@ -229,7 +229,8 @@ def parse_condition_block(block: object, *, variables: bool) -> tuple[Condition,
 
 
 def _unresolved(values: tuple[str, ...]) -> Callable[[Context], bool] | None:
-    pats = [p for p in (Pattern(v, variables=True) for v in values) if p.has_variables]
+    pats = [p for p in (pattern(v, variables=True) for v in values if "${" in v)
+            if p.has_variables]
     if not pats:
         return None
     return lambda ctx: any(p.resolve(ctx) is None for p in pats)

@@ -107,15 +107,70 @@ def _regex_of(parts: Sequence[tuple[str, bool]], *, arn: bool, resource: bool = 
     return "".join(out)
 
 
+def _glob_parts(text: str, arn: bool, resource: bool) -> tuple[str, ...] | None:
+    """The literal runs between ``*``s when ``text`` can be matched as one glob over the
+    whole value, without a regex: only ``*`` wildcards (no ``?``), and in the first five
+    parts of an ARN none that must stay inside its part. In a Resource ARN a ``*`` that
+    ends its part runs across colons (see the module docstring), so it may stand there.
+    Such a glob matches when the value starts with the first run, ends with the last,
+    and holds the others in order between them (greedy leftmost search is exact for
+    ``*``-only globs)."""
+    if "?" in text:
+        return None
+    if arn:
+        head = text.split(":", 5)[:5]  # every part before the fifth colon
+        if any("*" in part for part in head):
+            ok = resource and all(part.endswith("*") and "*" not in part[:-1]
+                                  for part in head if "*" in part)
+            if not ok:
+                return None
+    return tuple(text.split("*"))
+
+
+def _arn_parts(text: str) -> tuple[tuple[str, ...], ...] | None:
+    """Per-part globs of an ARN pattern whose wildcards stay inside their part (ArnLike):
+    the five head parts and the resource part, each split at its ``*``s."""
+    if "?" in text:
+        return None
+    parts = text.split(":", 5)
+    return tuple(tuple(p.split("*")) for p in parts) if len(parts) == 6 else None
+
+
+def _arn_match(parts: tuple[tuple[str, ...], ...], value: str) -> bool:
+    got = value.split(":", 5)
+    return len(got) == 6 and all(
+        (g == p[0]) if len(p) == 1 else _glob_match(p, g)
+        for p, g in zip(parts, got, strict=True))
+
+
+def _glob_match(parts: tuple[str, ...], value: str) -> bool:
+    first, last = parts[0], parts[-1]
+    if len(value) < len(first) + len(last) or not value.startswith(first) \
+            or not value.endswith(last):
+        return False
+    pos, end = len(first), len(value) - len(last)
+    for run in parts[1:-1]:
+        found = value.find(run, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(run)
+    return True
+
+
 class Pattern:
     """One pattern: a literal, a wildcard pattern, or one with policy variables.
 
     ``wildcards=False`` is for operators that compare exactly (``StringEquals``), where
     ``*`` is an ordinary character; ``ignore_case`` for actions and ``*IgnoreCase``.
+
+    Built to be cheap, since a stream of new policies builds many: a literal is a string
+    compare, a ``*``-only glob is matched by ``startswith``/``find``/``endswith``
+    (``glob``), and only the rest compiles a regular expression, on first use. ``pattern()``
+    shares one ``Pattern`` per distinct text and flags across every document.
     """
 
     __slots__ = ("text", "ignore_case", "arn", "resource", "wildcards", "tokens", "wild",
-                 "exact", "regex", "has_variables", "_cache")
+                 "exact", "glob", "arn_glob", "_regex", "_parts", "has_variables", "_cache")
 
     def __init__(self, text: str, *, wildcards: bool = True, ignore_case: bool = False,
                  arn: bool = False, variables: bool = False, resource: bool = False) -> None:
@@ -128,7 +183,10 @@ class Pattern:
                                           resource_part_only=self.resource)
         self._cache: dict[tuple[str, ...], re.Pattern[str] | str] = {}
         self.exact: str | None = None
-        self.regex: re.Pattern[str] | None = None
+        self.glob: tuple[str, ...] | None = None
+        self.arn_glob: tuple[tuple[str, ...], ...] | None = None
+        self._regex: re.Pattern[str] | None = None
+        self._parts: list[tuple[str, bool]] | None = None
         self.has_variables = any(isinstance(t, Variable) for t in self.tokens)
         if self.has_variables:
             return
@@ -137,8 +195,21 @@ class Pattern:
         if not wildcards or not any(w and ("*" in t or "?" in t) for t, w in parts):
             literal = "".join(t for t, _ in parts)
             self.exact = literal.lower() if ignore_case else literal
+        elif len(parts) == 1 and (glob := _glob_parts(parts[0][0], self.arn,
+                                                      self.resource)) is not None:
+            self.glob = tuple(g.lower() for g in glob) if ignore_case else glob
+        elif (len(parts) == 1 and self.arn and not self.resource and not ignore_case
+              and (arn_glob := _arn_parts(parts[0][0])) is not None):
+            self.arn_glob = arn_glob
         else:
-            self.regex = self._compile(parts)
+            self._parts = parts  # compiled on first use (``regex``)
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        """The compiled expression of a pattern that is neither literal nor a glob."""
+        if self._regex is None and self._parts is not None:
+            self._regex = self._compile(self._parts)
+        return self._regex
 
     @property
     def is_star(self) -> bool:
@@ -155,7 +226,9 @@ class Pattern:
         a regex, an exact string, or ``None`` when a variable has no value."""
         if self.exact is not None:
             return self.exact
-        if self.regex is not None:
+        if self._parts is not None or self.glob is not None or self.arn_glob is not None:
+            if self.glob is not None or self.arn_glob is not None:
+                return self._parts_regex()
             return self.regex
         values: list[str] = []
         for tok in self.tokens:
@@ -178,7 +251,18 @@ class Pattern:
                 self._cache[key] = hit
         return hit
 
+    def _parts_regex(self) -> re.Pattern[str]:
+        """The regex of a glob pattern, for callers that want one (``resolve``)."""
+        if self._regex is None:
+            self._regex = self._compile([(t, w) for t, w in zip(self.tokens, self.wild,
+                                                                 strict=True)])
+        return self._regex
+
     def matches(self, value: str, context: Context | None = None) -> bool:
+        if self.glob is not None:
+            return _glob_match(self.glob, value.lower() if self.ignore_case else value)
+        if self.arn_glob is not None:
+            return _arn_match(self.arn_glob, value)
         got = self.resolve(context)
         if got is None:
             return False
@@ -192,20 +276,30 @@ class Pattern:
 
 class PatternSet:
     """Several patterns ORed (an Action list, a Resource list): literal ones in a set,
-    wildcard ones in one alternation, variable ones checked one by one."""
+    globs tried one by one, the rest as one alternation (compiled on first use), variable
+    ones checked one by one."""
 
-    __slots__ = ("patterns", "star", "exact", "regex", "dynamic", "ignore_case")
+    __slots__ = ("patterns", "star", "exact", "globs", "arn_globs", "_wild", "_regex",
+                 "dynamic", "ignore_case")
 
     def __init__(self, patterns: Sequence[Pattern]) -> None:
         self.patterns = tuple(patterns)
         self.star = any(p.is_star for p in self.patterns)
         self.ignore_case = bool(self.patterns) and self.patterns[0].ignore_case
         self.exact = frozenset(p.exact for p in self.patterns if p.exact is not None)
-        wild = [p.regex for p in self.patterns if p.regex is not None]
-        flags = re.IGNORECASE | re.DOTALL if self.ignore_case else re.DOTALL
-        self.regex = (re.compile("|".join(f"(?:{r.pattern})" for r in wild), flags)
-                      if wild else None)
+        self.globs = tuple(p.glob for p in self.patterns if p.glob is not None)
+        self.arn_globs = tuple(p.arn_glob for p in self.patterns if p.arn_glob is not None)
+        self._wild = tuple(p for p in self.patterns if p._parts is not None)
+        self._regex: re.Pattern[str] | None = None
         self.dynamic = tuple(p for p in self.patterns if p.has_variables)
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        if self._regex is None and self._wild:
+            flags = re.IGNORECASE | re.DOTALL if self.ignore_case else re.DOTALL
+            self._regex = re.compile("|".join(f"(?:{p.regex.pattern})"  # type: ignore[union-attr]
+                                              for p in self._wild), flags)
+        return self._regex
 
     def matches(self, value: str, context: Context | None = None) -> bool:
         if self.star:
@@ -213,7 +307,11 @@ class PatternSet:
         probe = value.lower() if self.ignore_case else value
         if probe in self.exact:
             return True
-        if self.regex is not None and self.regex.fullmatch(value) is not None:
+        if any(_glob_match(g, probe) for g in self.globs):
+            return True
+        if any(_arn_match(g, value) for g in self.arn_globs):
+            return True
+        if self._wild and self.regex.fullmatch(value) is not None:  # type: ignore[union-attr]
             return True
         return any(p.matches(value, context) for p in self.dynamic)
 
@@ -222,15 +320,24 @@ class PatternSet:
         return next((p.text for p in self.patterns if p.matches(value, context)), None)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65_536)
+def pattern(text: str, *, wildcards: bool = True, ignore_case: bool = False, arn: bool = False,
+            variables: bool = False, resource: bool = False) -> Pattern:
+    """The shared ``Pattern`` for ``text`` and these flags (a ``Pattern`` never changes
+    after it is built, so every document may hold the same one); bounded, so a stream of
+    new policies keeps flat memory."""
+    return Pattern(text, wildcards=wildcards, ignore_case=ignore_case, arn=arn,
+                   variables=variables, resource=resource)
+
+
 def wildcard(text: str, *, ignore_case: bool = False) -> Pattern:
     """``text`` as an IAM wildcard pattern (``*`` and ``?``; ``[`` is an ordinary
     character, unlike ``fnmatch``), compiled once per text: the one matcher lint's
     checks and the catalogue use for action names and service prefixes."""
-    return Pattern(text, ignore_case=ignore_case)
+    return pattern(text, ignore_case=ignore_case)
 
 
-def action_matches(pattern: str, action: str) -> bool:
-    """Does the Action element value ``pattern`` cover ``action``? Case-insensitive, as
-    IAM compares action names (IAM JSON policy elements: Action)."""
-    return wildcard(pattern, ignore_case=True).matches(action)
+def action_matches(pattern_text: str, action: str) -> bool:
+    """Does the Action element value ``pattern_text`` cover ``action``? Case-insensitive,
+    as IAM compares action names (IAM JSON policy elements: Action)."""
+    return wildcard(pattern_text, ignore_case=True).matches(action)

@@ -16,7 +16,7 @@ from typing import Any
 
 from aigov.errors import PolicySyntaxError
 from aigov.policy.conditions import Condition, ConditionError, parse_condition_block
-from aigov.policy.match import Context, Pattern, PatternSet
+from aigov.policy.match import Context, PatternSet, pattern
 from aigov.policy.types import SCP
 
 VERSIONS = ("2012-10-17", "2008-10-17")
@@ -156,9 +156,9 @@ def _statement(name: str, policy_type: str, i: int, stmt: Any, variables: bool) 
             raise _fail(name, str(exc), statement=i, element=exc.element) from None
     return Statement(
         index=i, sid=sid, effect=effect,
-        actions=PatternSet([Pattern(a, ignore_case=True) for a in actions]),
+        actions=PatternSet([pattern(a, ignore_case=True) for a in actions]),
         not_action=act_key == "NotAction",
-        resources=PatternSet([Pattern(r, resource=True, variables=variables)
+        resources=PatternSet([pattern(r, resource=True, variables=variables)
                               for r in resources]),
         not_resource=res_key == "NotResource", conditions=conditions)
 
