@@ -24,7 +24,7 @@ Settings merge key by key at every depth, so a Bedrock policy's Regions (and a b
 policy's plans) merge one by one. Two of the documented examples print results that
 contradict their own text (example 4 shows ``"project"`` for a key the text says cannot
 change from ``"Project"``; example 6 lists a value no policy sets): the tests follow the
-text and say so.
+text and say so. Contract: docs/contracts/effective-policies.md.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ the simulator, so a document lint calls an error is one the simulator refuses to
 
 The checks are the grammar (``grammar.py``) and the values (``values.py``); the
 catalogue and lockout checks are about meaning, not form, and stay in lint alone.
+Contract: docs/contracts/lint-and-simulate.md.
 """
 
 from __future__ import annotations
