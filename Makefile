@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine with python3 (README.md):
 #   make run    create .venv, install, run the whole runbook on the embedded emulator
 #   make test   install the dev extras and run every test (what CI runs)
-#   make test-fast  the quick loop: ruff and every test not marked slow (under a minute)
+#   make test-fast  the quick loop: ruff and every test not marked slow
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
