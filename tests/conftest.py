@@ -8,7 +8,9 @@ Helper modules beside this one: ``recording.py`` (what the emulator was asked),
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -51,3 +53,32 @@ def run_cli(*args: str, outputs: Path, cwd: Path = ROOT, timeout: float = 900,
     full.update(AIGOV_OUTPUTS=str(outputs), **env)
     return subprocess.run([sys.executable, "-m", "aigov.cli", *args], cwd=cwd, env=full,
                           capture_output=True, text=True, timeout=timeout)
+
+
+_STARTS_EMULATOR = re.compile(r"\b(?:running_emulator|Emulator)\(")
+
+
+def _starts_emulator(item: pytest.Item) -> bool:
+    """Does the test, or a fixture it uses, start a moto server? Each such test applies
+    or discovers an organization over HTTP: end-to-end, seconds each."""
+    if "emulator" in getattr(item, "fixturenames", ()):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    funcs = [getattr(item, "function", None)]
+    if info is not None:
+        funcs += [d.func for defs in info.name2fixturedefs.values() for d in defs]
+    for func in funcs:
+        try:
+            if func is not None and _STARTS_EMULATOR.search(inspect.getsource(func)):
+                return True
+        except (OSError, TypeError):
+            continue
+    return False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start the emulator are ``slow`` (docs/style.md, rule 5): ``make
+    test-fast`` is the loop without them, ``make test`` runs them."""
+    for item in items:
+        if _starts_emulator(item):
+            item.add_marker(pytest.mark.slow)
