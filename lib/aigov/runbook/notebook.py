@@ -50,8 +50,13 @@ class Context:
         return clients(endpoint_url=self.endpoint_url, region=self.params.region)
 
     def record(self, **results: Any) -> dict[str, Any]:
-        """Record headline results (JSON values); the runner copies them into the manifest."""
+        """Record headline results (JSON values); the runner copies them into the manifest.
+        The AWS requests this notebook's kernel has sent so far are recorded with them
+        (``api_calls``, by operation, and the estimated seconds on AWS: target/calls.py)."""
+        from aigov.target.calls import summary
+
         self.results.update(results)
+        self.results.update(summary())
         if self.params.run_dir:
             out = Path(self.params.run_dir) / RESULTS_DIR / f"{self.notebook}.json"
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from functools import cached_property
 import boto3
 from botocore.config import Config
 
+from aigov.target.calls import count_requests
 from aigov.target.emulator import EMULATOR_CREDENTIALS
 
 RETRY_CONFIG = Config(retries={"max_attempts": 10, "mode": "adaptive"},
@@ -34,7 +35,9 @@ class OrgClients:
         return boto3.session.Session(region_name=self.region)
 
     def client(self, service: str):
-        return self.session.client(service, endpoint_url=self.endpoint_url, config=RETRY_CONFIG)
+        """A client whose every request is counted (``target/calls.py``)."""
+        return count_requests(self.session.client(service, endpoint_url=self.endpoint_url,
+                                                  config=RETRY_CONFIG))
 
     @cached_property
     def organizations(self):

@@ -1,0 +1,41 @@
+"""AWS requests counted per notebook (lib/aigov/target/calls.py) against a real moto
+server: each HTTP request the library's clients send is counted by operation, and a
+notebook's recorded results carry the count and the estimated seconds on AWS."""
+
+from __future__ import annotations
+
+import json
+
+from aigov.org.discover import discover
+from aigov.runbook.notebook import Context
+from aigov.runbook.params import RunParams
+from aigov.target import calls
+from aigov.target.clients import clients
+
+
+def test_every_request_of_the_librarys_clients_is_counted_by_operation(emulator):
+    calls.reset()
+    c = clients(emulator.url)
+    c.organizations.create_organization(FeatureSet="ALL")
+    c.organizations.describe_organization()
+    c.organizations.describe_organization()
+    assert calls.counts() == {"organizations.CreateOrganization": 1,
+                              "organizations.DescribeOrganization": 2}
+    s = calls.summary()
+    assert s["api_calls"] == 3
+    assert s["api_estimated_aws_seconds"] == round(3 / calls.AWS_REQUESTS_PER_SECOND, 1)
+
+
+def test_a_discovery_is_counted_and_recorded_in_the_notebooks_results(emulator, tmp_path):
+    calls.reset()
+    c = clients(emulator.url)
+    c.organizations.create_organization(FeatureSet="ALL")
+    before = calls.summary()["api_calls"]
+    discover(c)
+    ctx = Context(notebook="01_organization", params=RunParams(run_dir=str(tmp_path)))
+    ctx.record(organization="ok")
+    saved = json.loads((tmp_path / "results" / "01_organization.json").read_text())
+    assert saved["organization"] == "ok"
+    assert saved["api_calls"] > before
+    assert saved["api_calls_by_operation"]["organizations.ListRoots"] >= 1
+    assert saved["api_estimated_aws_seconds"] > 0
