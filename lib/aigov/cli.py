@@ -71,7 +71,7 @@ def cmd_test_policies(a: argparse.Namespace) -> int:
 
 
 def cmd_simulate(a: argparse.Namespace) -> int:
-    from aigov.policy.simulate import run_batch
+    from aigov.policy.batch import run_batch
 
     if a.batch is None:
         return _simulate_one(a)

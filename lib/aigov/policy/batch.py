@@ -27,8 +27,8 @@ from aigov.errors import PolicySyntaxError
 from aigov.findings import Finding
 from aigov.policy.checks.wellformed import form_errors
 from aigov.policy.evaluate import Chain, Evaluator, Level, Request, make_request
+from aigov.policy.managed import aws_managed_at
 from aigov.policy.parse import Policy, parse_policy
-from aigov.policy.render import aws_managed_at
 from aigov.policy.types import RCP, SCP
 
 LINE_KEYS = {"id", "scps", "rcps", "request"}

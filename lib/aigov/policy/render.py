@@ -16,7 +16,6 @@ tricks such as ``__globals__``, no mutation, bounded ``range``), and an ``includ
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,39 +24,18 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from aigov.errors import PolicySyntaxError
-from aigov.policy.types import RCP, SCP
+from aigov.policy.managed import (  # noqa: F401 - re-exported: render is where callers look
+    FULL_AWS_ACCESS,
+    FULL_AWS_ACCESS_NAME,
+    RCP_FULL_AWS_ACCESS,
+    RCP_FULL_AWS_ACCESS_NAME,
+    RenderedPolicy,
+    aws_managed_at,
+    full_aws_access,
+    minify,
+    rcp_full_aws_access,
+)
 from aigov.spec.model import PolicyRef, Spec
-
-FULL_AWS_ACCESS_NAME = "FullAWSAccess"
-FULL_AWS_ACCESS = {"Version": "2012-10-17",
-                   "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-RCP_FULL_AWS_ACCESS_NAME = "RCPFullAWSAccess"
-RCP_FULL_AWS_ACCESS = {"Version": "2012-10-17",
-                       "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*",
-                                      "Resource": "*"}]}
-
-
-@dataclass(frozen=True)
-class RenderedPolicy:
-    """A policy as AWS will store it. ``text`` is the minified JSON sent to the API."""
-
-    name: str
-    type: str
-    file: str
-    document: dict[str, Any]
-    text: str
-    description: str = ""
-    aws_managed: bool = False
-
-    @property
-    def size(self) -> int:
-        """Characters as AWS counts them for the policy size quota (the minified text)."""
-        return len(self.text)
-
-
-def minify(document: Any) -> str:
-    """Deterministic, minified JSON (sorted keys) of a policy document."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class TemplateOutsideFolder(jinja2.TemplateError):
@@ -176,18 +154,6 @@ def render_spec(spec: Spec) -> dict[str, RenderedPolicy]:
     return {p.name: render_policy(spec, p) for p in spec.policies}
 
 
-def full_aws_access() -> RenderedPolicy:
-    return RenderedPolicy(FULL_AWS_ACCESS_NAME, SCP, "(AWS managed)",
-                          FULL_AWS_ACCESS, minify(FULL_AWS_ACCESS), aws_managed=True,
-                          description="Allows access to every operation")
-
-
-def rcp_full_aws_access() -> RenderedPolicy:
-    return RenderedPolicy(RCP_FULL_AWS_ACCESS_NAME, RCP, "(AWS managed)",
-                          RCP_FULL_AWS_ACCESS, minify(RCP_FULL_AWS_ACCESS), aws_managed=True,
-                          description="Allows access to every resource")
-
-
 def attached(spec: Spec, rendered: dict[str, RenderedPolicy], level: str,
              policy_type: str) -> list[RenderedPolicy]:
     """Policies of ``policy_type`` attached directly at ``level`` (a canonical target key),
@@ -198,14 +164,3 @@ def attached(spec: Spec, rendered: dict[str, RenderedPolicy], level: str,
     return out
 
 
-def aws_managed_at(policy_type: str, full_access: bool = True) -> list[RenderedPolicy]:
-    """The AWS-managed policies of ``policy_type`` at one level, the one place that says
-    where they are: FullAWSAccess on every root, OU and account while SCPs are enabled,
-    unless the spec detaches it (``full_access`` false); RCPFullAWSAccess everywhere, always
-    (AWS attaches it and it cannot be detached). Organizations User Guide, "SCP
-    inheritance" and "RCP inheritance"."""
-    if policy_type == SCP:
-        return [full_aws_access()] if full_access else []
-    if policy_type == RCP:
-        return [rcp_full_aws_access()]
-    return []
