@@ -319,6 +319,46 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 3
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: one line (what and where the traceback went), exit 3; never a traceback on
+    the terminal unless ``AIGOV_DEBUG=1`` asks for one (docs/contracts/exit-codes.md)."""
+    import os
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    if os.environ.get("AIGOV_DEBUG") == "1":
+        sys.stderr.write(text)
+        where = "above"
+    else:
+        where = _save_traceback(text)
+    print(f"aigov: internal error ({type(exc).__name__}): a bug in aigov, not in your "
+          f"input; please report it with the traceback ({where}); see README, "
+          "'Reporting a bug'", file=sys.stderr)
+    return 3
+
+
+def _save_traceback(text: str) -> str:
+    """Write the traceback under outputs/errors/ (mode 0600); return where, or how to
+    get it when that is impossible."""
+    import os
+    import time
+
+    from aigov.paths import outputs_dir
+
+    try:
+        folder = outputs_dir() / "errors"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{os.getpid()}.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return f"saved in {path}"
+    except OSError:
+        return "re-run with AIGOV_DEBUG=1 to see it"
 
 
 if __name__ == "__main__":

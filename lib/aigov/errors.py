@@ -46,6 +46,27 @@ class SpecError(AigovError):
         super().__init__(message, **kwargs)
 
 
+class InputError(AigovError):
+    """A file refused before parsing it for real: too large, not UTF-8, duplicate or
+    complex keys, too deep, an alias bomb, NaN (exit 2). ``kind`` says which, so callers
+    can turn it into their own finding code; ``line``/``column`` locate it."""
+
+    def __init__(self, message: str, *, kind: str = "input", line: int | None = None,
+                 column: int | None = None, **kwargs: str | None) -> None:
+        self.kind = kind
+        self.line = line
+        self.column = column
+        if line is not None and not kwargs.get("location"):
+            kwargs["location"] = str(line) if column is None else f"{line}:{column}"
+        super().__init__(message, **kwargs)
+
+
+class InternalError(AigovError):
+    """An unexpected exception: a bug in aigov (exit 3)."""
+
+    exit_code = 3
+
+
 class PolicySyntaxError(AigovError):
     """A policy document or template cannot be parsed or rendered (exit 2)."""
 

@@ -17,9 +17,10 @@ from typing import Any
 
 import yaml
 
-from aigov.errors import PolicySyntaxError, SpecError, UsageError
+from aigov.errors import InputError, PolicySyntaxError, SpecError, UsageError
 from aigov.findings import Finding, Severity, apply_overrides, finding
 from aigov.findings import catalogue as code_catalogue
+from aigov.inputs import load_json, read_text
 from aigov.paths import resolve
 from aigov.policy.checks import quotas, registry
 from aigov.policy.checks.document import PolicyDoc, json_lines
@@ -44,12 +45,26 @@ def parse_document(text: str, policy_type: str, *, file: str = "", name: str = "
                    ) -> tuple[PolicyDoc | None, list[Finding]]:
     """Parse policy JSON; a syntax error is a ``POLICY_NOT_JSON`` finding with its place."""
     try:
-        document = json.loads(text)
+        document = load_json(text, file)
     except json.JSONDecodeError as exc:
         return None, [finding("POLICY_NOT_JSON", f"not valid JSON: {exc.msg}", file=file,
                               line=exc.lineno, column=exc.colno)]
+    except InputError as exc:
+        return None, [input_finding(exc, file)]
     return PolicyDoc(document=document, type=policy_type, file=file, name=name,
                      text=minify(document), lines=json_lines(text)), []
+
+
+# InputError.kind -> the policy finding code (each an input error: exit 2).
+INPUT_CODES = {"too_large": "POLICY_TOO_LARGE", "not_utf8": "POLICY_NOT_UTF8",
+               "duplicate_key": "POLICY_DUPLICATE_KEY", "too_deep": "POLICY_TOO_DEEP",
+               "nan": "POLICY_NAN"}
+
+
+def input_finding(exc: InputError, file: str) -> Finding:
+    """A policy file refused by ``aigov.inputs`` as a finding with its line."""
+    return finding(INPUT_CODES.get(exc.kind, "POLICY_NOT_JSON"), exc.message,
+                   file=exc.file or file, fix=exc.fix, line=exc.line)
 
 
 def _template_finding(exc: PolicySyntaxError, file: str) -> Finding:
@@ -65,6 +80,8 @@ def render_for_lint(spec: Spec, policy: PolicyRef) -> tuple[PolicyDoc | None, li
         text = render_text(spec, policy)
     except PolicySyntaxError as exc:
         return None, [_template_finding(exc, file)]
+    except InputError as exc:
+        return None, [input_finding(exc, file)]
     return parse_document(text, policy.type, file=file, name=policy.name)
 
 
@@ -192,11 +209,12 @@ def lint_policy_file(path: str | Path, policy_type: str) -> list[Finding]:
                          fix=f"use one of {', '.join(POLICY_TYPES)}")
     p = resolve(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UsageError(f"cannot read the policy: {reason}", file=str(p),
+        text = read_text(p, "policy")
+    except OSError as exc:
+        raise UsageError(f"cannot read the policy: {exc.strerror}", file=str(p),
                          fix="give the path of a policy document (JSON)") from None
+    except InputError as exc:
+        return [input_finding(exc, str(p))]
     if _TEMPLATE_TAG.search(text):
         spec, policy = _spec_for_template(p, policy_type)
         try:

@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from aigov.errors import PolicySyntaxError
+from aigov.errors import InputError, PolicySyntaxError
+from aigov.inputs import load_json
 from aigov.policy.conditions import Condition, ConditionError, parse_condition_block
 from aigov.policy.match import Context, PatternSet, pattern
 from aigov.policy.types import SCP
@@ -173,10 +174,12 @@ def parse_policy(document: Any, *, name: str = "policy", policy_type: str = SCP)
     """
     if isinstance(document, str):
         try:
-            document = json.loads(document)
+            document = load_json(document)
         except json.JSONDecodeError as exc:
             raise _fail(name, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                         fix="check commas, quotes and brackets") from None
+        except InputError as exc:
+            raise _fail(name, f"{exc.message} (line {exc.line})", fix=exc.fix) from None
     if not isinstance(document, dict):
         raise _fail(name, "a policy must be a JSON object")
     for key in document:

@@ -15,6 +15,7 @@ tricks such as ``__globals__``, no mutation, bounded ``range``), and an ``includ
 
 from __future__ import annotations
 
+import contextlib
 import json
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from aigov.errors import PolicySyntaxError
+from aigov.inputs import load_json, read_text
 from aigov.policy.managed import (  # noqa: F401 - re-exported: render is where callers look
     FULL_AWS_ACCESS,
     FULL_AWS_ACCESS_NAME,
@@ -95,8 +97,13 @@ def _tojson(value: Any) -> str:
 
 
 def render_text(spec: Spec, policy: PolicyRef) -> str:
-    """Render one policy template to text; errors name the file and line."""
+    """Render one policy template to text; errors name the file and line.
+
+    The file is checked first (size limit, UTF-8: ``aigov.inputs``), so a binary or
+    huge file is an ``InputError`` rather than a decoding traceback inside jinja2."""
     path = check_confined(spec, policy)
+    with contextlib.suppress(OSError):  # jinja2's TemplateNotFound below words it
+        read_text(path, "policy")
     values = {**spec.parameters, **policy.parameters}
     try:
         template = _environment(path.parent, confinement_root(spec)).get_template(path.name)
@@ -138,7 +145,7 @@ def _template_line(exc: BaseException) -> str | None:
 def render_policy(spec: Spec, policy: PolicyRef) -> RenderedPolicy:
     text = render_text(spec, policy)
     try:
-        document = json.loads(text)
+        document = load_json(text, str(spec.policy_path(policy)))
     except json.JSONDecodeError as exc:
         raise PolicySyntaxError(f"policy {policy.name!r} does not render to JSON: {exc.msg}",
                                 file=str(spec.policy_path(policy)),

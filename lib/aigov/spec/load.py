@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from aigov.errors import SpecError
+from aigov.errors import InputError, SpecError
 from aigov.findings import Finding, finding
+from aigov.inputs import compose_yaml, read_text, yaml_error
 from aigov.paths import default_spec, resolve
 from aigov.spec.model import ROOT, Spec
 
@@ -26,23 +27,18 @@ MAX_OU_DEPTH = 5
 Loc = tuple[Any, ...]
 
 
-# libyaml's safe loader when PyYAML was built with it (the same YAML, about ten times
-# faster than the pure-Python one: a 1,000-account spec parses in a fraction of a second).
+# libyaml's safe loader when PyYAML was built with it (about ten times faster), for
+# re-reading a spec that already passed the strict loader (lint's line lookups). The
+# first read goes through ``aigov.inputs``, whose composer bounds depth and aliases.
 SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
-    """Parse once: the node tree gives every key's line, and the data is constructed from
-    the same tree (safe constructors only)."""
+def _load_with_lines(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
+    """Strict YAML (``aigov.inputs``) and the line of every mapping key and list item."""
     lines: dict[Loc, int] = {}
-    loader = SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, lines
-        data = loader.construct_document(node)
-    finally:
-        loader.dispose()
+    node = compose_yaml(text, file)
+    if node is None:
+        return None, lines
 
     def walk(n: yaml.Node, loc: Loc) -> None:
         lines.setdefault(loc, n.start_mark.line + 1)
@@ -57,7 +53,24 @@ def _load_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
                 walk(v, (*loc, i))
 
     walk(node, ())
-    return data, lines
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node), lines
+    finally:
+        loader.dispose()
+
+
+# InputError.kind -> the spec's finding code.
+INPUT_CODES = {"too_large": "SPEC_TOO_LARGE", "not_utf8": "SPEC_NOT_UTF8",
+               "duplicate_key": "SPEC_DUPLICATE_KEY", "complex_key": "SPEC_COMPLEX_KEY",
+               "aliases": "SPEC_ALIAS_EXPANSION", "too_deep": "SPEC_TOO_DEEP",
+               "syntax": "SPEC_YAML_SYNTAX"}
+
+
+def input_finding(exc: InputError) -> Finding:
+    """A refused input file as a spec finding (its own fix, line and column)."""
+    return finding(INPUT_CODES.get(exc.kind, "SPEC_UNREADABLE"), exc.message,
+                   file=exc.file or "", fix=exc.fix, line=exc.line, column=exc.column)
 
 
 def _line(lines: dict[Loc, int], loc: Loc) -> int | None:
@@ -183,17 +196,15 @@ def validate_spec(path: str | Path | None = None) -> tuple[Spec | None, list[Fin
     p = resolve(path) if path else default_spec()
     file = str(p)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_text(p, "spec")
+        data, lines = _load_with_lines(text, file)
     except OSError as exc:
         return None, [finding("SPEC_UNREADABLE", f"cannot read the spec: {exc.strerror}",
                               file=file)]
-    try:
-        data, lines = _load_with_lines(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [finding("SPEC_YAML_SYNTAX", f"YAML syntax error: {getattr(exc, 'problem', exc)}",
-                              file=file, line=mark.line + 1 if mark else None,
-                              column=mark.column + 1 if mark else None)]
+        return None, [input_finding(yaml_error(exc, file))]
+    except InputError as exc:
+        return None, [input_finding(exc)]
     if not isinstance(data, dict):
         return None, [finding("SPEC_WRONG_TYPE", "the spec must be a YAML mapping with keys "
                               "organization, organizational_units, accounts, policies",

@@ -1,0 +1,257 @@
+"""Read untrusted input files: size limits, UTF-8, strict YAML and strict JSON.
+
+Every file aigov reads (the spec, policy templates, policy tests, profiles) may be
+careless or hostile: a binary file, a 50 MB spec, a YAML alias bomb, JSON nested ten
+thousand deep. Each is refused here, before any parser or validator walks it, with an
+``InputError`` that names the file, the line (or the byte offset) and the fix, so the
+command exits 2 quickly and with bounded memory. The limits and why they are what they
+are: docs/contracts/input-limits.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aigov.errors import InputError
+
+# The spec: 2,000 OUs (AWS's quota) and several thousand accounts fit in well under 1 MB.
+MAX_SPEC_BYTES = 2 * 1024 * 1024
+# A policy file: AWS Organizations' largest policy quota is 10,240 characters (an SCP,
+# minified; Organizations User Guide, "Quotas"). A pretty-printed template with comments
+# runs to a few times that; 64 KiB is six times the largest document AWS would accept.
+MAX_POLICY_BYTES = 64 * 1024
+# Other YAML inputs (policy tests, properties, profiles).
+MAX_DATA_BYTES = 2 * 1024 * 1024
+# Nesting: the spec's deepest legitimate path is an OU five levels under Root
+# (organizational_units[].children[]... = about 12 levels); a policy document is
+# Statement[].Condition.Operator.Key[] = 6 levels. Far below Python's recursion limit.
+MAX_YAML_DEPTH = 64
+MAX_JSON_DEPTH = 32
+# YAML aliases: the nodes an alias-expanding walk would visit, in all. A spec has a few
+# thousand nodes; a billion-laughs document has billions.
+MAX_YAML_NODES = 200_000
+
+LIMIT_ENV = {"spec": "AIGOV_MAX_SPEC_BYTES", "policy": "AIGOV_MAX_POLICY_BYTES",
+             "data": "AIGOV_MAX_DATA_BYTES"}
+_DEFAULTS = {"spec": MAX_SPEC_BYTES, "policy": MAX_POLICY_BYTES, "data": MAX_DATA_BYTES}
+
+
+def size_limit(kind: str) -> int:
+    """The byte limit for a ``kind`` of file (``spec``, ``policy``, ``data``); the
+    environment variable of ``LIMIT_ENV`` overrides it (a positive whole number)."""
+    raw = os.environ.get(LIMIT_ENV[kind], "").strip()
+    if not raw:
+        return _DEFAULTS[kind]
+    if not raw.isascii() or not raw.isdigit() or int(raw) <= 0:
+        raise InputError(f"{LIMIT_ENV[kind]}={raw!r} is not a positive whole number of bytes",
+                         kind="usage", fix=f"unset it or set e.g. {LIMIT_ENV[kind]}="
+                         f"{_DEFAULTS[kind]}")
+    return int(raw)
+
+
+def read_text(path: str | Path, kind: str = "data") -> str:
+    """The text of ``path`` if it is at most the ``kind``'s size limit and valid UTF-8.
+
+    Reads at most limit + 1 bytes, so a huge file costs nothing. Raises ``OSError`` for
+    a file that cannot be opened (callers word that themselves) and ``InputError``
+    otherwise.
+    """
+    limit = size_limit(kind)
+    file = str(path)
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"the file is larger than {limit:,} bytes, the limit for a {kind} "
+                         "file", file=file, kind="too_large",
+                         fix=f"shrink it, or raise the limit with {LIMIT_ENV[kind]}=BYTES "
+                         "(see docs/contracts/input-limits.md)")
+    return decode_utf8(data, file)
+
+
+def decode_utf8(data: bytes, file: str = "") -> str:
+    """Decode UTF-8 (a BOM is dropped); a bad byte is an ``InputError`` naming its offset
+    and line, since Latin-1, UTF-16 and binary files all fail here."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        hint = " (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise InputError(f"not UTF-8{hint}: byte 0x{data[exc.start]:02x} at byte offset "
+                         f"{exc.start} cannot be decoded", file=file, line=line,
+                         kind="not_utf8", fix="save the file as UTF-8 (e.g. iconv -f "
+                         "LATIN1 -t UTF-8 FILE), or point at the right file") from None
+
+
+# -- YAML ------------------------------------------------------------------------------
+class _StrictComposer(yaml.SafeLoader):
+    """SafeLoader whose composer bounds nesting depth (PyYAML composes recursively, so
+    thousands of levels would end in RecursionError)."""
+
+    max_depth = MAX_YAML_DEPTH
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        depth = getattr(self, "_depth", 0) + 1
+        if depth > self.max_depth:
+            mark = self.peek_event().start_mark
+            raise InputError(f"YAML nested deeper than {self.max_depth} levels",
+                             line=mark.line + 1, kind="too_deep",
+                             fix="flatten the structure; no aigov file needs this depth")
+        self._depth = depth
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth - 1
+
+
+def compose_yaml(text: str, file: str = "") -> yaml.Node | None:
+    """Compose ``text`` to a node tree and check it: no duplicate or complex keys, a
+    bounded depth and a bounded alias expansion. Raises ``InputError``."""
+    loader = _StrictComposer(text)
+    try:
+        node = loader.get_single_node()
+    except InputError as exc:
+        raise InputError(exc.message, file=file, line=exc.line, kind=exc.kind,
+                         fix=exc.fix) from None
+    except RecursionError:
+        raise InputError("YAML nested too deep to read", file=file, kind="too_deep",
+                         fix="flatten the structure") from None
+    finally:
+        loader.dispose()
+    if node is not None:
+        _check_node(node, file)
+    return node
+
+
+def _check_node(root: yaml.Node, file: str) -> None:
+    """One pass over distinct nodes (aliases share a node): keys and expanded size."""
+    sizes: dict[int, int] = {}
+
+    def size(n: yaml.Node) -> int:
+        known = sizes.get(id(n))
+        if known is not None:
+            return known
+        sizes[id(n)] = 1  # a recursive alias (&a [*a]) counts once and is refused below
+        total = 1
+        if isinstance(n, yaml.MappingNode):
+            _check_keys(n, file)
+            total += sum(size(k) + size(v) for k, v in n.value)
+        elif isinstance(n, yaml.SequenceNode):
+            total += sum(size(v) for v in n.value)
+        if total > MAX_YAML_NODES:
+            raise InputError(f"YAML aliases expand to more than {MAX_YAML_NODES:,} nodes "
+                             "(an alias bomb?)", file=file, line=n.start_mark.line + 1,
+                             kind="aliases", fix="write the values out or use fewer aliases")
+        sizes[id(n)] = total
+        return total
+
+    size(root)
+
+
+def _check_keys(n: yaml.MappingNode, file: str) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for k, _ in n.value:
+        line = k.start_mark.line + 1
+        if not isinstance(k, yaml.ScalarNode):
+            raise InputError("a mapping key is a list or a mapping (a YAML complex key, "
+                             "`? [a, b]`)", file=file, line=line, kind="complex_key",
+                             fix="use a plain string as the key")
+        if k.tag == "tag:yaml.org,2002:merge":
+            continue
+        if (k.tag, k.value) in seen:
+            raise InputError(f"duplicate key {k.value!r} (first at line "
+                             f"{seen[(k.tag, k.value)]}); YAML would keep only the last",
+                             file=file, line=line, kind="duplicate_key",
+                             fix="merge the two entries into one, or rename one")
+        seen[(k.tag, k.value)] = line
+
+
+def load_yaml(text: str, file: str = "") -> Any:
+    """Parse YAML strictly (``compose_yaml``'s checks) into Python data."""
+    node = compose_yaml(text, file)
+    if node is None:
+        return None
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: str | Path, kind: str = "data") -> Any:
+    """``read_text`` then ``load_yaml``; a syntax error is an ``InputError`` too."""
+    text = read_text(path, kind)
+    try:
+        return load_yaml(text, str(path))
+    except yaml.YAMLError as exc:
+        raise yaml_error(exc, str(path)) from None
+
+
+def yaml_error(exc: yaml.YAMLError, file: str) -> InputError:
+    """A PyYAML syntax error as an ``InputError`` with its line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    return InputError(f"YAML syntax error: {getattr(exc, 'problem', None) or exc}", file=file,
+                      line=mark.line + 1 if mark else None,
+                      column=mark.column + 1 if mark else None, kind="syntax",
+                      fix="fix the YAML at that line (indentation, a missing ':' or an "
+                      "unclosed quote)")
+
+
+# -- JSON ------------------------------------------------------------------------------
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _scan_json(text: str, file: str, max_depth: int) -> None:
+    """Refuse depth and bare NaN/Infinity before ``json`` sees the text (the C scanner
+    recurses and Python's accepts NaN, which IAM does not)."""
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif ch in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise InputError(f"JSON nested deeper than {max_depth} levels", file=file,
+                                 line=_line_of(text, i), kind="too_deep",
+                                 fix="a policy document needs at most 6 levels; flatten it")
+        elif ch in "]}":
+            depth -= 1
+        elif ch in "NI-" and text.startswith(("NaN", "Infinity", "-Infinity"), i):
+            raise InputError("NaN and Infinity are not JSON (IAM refuses them)", file=file,
+                             line=_line_of(text, i), kind="nan",
+                             fix="write a number or a quoted string")
+        i += 1
+
+
+def _no_duplicates(text: str, file: str) -> Callable[[list[tuple[str, Any]]], dict]:
+    def hook(pairs: list[tuple[str, Any]]) -> dict:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                at = text.find(json.dumps(key))
+                second = text.find(json.dumps(key), at + 1) if at >= 0 else -1
+                raise InputError(f"duplicate key {key!r}; JSON parsers keep only one of "
+                                 "them, so the other's content would vanish", file=file,
+                                 line=_line_of(text, second) if second >= 0 else None,
+                                 kind="duplicate_key",
+                                 fix="merge the two into one (e.g. one Statement list)")
+            out[key] = value
+        return out
+    return hook
+
+
+def load_json(text: str, file: str = "", max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON strictly: no duplicate keys, no NaN/Infinity, at most ``max_depth``
+    levels. Raises ``InputError``, or ``json.JSONDecodeError`` for plain syntax errors
+    (callers report those with their own code)."""
+    _scan_json(text, file, max_depth)
+    return json.loads(text, object_pairs_hook=_no_duplicates(text, file))
