@@ -155,7 +155,7 @@ def test_any_json_document_gives_findings_never_a_crash(document, ptype):
 
 @pytest.mark.parametrize("lint", ["{severity: {QUOTA_POLICY_SIZE: fatal}}",
                                   "{severity: {NO_SUCH_CODE: warning}}",
-                                  "{ignore: [QUOTA_POLICY_SIZE]}", "{silence: true}"])
+                                  "{ignore: [QUOTA_POLICY_SIZE]}"])
 def test_malformed_lint_overrides_are_a_spec_error(tmp_path, lint):
     from aigov.errors import SpecError
 

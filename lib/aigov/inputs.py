@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from aigov.errors import InputError
+from aigov.errors import InputError, UsageError
 
 # The spec: 2,000 OUs (AWS's quota) and several thousand accounts fit in well under 1 MB.
 MAX_SPEC_BYTES = 2 * 1024 * 1024
@@ -49,8 +49,8 @@ def size_limit(kind: str) -> int:
     if not raw:
         return _DEFAULTS[kind]
     if not raw.isascii() or not raw.isdigit() or int(raw) <= 0:
-        raise InputError(f"{LIMIT_ENV[kind]}={raw!r} is not a positive whole number of bytes",
-                         kind="usage", fix=f"unset it or set e.g. {LIMIT_ENV[kind]}="
+        raise UsageError(f"{LIMIT_ENV[kind]}={raw!r} is not a positive whole number of bytes",
+                         fix=f"unset it or set e.g. {LIMIT_ENV[kind]}="
                          f"{_DEFAULTS[kind]}")
     return int(raw)
 

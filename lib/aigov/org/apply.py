@@ -26,7 +26,7 @@ from aigov.target.clients import OrgClients
 Progress = Callable[[int, int, Change], None]
 ACCOUNT_POLL_SECONDS = 600.0
 # Root r-xxxx, OU ou-xxxx-xxxxxxxx, account 12 digits (Organizations API reference, TargetId).
-TARGET_ID_RE = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$")
+TARGET_ID_RE = re.compile(r"\A(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|[0-9]{12})\Z")
 
 
 def policy_key(ptype: str, name: str) -> str:

@@ -108,7 +108,7 @@ def lint_loaded_spec(spec: Spec, file: str = "") -> tuple[dict[str, PolicyDoc], 
         found = [replace(f, location={**f.location, "line": lines[f.location["key"]]})
                  if f.file == file and "line" not in f.location
                  and f.location.get("key") in lines else f for f in found]
-    return docs, apply_overrides(found, _checked_overrides(spec.lint))
+    return docs, apply_overrides(found, _checked_overrides(spec.lint, file))
 
 
 def _spec_lines(spec: Spec, file: str) -> dict[str, int]:
@@ -148,7 +148,7 @@ def _spec_lines(spec: Spec, file: str) -> dict[str, int]:
     return out
 
 
-def _checked_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+def _checked_overrides(overrides: dict[str, Any], file: str = "") -> dict[str, Any]:
     """The spec's ``lint:`` key, or a SpecError naming what is wrong with it."""
     levels = [s.value for s in Severity]
     unknown = set(overrides) - {"severity", "ignore"}
@@ -165,7 +165,7 @@ def _checked_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
                                                for i in ignore):
         problems.append("lint.ignore must be a list of {code: CODE, file: GLOB}")
     if problems:
-        raise SpecError("; ".join(problems), location="lint",
+        raise SpecError("; ".join(problems), file=file or None, location="lint",
                         fix="e.g. lint: {severity: {QUOTA_POLICY_SIZE_NEAR: warning}, "
                         "ignore: [{code: SCP_ALLOW_LIST_BESIDE_FULL_ACCESS, file: '*seed*'}]}")
     return overrides

@@ -22,6 +22,7 @@ import yaml
 
 from aigov.errors import SpecError, UsageError
 from aigov.findings import Finding, finding
+from aigov.inputs import load_yaml, read_text
 from aigov.policy.evaluate import (
     EXAMPLE_ACCOUNT,
     Chain,
@@ -251,9 +252,9 @@ def _case_lines(text: str) -> list[int]:
 
 def load_cases(path: Path) -> list[Case]:
     """Read one test file; a malformed one raises ``SpecError`` naming file, case, key."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, "data")  # InputError (exit 2) if too large or not UTF-8
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text, str(path)) or {}
         lines = _case_lines(text)
     except yaml.YAMLError as exc:
         raise SpecError(f"not valid YAML: {exc}", file=str(path),

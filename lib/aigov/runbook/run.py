@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from aigov.errors import AigovError, UsageError
+from aigov.inputs import load_yaml, read_text
 from aigov.paths import repo_root
 from aigov.runbook import record
 from aigov.runbook.files import Refused
@@ -89,7 +90,7 @@ def load_profile(name: str) -> Profile:
         raise UsageError(f"unknown profile {name!r}", file=str(path),
                          fix=f"use one of: {', '.join(available_profiles())}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(read_text(path, "data"), str(path)) or {}
     except yaml.YAMLError as exc:
         raise UsageError(f"profile is not valid YAML: {exc}", file=str(path)) from None
     unknown = set(data) - {"description", "notebooks", "parameters", "redact",

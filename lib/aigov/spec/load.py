@@ -7,6 +7,7 @@ with nothing changed in the organization.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from aigov.errors import InputError, SpecError
 from aigov.findings import Finding, finding
 from aigov.inputs import compose_yaml, read_text, yaml_error
 from aigov.paths import default_spec, resolve
+from aigov.spec import aws_rules
 from aigov.spec.model import ROOT, Spec
 
 # AWS Organizations quotas: "OU maximum nesting in a root: five levels deep".
@@ -131,10 +133,17 @@ def _cross_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Fi
             yield from ou_checks(ou.children, (*here, "children"), depth + 1, full)
 
     yield from ou_checks(spec.organizational_units, ("organizational_units",), 1, "")
+    count = len(spec.ou_paths())
+    if count > aws_rules.MAX_OUS:
+        yield finding("SPEC_TOO_MANY_OUS", f"the spec has {count:,} OUs; AWS allows "
+                      f"{aws_rules.MAX_OUS:,} in an organization", file=file,
+                      line=_line(lines, ("organizational_units",)), key="organizational_units")
+    yield from _section_findings(spec, file, lines)
 
     ou_paths = set(spec.ou_paths())
     names: dict[str, int] = {}
     emails: dict[str, int] = {}
+    ids: dict[str, int] = {}
     for i, acct in enumerate(spec.accounts):
         loc = ("accounts", i)
         ou = acct.ou.strip("/").removeprefix(ROOT).strip("/")
@@ -146,7 +155,10 @@ def _cross_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Fi
             yield finding("SPEC_AMBIGUOUS_NAME", f"account name {acct.name!r} is also an OU "
                           "path, so a target naming it is ambiguous", file=file,
                           line=_line(lines, (*loc, "name")), key=_key((*loc, "name")))
-        for value, seen, what in ((acct.name, names, "name"), (acct.email.lower(), emails, "email")):
+        for value, seen, what in ((acct.name, names, "name"), (acct.email.lower(), emails, "email"),
+                                  (acct.id, ids, "id")):
+            if value is None:
+                continue
             if value in seen:
                 yield finding("SPEC_DUPLICATE_ACCOUNT", f"account {what} {value!r} is used by "
                               f"accounts[{seen[value]}] and accounts[{i}]", file=file,
@@ -189,6 +201,33 @@ def _cross_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Fi
             loc = ("organization", "full_aws_access", "detach_from", j)
             yield finding("SPEC_UNKNOWN_TARGET", f"full_aws_access.detach_from names unknown "
                           f"target {target!r}", file=file, line=_line(lines, loc), key=_key(loc))
+
+
+def _section_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Finding]:
+    """Unknown keys under ``quotas:`` and ``lint:``, with a did-you-mean (a typo there
+    would otherwise change nothing, without a word)."""
+    from aigov.policy.checks.quotas import known_quota_keys
+
+    known = {"quotas": known_quota_keys(), "lint": {"severity": set(), "ignore": set()}}
+    for section, allowed in known.items():
+        value = getattr(spec, section)
+        for key, sub in value.items():
+            loc: Loc = (section, key)
+            if key not in allowed:
+                yield _unknown(section, key, allowed, file, _line(lines, loc))
+            elif isinstance(sub, dict) and allowed[key]:
+                for field in sub:
+                    if field not in allowed[key]:
+                        yield _unknown(f"{section}.{key}", field, allowed[key], file,
+                                       _line(lines, (*loc, field)))
+
+
+def _unknown(where: str, key: Any, allowed: Any, file: str, line: int | None) -> Finding:
+    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return finding("SPEC_UNKNOWN_KEY", f"unknown key {key!r} at {where}", file=file,
+                   line=line, key=f"{where}.{key}",
+                   fix=f"{hint}known keys: {', '.join(sorted(map(str, allowed)))}")
 
 
 def validate_spec(path: str | Path | None = None) -> tuple[Spec | None, list[Finding]]:

@@ -13,17 +13,31 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aigov.policy.types import PolicyType, PolicyTypeName
+from aigov.spec import aws_rules
 from aigov.spec.targets import ROOT, TargetIndex
 
-# AWS Organizations API reference, CreateAccount.Email: 6-64 characters, a valid address.
-EMAIL_RE = re.compile(r"^[^\s@]+@[^\s@]+\.[A-Za-z]{2,}$")
-# CreateOrganizationalUnit.Name: 1-128 characters (\s\S pattern; we reject "/", our path
-# separator, which AWS allows but would make paths ambiguous).
-OU_NAME_RE = re.compile(r"^[^/]{1,128}$")
-ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
+# The value rules (lengths, patterns) are botocore's Organizations model (aws_rules.py);
+# OU paths use "/" as their separator, so an OU name must not hold one.
+# Any 12 ASCII digits: a target may be an account id, so no name may look like one.
+ACCOUNT_ID_RE = re.compile(r"\A[0-9]{12}\Z")
+
+
+def _checked(shape: str, value: str, *, printable: bool = False) -> str:
+    why = aws_rules.problem(shape, value, printable=printable)
+    if why:
+        raise ValueError(why)
+    return value
+
+
+def _checked_tags(tags: dict[str, str]) -> dict[str, str]:
+    for key, value in tags.items():
+        why = aws_rules.tag_problem(key, value)
+        if why:
+            raise ValueError(why)
+    return tags
 
 
 class _Frozen(BaseModel):
@@ -38,44 +52,74 @@ class OrganizationalUnit(_Frozen):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not OU_NAME_RE.match(v) or v.strip() != v or v == ROOT:
-            raise ValueError("an OU name is 1-128 characters, without '/', surrounding "
-                             "spaces, and not 'Root'")
+        _checked("OrganizationalUnitName", v, printable=True)
+        if "/" in v or v.strip() != v or v == ROOT:
+            raise ValueError("an OU name has no '/' (the path separator), no surrounding "
+                             "spaces, and is not 'Root'")
         return v
+
+    _tags = field_validator("tags")(classmethod(lambda cls, v: _checked_tags(v)))
 
 
 class Account(_Frozen):
-    name: str = Field(min_length=1, max_length=50)
+    name: str
     email: str
     ou: str = ROOT
     id: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        # CreateAccount.AccountName: 1-50 printable ASCII characters.
+        _checked("CreateAccountName", v)
+        if v == ROOT or ACCOUNT_ID_RE.match(v):
+            raise ValueError(f"{v!r} is reserved: a target named so would mean "
+                             f"{'the root' if v == ROOT else 'the account with that id'}")
+        return v
+
     @field_validator("email")
     @classmethod
     def _email(cls, v: str) -> str:
-        if not (6 <= len(v) <= 64) or not EMAIL_RE.match(v):
-            raise ValueError(f"{v!r} is not a valid email address (6-64 characters, "
-                             "name@domain.tld)")
+        why = aws_rules.problem("Email", v)
+        if why or not v.isascii():
+            raise ValueError(f"{v!r} is not a valid email address: 6-64 ASCII characters, "
+                             "name@domain.tld")
         return v
 
     @field_validator("id")
     @classmethod
     def _id(cls, v: str | None) -> str | None:
         if v is not None and not ACCOUNT_ID_RE.match(v):
-            raise ValueError("an account id is 12 digits")
+            raise ValueError(f"{v!r} is not an account id (12 ASCII digits)")
         return v
+
+    _tags = field_validator("tags")(classmethod(lambda cls, v: _checked_tags(v)))
 
 
 class PolicyRef(_Frozen):
     """One policy of the spec: a template file under ``policies/`` and where it attaches."""
 
-    name: str = Field(min_length=1, max_length=128)
+    name: str
     type: PolicyTypeName
     file: str
     description: str = ""
     targets: tuple[str, ...] = ()
     parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        _checked("PolicyName", v, printable=True)
+        if v.casefold() in {n.casefold() for n in aws_rules.AWS_MANAGED_POLICY_NAMES}:
+            raise ValueError(f"{v!r} is the name of an AWS-managed policy; a custom policy "
+                             "of that name would be mistaken for it")
+        return v
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str) -> str:
+        return _checked("PolicyDescription", v)
 
 
 class FullAWSAccess(_Frozen):
@@ -90,6 +134,24 @@ class Organization(_Frozen):
     enabled_policy_types: tuple[PolicyTypeName, ...] = (PolicyType.SCP.value,)
     management_account_id: str | None = None
     full_aws_access: FullAWSAccess = FullAWSAccess()
+
+    @field_validator("management_account_id")
+    @classmethod
+    def _management(cls, v: str | None) -> str | None:
+        if v is not None and not ACCOUNT_ID_RE.match(v):
+            raise ValueError(f"{v!r} is not an account id (12 ASCII digits)")
+        return v
+
+    @model_validator(mode="after")
+    def _policies_need_all_features(self) -> Organization:
+        # EnablePolicyType: "requires that the organization has all features enabled"
+        # (PolicyTypeNotAvailableForOrganizationException otherwise).
+        if self.feature_set == "CONSOLIDATED_BILLING" and self.enabled_policy_types:
+            raise ValueError("feature_set CONSOLIDATED_BILLING cannot enable policy types "
+                             f"({', '.join(self.enabled_policy_types)}): AWS requires all "
+                             "features for any policy; set feature_set: ALL, or "
+                             "enabled_policy_types: [] with no policies")
+        return self
 
 
 class Spec(_Frozen):

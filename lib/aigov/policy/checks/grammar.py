@@ -20,8 +20,8 @@ STATEMENT_ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "N
                       "Resource", "NotResource", "Condition"}
 # IAM: "The Sid element supports ASCII uppercase letters (A-Z), lowercase letters (a-z),
 # and numbers (0-9)."
-SID_RE = re.compile(r"^[A-Za-z0-9]*$")
-ACTION_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9-]*:[A-Za-z0-9*?]+)$")
+SID_RE = re.compile(r"\A[A-Za-z0-9]*\Z")
+ACTION_RE = re.compile(r"\A(\*|[a-z0-9][a-z0-9-]*:[A-Za-z0-9*?]+)\Z")
 def check_version(doc: PolicyDoc) -> Iterator[Finding]:
     """Every SCP and RCP says ``"Version": "2012-10-17"``.
 

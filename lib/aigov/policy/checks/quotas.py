@@ -27,6 +27,13 @@ def _default_quotas() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
+def known_quota_keys() -> dict[str, set[str]]:
+    """The keys a spec's ``quotas:`` may set: each policy type with its fields, and the
+    plain settings (with no fields)."""
+    return {k: (set(v) if isinstance(v, dict) else set())
+            for k, v in _default_quotas().items()}
+
+
 def load_quotas(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The quotas of ``quotas.yaml`` with a spec's ``quotas:`` laid over them per type."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in _default_quotas().items()}
