@@ -147,7 +147,7 @@ def test_bad_input_exits_2_quickly_with_file_line_and_fix(tmp_path, capsys, spec
 
 @pytest.fixture(scope="module")
 def shared_emulator():
-    from aigov.runbook.emulator import Emulator
+    from aigov.target.emulator import Emulator
 
     emu = Emulator()
     yield emu
