@@ -13,15 +13,18 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aigov.errors import ApplyError
+from aigov.org import adopt
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Change, Plan
 from aigov.spec.model import ROOT
 from aigov.target.clients import OrgClients
+from aigov.target.throttle import Throttled
 
 Progress = Callable[[int, int, Change], None]
 ACCOUNT_POLL_SECONDS = 600.0
@@ -82,54 +85,86 @@ def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None,
             progress(i, len(plan.changes), change)
         try:
             _apply_one(c, change, ids)
+            if change.kind in ("organization", "policy_type"):
+                # Creating the organization gives the root; enabling SCPs, FullAWSAccess.
+                ids = _Ids(discover(c))
+        except Throttled as exc:
+            raise Throttled(exc.refused, exc.seconds,
+                            [ch.describe() for ch in result.applied]) from None
         except (ClientError, BotoCoreError) as exc:
             raise ApplyError(f"{change.describe()} failed: {exc}",
                              fix="fix the cause and re-run; the changes before it "
                              f"({len(result.applied)}) are in place") from exc
-        if change.kind in ("organization", "policy_type"):
-            # Creating the organization gives the root; enabling SCPs gives FullAWSAccess.
-            ids = _Ids(discover(c))
         result.applied.append(change)
     return result
 
 
 def _apply_one(c: OrgClients, ch: Change, ids: _Ids | None) -> None:
     org = c.organizations
+    once = c.organizations_once
     if ch.kind == "organization" and ch.action == "create":
-        org.create_organization(FeatureSet=ch.detail.get("feature_set", "ALL"))
+        adopt.create_once("create the organization", lambda: once.create_organization(
+            FeatureSet=ch.detail.get("feature_set", "ALL")), lambda: adopt.find_organization(c))
         return
     assert ids is not None
     if ch.kind == "policy_type" and ch.action == "enable":
-        org.enable_policy_type(RootId=ids[ROOT], PolicyType=ch.key)
+        _done_if(("PolicyTypeAlreadyEnabledException",), lambda: org.enable_policy_type(
+            RootId=ids[ROOT], PolicyType=ch.key))
     elif ch.kind == "ou" and ch.action == "create":
-        name = ch.key.rpartition("/")[2]
-        ou = org.create_organizational_unit(ParentId=ids[ch.detail["parent"]], Name=name)
-        ids.ids[ch.key] = ou["OrganizationalUnit"]["Id"]
+        name, parent = ch.key.rpartition("/")[2], ids[ch.detail["parent"]]
+        ids.ids[ch.key] = adopt.create_once(
+            f"create OU {ch.key}",
+            lambda: once.create_organizational_unit(ParentId=parent, Name=name)[
+                "OrganizationalUnit"]["Id"],
+            lambda: adopt.find_ou(c, parent, name))
     elif ch.kind == "account" and ch.action == "create":
         account_id = _create_account(c, ch.key, ch.detail["email"])
         ids.ids[f"account:{ch.key}"] = account_id
         if ch.detail["ou"] != ROOT:
-            org.move_account(AccountId=account_id, SourceParentId=ids[ROOT],
-                             DestinationParentId=ids[ch.detail["ou"]])
+            _move(c, account_id, ids[ROOT], ids[ch.detail["ou"]])
     elif ch.kind == "account" and ch.action == "move":
-        org.move_account(AccountId=ids[f"account:{ch.key}"],
-                         SourceParentId=ids[ch.detail["from"]],
-                         DestinationParentId=ids[ch.detail["to"]])
+        _move(c, ids[f"account:{ch.key}"], ids[ch.detail["from"]], ids[ch.detail["to"]])
     elif ch.kind in ("policy", "attachment"):
         _apply_policy_change(c, ch, ids)
     else:
         raise ApplyError(f"the direct engine cannot {ch.describe()}")
 
 
+def _done_if(codes: tuple[str, ...], call: Callable[[], Any]) -> None:
+    """Run an idempotent write; an answer in ``codes`` means it is already in place (a
+    re-sent call whose first response was lost gets exactly that answer)."""
+    try:
+        call()
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in codes:
+            raise
+
+
+def _move(c: OrgClients, account_id: str, source: str, destination: str) -> None:
+    """MoveAccount; if it fails, the account may already be where it should be (a lost
+    response, re-sent): ListParents decides."""
+    try:
+        c.organizations.move_account(AccountId=account_id, SourceParentId=source,
+                                     DestinationParentId=destination)
+    except ClientError:
+        parents = c.organizations.list_parents(ChildId=account_id)["Parents"]
+        if [p["Id"] for p in parents] != [destination]:
+            raise
+
+
 def _create_account(c: OrgClients, name: str, email: str,
                     timeout: float = ACCOUNT_POLL_SECONDS) -> str:
-    """Create an account (or resume an in-flight request for it) and wait for it."""
+    """Create an account (or adopt it, or resume an in-flight request for it) and wait.
+
+    Before each CreateAccount, ListAccounts (by email) and ListCreateAccountStatus (by
+    name) are asked whether an earlier call, perhaps one whose answer was lost, already
+    made or is making it (``adopt.find_account``)."""
     org = c.organizations
-    pending = [s for page in org.get_paginator("list_create_account_status").paginate(
-        States=["IN_PROGRESS"]) for s in page["CreateAccountStatuses"]
-        if s.get("AccountName") == name]
-    status = pending[0] if pending else org.create_account(
-        Email=email, AccountName=name)["CreateAccountStatus"]
+    status = adopt.find_account(c, name, email) or adopt.create_once(
+        f"create account {name}",
+        lambda: c.organizations_once.create_account(Email=email, AccountName=name)[
+            "CreateAccountStatus"],
+        lambda: adopt.find_account(c, name, email))
     deadline, delay = time.monotonic() + timeout, 0.5
     while status["State"] == "IN_PROGRESS":
         if time.monotonic() > deadline:
@@ -195,10 +230,20 @@ def _apply_policy_change(c: OrgClients, ch: Change, ids: _Ids) -> None:
     org = c.organizations
     d = ch.detail
     if ch.kind == "policy" and ch.action == "create":
-        created = _write(c, ch, lambda: org.create_policy(
-            Name=ch.key, Type=d["type"], Content=d["content"],
-            Description=d.get("description", "")))
-        ids.ids[policy_key(d["type"], ch.key)] = created["Policy"]["PolicySummary"]["Id"]
+        adopted: list[str] = []
+
+        def find() -> str | None:
+            found = adopt.find_policy(c, d["type"], ch.key)
+            adopted.extend([found] if found else [])
+            return found
+        pid = adopt.create_once(f"create policy {ch.key}", lambda: _write(
+            c, ch, lambda: c.organizations_once.create_policy(
+                Name=ch.key, Type=d["type"], Content=d["content"],
+                Description=d.get("description", "")))["Policy"]["PolicySummary"]["Id"], find)
+        ids.ids[policy_key(d["type"], ch.key)] = pid
+        if adopted:  # made by a call whose answer was lost, or by someone else: make it ours
+            _write(c, ch, lambda: org.update_policy(PolicyId=pid, Content=d["content"],
+                                                    Description=d.get("description", "")))
     elif ch.kind == "policy" and ch.action == "update":
         fields = {"Content": d["content"], "Description": d.get("description", "")}
         _write(c, ch, lambda: org.update_policy(PolicyId=ids[policy_key(d["type"], ch.key)],

@@ -39,10 +39,13 @@ def discover(c: OrgClients) -> Inventory:
         ous: dict[str, OUInfo] = {}
         accounts: dict[str, AccountInfo] = {}
         shadowed: list[AccountInfo] = []
+        dup_ous: dict[str, list[str]] = {}
+        seen: list[dict[str, Any]] = []
         queue = [(root["Id"], "")]
         while queue:
             parent_id, parent_path = queue.pop(0)
             for a in _pages(org, "list_accounts_for_parent", "Accounts", ParentId=parent_id):
+                seen.append(a)
                 info = AccountInfo(a["Id"], a["Name"], a["Email"], parent_id,
                                    a.get("Status", "ACTIVE"))
                 held = accounts.get(a["Name"])
@@ -57,6 +60,8 @@ def discover(c: OrgClients) -> Inventory:
             for o in _pages(org, "list_organizational_units_for_parent",
                             "OrganizationalUnits", ParentId=parent_id):
                 path = f"{parent_path}/{o['Name']}" if parent_path else o["Name"]
+                if path in ous:
+                    dup_ous.setdefault(path, [ous[path].id]).append(o["Id"])
                 ous[path] = OUInfo(o["Id"], o["Name"], parent_id, path)
                 queue.append((o["Id"], path))
         policies: dict[tuple[str, str], PolicyInfo] = {}
@@ -77,7 +82,19 @@ def discover(c: OrgClients) -> Inventory:
                      management_account_id=desc.get("MasterAccountId"), root_id=root["Id"],
                      enabled_policy_types=enabled, ous=ous, accounts=accounts,
                      policies=policies, caller_account_id=caller,
-                     shadowed_accounts=tuple(shadowed))
+                     shadowed_accounts=tuple(shadowed),
+                     duplicate_ous={k: tuple(v) for k, v in dup_ous.items()},
+                     duplicate_accounts=_shared(seen))
+
+
+def _shared(accounts: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
+    """Accounts sharing a name or an email (AWS refuses a second account with one email,
+    but a name is free; either way the spec cannot tell them apart)."""
+    by: dict[str, list[str]] = {}
+    for a in accounts:
+        by.setdefault(f"name {a['Name']}", []).append(a["Id"])
+        by.setdefault(f"email {a['Email'].lower()}", []).append(a["Id"])
+    return {k: tuple(v) for k, v in by.items() if len(v) > 1}
 
 
 def discover_tags(c: OrgClients, resource_ids: Iterable[str]) -> dict[str, dict[str, str]]:

@@ -61,6 +61,12 @@ def drift(spec: Spec, inventory: Inventory, rendered: Mapping[str, RenderedPolic
         found.append(finding("DRIFT_POLICY_TYPE_UNMANAGED", f"policy type {ptype} is enabled "
                              "but not in the spec", file=file, key=ptype))
     spec_ous = set(spec.ou_paths())
+    for path, ids in inv.duplicate_ous.items():
+        found.append(finding("DRIFT_DUPLICATE_OU", f"OU {path} exists {len(ids)} times under "
+                             f"one parent ({', '.join(ids)})", file=file, key=path))
+    for what, ids in inv.duplicate_accounts.items():
+        found.append(finding("DRIFT_DUPLICATE_ACCOUNT", f"accounts {', '.join(ids)} share the "
+                             f"{what}", file=file, key=what))
     for path in sorted(set(inv.ous) - spec_ous):
         found.append(finding("DRIFT_OU_UNMANAGED", f"OU {path} ({inv.ous[path].id}) is not "
                              "in the spec", file=file, key=path))

@@ -54,6 +54,10 @@ class Inventory:
     caller_account_id: str | None = None
     # Accounts whose name an account already seen holds (AWS lets names repeat).
     shadowed_accounts: tuple[AccountInfo, ...] = ()
+    # Things AWS allows (or a lost response made) that the spec cannot name apart:
+    # "OU path" or "account name/email" -> the ids sharing it (drift reports them).
+    duplicate_ous: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    duplicate_accounts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def exists(self) -> bool:

@@ -1,8 +1,11 @@
 """boto3 clients for the target: an emulator endpoint or the standard credential chain.
 
-Retries use botocore's ``adaptive`` mode: AWS Organizations throttles hard (policy writes
-at about 2 per second) and answers TooManyRequestsException, which adaptive mode both
-retries and paces. With an endpoint (the emulator) and no credentials in the
+Retries: botocore's ``standard`` mode retries transient errors (5xx, timeouts) of calls
+that are safe to repeat. The creates AWS does not make idempotent (``NOT_IDEMPOTENT``:
+a second CreateOrganizationalUnit after a lost response makes a second OU) go through
+``organizations_once``, a client that never re-sends; the apply engine then rediscovers
+and adopts what the lost call made (org/apply.py). Throttling is retried by one budget
+per command, with backoff and jitter (throttle.py). With an endpoint (the emulator) and no credentials in the
 environment, fixed dummy credentials are used: moto accepts any, and a real key must
 never be sent to a local emulator.
 """
@@ -18,9 +21,16 @@ from botocore.config import Config
 
 from aigov.target.calls import count_requests
 from aigov.target.emulator import EMULATOR_CREDENTIALS
+from aigov.target.throttle import ThrottleBudget
 
-RETRY_CONFIG = Config(retries={"max_attempts": 10, "mode": "adaptive"},
+RETRY_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"},
                       connect_timeout=5, read_timeout=60)
+ONCE_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"},
+                     connect_timeout=5, read_timeout=60)
+# Organizations API reference: these have no idempotency token; re-sending one whose
+# response was lost creates a duplicate (an OU, a policy) or a second request.
+NOT_IDEMPOTENT = frozenset({"CreateOrganizationalUnit", "CreatePolicy", "CreateAccount",
+                            "CreateOrganization"})
 
 
 @dataclass
@@ -34,14 +44,26 @@ class OrgClients:
             return boto3.session.Session(region_name=self.region, **EMULATOR_CREDENTIALS)
         return boto3.session.Session(region_name=self.region)
 
-    def client(self, service: str):
-        """A client whose every request is counted (``target/calls.py``)."""
-        return count_requests(self.session.client(service, endpoint_url=self.endpoint_url,
-                                                  config=RETRY_CONFIG))
+    @cached_property
+    def throttle(self) -> ThrottleBudget:
+        return ThrottleBudget()
+
+    def client(self, service: str, config: Config = RETRY_CONFIG):
+        """A client whose every request is counted (``target/calls.py``) and whose
+        throttles are retried within the command's budget (``target/throttle.py``)."""
+        made = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+        self.throttle.register(made)
+        return count_requests(made)
 
     @cached_property
     def organizations(self):
         return self.client("organizations")
+
+    @cached_property
+    def organizations_once(self):
+        """For ``NOT_IDEMPOTENT`` calls: one attempt (throttles aside: a throttled call
+        was refused, so retrying it is safe)."""
+        return self.client("organizations", ONCE_CONFIG)
 
     @cached_property
     def sts(self):

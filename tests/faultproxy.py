@@ -1,0 +1,95 @@
+"""A loopback HTTP proxy in front of moto that misbehaves as a flaky network or a
+throttling AWS would, at a seeded rate (the same run fails the same calls).
+
+``drop_rate``: a write (any Organizations call not List*/Describe*/Get*) is forwarded to
+moto, which commits it, and then its answer is replaced by a 500: the response was lost.
+``throttle_rate``: any Organizations call (or only those in ``throttle_ops``) is answered ``ThrottlingException`` (HTTP 400)
+without reaching moto, as AWS answers when a caller exceeds its request rate.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+READ_PREFIXES = ("List", "Describe", "Get")
+
+
+class FaultProxy:
+    """``url`` is the endpoint to give aigov; ``stop()`` ends the proxy."""
+
+    def __init__(self, upstream: str, *, seed: int = 13, drop_rate: float = 0.0,
+                 throttle_rate: float = 0.0, throttle_ops: tuple[str, ...] = ()) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.random = random.Random(seed)
+        self.drop_rate, self.throttle_rate = drop_rate, throttle_rate
+        self.throttle_ops = throttle_ops
+        self.lock = threading.Lock()
+        self.dropped: list[str] = []
+        self.throttled: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # quiet
+                return
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                proxy.handle(self, body)
+
+            do_GET = do_POST  # noqa: N815
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _draw(self, rate: float) -> bool:
+        with self.lock:
+            return self.random.random() < rate
+
+    def handle(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+        target = h.headers.get("X-Amz-Target", "")
+        op = target.rpartition(".")[2]
+        if (op and self.throttle_rate and (not self.throttle_ops or op in self.throttle_ops)
+                and self._draw(self.throttle_rate)):
+            self.throttled.append(op)
+            self._reply(h, 400, b'{"__type": "ThrottlingException", "message": "Rate exceeded"}',
+                        {"Content-Type": "application/x-amz-json-1.1"})
+            return
+        status, headers, answer = self._forward(h, body)
+        if op and not op.startswith(READ_PREFIXES) and self.drop_rate and self._draw(
+                self.drop_rate):
+            self.dropped.append(op)
+            self._reply(h, 500, b'{"__type": "InternalFailure", "message": "lost"}',
+                        {"Content-Type": "application/x-amz-json-1.1"})
+            return
+        self._reply(h, status, answer, headers)
+
+    def _forward(self, h: BaseHTTPRequestHandler, body: bytes) -> tuple[int, dict, bytes]:
+        headers = {k: v for k, v in h.headers.items() if k.lower() not in ("host", "content-length")}
+        req = urllib.request.Request(self.upstream + h.path, data=body or None, headers=headers,
+                                     method=h.command)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, dict(err.headers), err.read()
+
+    @staticmethod
+    def _reply(h: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict) -> None:
+        h.send_response(status)
+        for k, v in headers.items():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection", "server",
+                                 "date"):
+                h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
