@@ -151,9 +151,10 @@ def _wait_for(path: Path, proc: subprocess.Popen, bound_s: float = 300) -> None:
 @pytest.fixture
 def sleeping_run(tmp_path):
     """``aigov run`` of the ``interrupted`` profile, stopped inside its second notebook."""
-    outputs, marker = tmp_path / "outputs", tmp_path / "marker"
+    outputs, marker, scratch = tmp_path / "outputs", tmp_path / "marker", tmp_path / "tmp"
+    scratch.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "aigov.cli", "run", "--profile",
-                             "interrupted"], cwd=ROOT, env=_env(outputs,
+                             "interrupted"], cwd=ROOT, env=_env(outputs, TMPDIR=str(scratch),
                                                                 AIGOV_TEST_MARKER=str(marker)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -175,6 +176,26 @@ def test_ctrl_c_leaves_a_record_marked_incomplete_that_verifies(sleeping_run):
     assert (m["status"], m["interrupted"]) == ("incomplete", True)
     assert [nb["name"] for nb in m["notebooks"]] == ["tiny"]
     assert m["finished"] and (run_dir / REPORT).is_file()
+    assert _aigov(outputs, "verify").returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+                         ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_end_a_run_like_ctrl_c(sleeping_run, tmp_path, sig, code):
+    """What systemd and Airflow send (SIGTERM), or a closed terminal (SIGHUP): the record
+    is marked interrupted, the report written, the kernel stopped, no scratch notebook
+    left in the temporary folder, no traceback."""
+    outputs, proc = sleeping_run
+    proc.send_signal(sig)
+    assert proc.wait(timeout=300) == code
+    err = proc.communicate(timeout=60)[1]
+    assert "Traceback" not in err and "interrupted" in err
+    (run_dir,) = list_runs(outputs / "runs")
+    m = _manifest(run_dir)
+    assert (m["status"], m["interrupted"], m["signal"]) == ("incomplete", True, sig.name)
+    assert m["finished"] and (run_dir / REPORT).is_file()
+    assert list((tmp_path / "tmp").glob("aigov-nb-*")) == []
     assert _aigov(outputs, "verify").returncode == 0
 
 

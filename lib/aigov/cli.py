@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from aigov.errors import AigovError, UsageError
+from aigov.errors import AigovError, Interrupted, UsageError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -303,16 +303,45 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _handle_termination() -> dict:
+    """SIGTERM and SIGHUP raise ``Interrupted`` (a KeyboardInterrupt) in the main thread,
+    so they end a command exactly as Ctrl-C does; a second one during the cleanup is
+    ignored, so the record and report still get written."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    return {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
+    previous = _handle_termination()
+    try:
+        return _main(argv)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except AigovError as err:
         print(f"aigov: {err.render()}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
-        print("aigov: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"aigov: interrupted ({getattr(exc, 'name', 'SIGINT')})", file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
     except BrokenPipeError:
         # `aigov plan --json | head`: the reader left; say nothing more.
         import os

@@ -92,3 +92,17 @@ class ChecksFailed(AigovError):
     def __init__(self, message: str, *, findings: list | None = None, **kwargs: str | None) -> None:
         self.findings = list(findings or [])
         super().__init__(message, **kwargs)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled like Ctrl-C (a KeyboardInterrupt, so every cleanup that
+    runs for Ctrl-C runs for them too); ``exit_code`` is 128 + the signal number (143
+    for SIGTERM, what systemd and Airflow send; 129 for SIGHUP)."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.name = signal.Signals(signum).name
+        super().__init__(self.name)

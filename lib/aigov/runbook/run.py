@@ -249,11 +249,12 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
                     result.exit_code = 2 if entry.get("error_type") in INPUT_ERRORS else 1
                     break
         manifest["status"] = "failed" if result.failed else "succeeded"
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, and SIGTERM/SIGHUP (errors.Interrupted)
         manifest["status"] = "incomplete"
         manifest["interrupted"] = True
-        result.exit_code = 130
-        _say("interrupted: the record is marked incomplete")
+        manifest["signal"] = getattr(exc, "name", "SIGINT")
+        result.exit_code = getattr(exc, "exit_code", 130)
+        _say(f"interrupted ({manifest['signal']}): the record is marked incomplete")
     except AigovError:
         manifest["status"] = "failed"
         raise
@@ -293,7 +294,17 @@ def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: 
     out = run_dir / f"{nb}.ipynb"
     # papermill saves the notebook after every cell; it writes outside the record so that
     # nothing unredacted ever lands there, even if the runner is killed (kill -9).
-    scratch = Path(tempfile.mkdtemp(prefix="aigov-nb-")) / out.name
+    scratch = Path(tempfile.mkdtemp(prefix="aigov-nb-")) / out.name  # mode 0700
+    try:
+        return _execute(pm, nb, src, scratch, out, params, run_dir, redactor, index, total)
+    finally:
+        # every exit path, Ctrl-C and SIGTERM included: no unredacted copy stays behind
+        shutil.rmtree(scratch.parent, ignore_errors=True)
+
+
+def _execute(pm: Any, nb: str, src: Path, scratch: Path, out: Path, params: dict[str, Any],
+             run_dir: Path, redactor: Redactor, index: int, total: int) -> dict[str, Any]:
+    root = repo_root()
     declared = set(pm.inspect_notebook(str(src)))
     passed = {k: v for k, v in params.items() if k in declared}
     _say(f"[{index}/{total}] {nb} ...")
@@ -318,7 +329,6 @@ def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: 
         _seal_notebook(scratch, redactor)
         shutil.move(str(scratch), out)
         shutil.move(str(scratch.with_suffix(".html")), out.with_suffix(".html"))
-    shutil.rmtree(scratch.parent, ignore_errors=True)
     status = entry["status"]
     where = f" in cell [{entry['failed_cell']}]" if entry.get("failed_cell") else ""
     _say(f"[{index}/{total}] {nb} {status}{where} ({entry['duration_s']}s)"
