@@ -37,8 +37,6 @@ class Emulator:
     def __init__(self, port: int | None = None, state_dir: Path | None = None) -> None:
         import logging
 
-        from moto.server import ThreadedMotoServer
-
         from aigov.target.moto_types import install as install_types
 
         install_types()  # BEDROCK_POLICY, BACKUP_POLICY (aigov.target.moto_types)
@@ -46,25 +44,47 @@ class Emulator:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
-        try:
-            self._server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)
-            self._server.start()
-        except OSError as exc:
-            raise TargetError(f"cannot start the emulator on {self.url}: {exc}",
-                              fix="choose another --port, or stop what listens there") from exc
-        self._wait_ready()
-        # moto keeps its backends in module globals: a second server in the same process
-        # would see the first one's organization. Every emulator starts empty.
-        self.reset()
         self.state_dir = state_dir
         if state_dir is not None:
-            self._restore(state_dir)
+            # Replay on a private port first: the requested port is bound only once the
+            # organization is whole, so an early client never sees it half-built. moto's
+            # backends are process globals, so the state carries over to the next server.
+            private = self._start(free_port())
+            try:
+                self._post("reset", private.url)
+                self._restore(state_dir, private.url)
+            finally:
+                private.server.stop()
+            self._server = self._start(self.port).server
+        else:
+            self._server = self._start(self.port).server
+            # moto keeps its backends in module globals: a second server in the same
+            # process would see the first one's organization. Every emulator starts empty.
+            self.reset()
 
-    def _post(self, path: str) -> None:
-        req = urllib.request.Request(f"{self.url}/moto-api/{path}", method="POST", data=b"")
+    class _Started:
+        def __init__(self, server: object, url: str) -> None:
+            self.server, self.url = server, url
+
+    def _start(self, port: int) -> Emulator._Started:
+        from moto.server import ThreadedMotoServer
+
+        url = f"http://{HOST}:{port}"
+        try:
+            server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+            server.start()
+        except OSError as exc:
+            raise TargetError(f"cannot start the emulator on {url}: {exc}",
+                              fix="choose another --port, or stop what listens there") from exc
+        self._wait_ready(url)
+        return Emulator._Started(server, url)
+
+    def _post(self, path: str, url: str | None = None) -> None:
+        req = urllib.request.Request(f"{url or self.url}/moto-api/{path}", method="POST",
+                                     data=b"")
         urllib.request.urlopen(req, timeout=120).close()
 
-    def _restore(self, state_dir: Path) -> None:
+    def _restore(self, state_dir: Path, url: str) -> None:
         """Replay the recorded requests of earlier sessions, then keep recording.
 
         moto's recorder appends every request to one file; replaying it into a fresh
@@ -81,20 +101,21 @@ class Emulator:
         path = state_dir / RECORDING
         recorder.stop_recording()
         recorder._location = str(path)  # moto reads it from the env only at import
-        self._post(f"seed?a={SEED}")
+        self._post(f"seed?a={SEED}", url)
         if path.is_file() and path.stat().st_size:
-            recorder.replay_recording(target_host=self.url)
+            recorder.replay_recording(target_host=url)
         recorder.start_recording()
 
-    def _wait_ready(self, timeout: float = 15.0) -> None:
+    @staticmethod
+    def _wait_ready(url: str, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1).close()
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
                 return
             except OSError:
                 time.sleep(0.05)
-        raise TargetError(f"the emulator did not answer on {self.url} within {timeout:.0f}s")
+        raise TargetError(f"the emulator did not answer on {url} within {timeout:.0f}s")
 
     def reset(self) -> None:
         """Forget every emulated resource (moto's reset API)."""
