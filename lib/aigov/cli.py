@@ -340,8 +340,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"aigov: {err.render()}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt as exc:
-        print(f"aigov: interrupted ({getattr(exc, 'name', 'SIGINT')})", file=sys.stderr)
-        return getattr(exc, "exit_code", 130)
+        return _interrupted(exc)
     except BrokenPipeError:
         # `aigov plan --json | head`: the reader left; say nothing more.
         import os
@@ -349,7 +348,22 @@ def _main(argv: Sequence[str] | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 3
+        if type(exc).__module__.startswith("zmq"):
+            # Ctrl-C landing inside a kernel-channel call surfaces as ZMQError (EINTR,
+            # a context torn down): an interruption, not a bug.
+            return _interrupted(KeyboardInterrupt())
         return _internal_error(exc)
+
+
+def _interrupted(exc: BaseException) -> int:
+    """One line and 130/143/129; errors that late threads and finalizers raise while
+    the kernel's channels close (zmq) are not printed as tracebacks."""
+    import threading
+
+    sys.unraisablehook = lambda _unraisable: None
+    threading.excepthook = lambda _args: None
+    print(f"aigov: interrupted ({getattr(exc, 'name', 'SIGINT')})", file=sys.stderr)
+    return getattr(exc, "exit_code", 130)
 
 
 def _internal_error(exc: BaseException) -> int:
