@@ -65,6 +65,9 @@ def drift(spec: Spec, inventory: Inventory, rendered: Mapping[str, RenderedPolic
         found.append(finding("DRIFT_DUPLICATE_OU", f"OU {path} exists {len(ids)} times under "
                              f"one parent ({', '.join(ids)})", file=file, key=path))
     for what, ids in inv.duplicate_accounts.items():
+        named = spec.account(what.removeprefix("name ")) if what.startswith("name ") else None
+        if named is not None and named.id in ids:
+            continue  # the spec pins the one it means by id: no ambiguity
         found.append(finding("DRIFT_DUPLICATE_ACCOUNT", f"accounts {', '.join(ids)} share the "
                              f"{what}", file=file, key=what))
     for path in sorted(set(inv.ous) - spec_ous):
