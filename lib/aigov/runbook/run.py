@@ -296,14 +296,16 @@ def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: 
     # nothing unredacted ever lands there, even if the runner is killed (kill -9).
     scratch = Path(tempfile.mkdtemp(prefix="aigov-nb-")) / out.name  # mode 0700
     try:
-        return _execute(pm, nb, src, scratch, out, params, run_dir, redactor, index, total)
+        return _execute(pm, nb, src, scratch, out, params, run_dir, redactor, index, total,
+                        seen)
     finally:
         # every exit path, Ctrl-C and SIGTERM included: no unredacted copy stays behind
         shutil.rmtree(scratch.parent, ignore_errors=True)
 
 
 def _execute(pm: Any, nb: str, src: Path, scratch: Path, out: Path, params: dict[str, Any],
-             run_dir: Path, redactor: Redactor, index: int, total: int) -> dict[str, Any]:
+             run_dir: Path, redactor: Redactor, index: int, total: int,
+             seen: Path) -> dict[str, Any]:
     root = repo_root()
     declared = set(pm.inspect_notebook(str(src)))
     passed = {k: v for k, v in params.items() if k in declared}
