@@ -125,3 +125,17 @@ def test_fixture_spec_with_account_in_root_plans_no_move(emulator):
     c = clients(emulator.url)
     apply_plan(c, _structure(spec, discover(c)))
     assert discover(c).path_of_parent(discover(c).accounts["ai-dev"].parent_id) == "AI/Development"
+
+
+def test_in_flight_account_requests_are_listed_once_per_apply_not_per_account(emulator, spec):
+    """ListCreateAccountStatus answers for every request at once; listing it before each
+    CreateAccount cost one call per account (1,000 at 1,000 accounts)."""
+    from aigov.target import calls
+
+    c = clients(emulator.url)
+    calls.reset()
+    apply_plan(c, _structure(spec, discover(c)))
+    got = calls.counts()
+    assert got["organizations.CreateAccount"] == len(spec.accounts) > 1
+    assert got["organizations.ListCreateAccountStatus"] == 1
+    assert got["organizations.ListAccounts"] == 1

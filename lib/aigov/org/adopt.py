@@ -87,16 +87,29 @@ def find_organization(c: OrgClients) -> str | None:
         raise
 
 
-def find_account(c: OrgClients, name: str, email: str) -> dict[str, Any] | None:
-    """An account with ``email`` (AWS: one account per email), as a SUCCEEDED request
-    status, or the newest in-flight request for ``name`` (ListAccounts and
-    ListCreateAccountStatus; a create whose response was lost shows up in one)."""
-    wanted = email.lower()
+def account_index(c: OrgClients) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every account by email (as a SUCCEEDED request status) and the newest in-flight
+    CreateAccount request by name: one ListAccounts and one ListCreateAccountStatus
+    pagination, so an apply creating many accounts asks once, not once per account."""
+    by_email: dict[str, dict[str, Any]] = {}
     for a in _pages(c.organizations, "list_accounts", "Accounts"):
-        if a.get("Email", "").lower() == wanted:
-            return {"State": "SUCCEEDED", "AccountId": a["Id"], "AccountName": a["Name"]}
-    statuses = [s for s in _pages(c.organizations, "list_create_account_status",
-                                  "CreateAccountStatuses", States=["IN_PROGRESS"])
-                if s.get("AccountName") == name]
-    statuses.sort(key=lambda s: str(s.get("RequestedTimestamp", "")))
-    return statuses[-1] if statuses else None
+        by_email.setdefault(a.get("Email", "").lower(), {
+            "State": "SUCCEEDED", "AccountId": a["Id"], "AccountName": a["Name"]})
+    statuses = sorted(_pages(c.organizations, "list_create_account_status",
+                             "CreateAccountStatuses", States=["IN_PROGRESS"]),
+                      key=lambda s: str(s.get("RequestedTimestamp", "")))
+    by_name = {s.get("AccountName", ""): s for s in statuses}  # the newest wins
+    return {"email": by_email, "name": by_name}
+
+
+def find_in(index: dict[str, dict[str, dict[str, Any]]], name: str,
+            email: str) -> dict[str, Any] | None:
+    """The account with ``email`` (AWS: one account per email), else the newest in-flight
+    request for ``name``, from an ``account_index``."""
+    return index["email"].get(email.lower()) or index["name"].get(name)
+
+
+def find_account(c: OrgClients, name: str, email: str) -> dict[str, Any] | None:
+    """``find_in`` a fresh ``account_index`` (ListAccounts and ListCreateAccountStatus; a
+    create whose response was lost shows up in one)."""
+    return find_in(account_index(c), name, email)

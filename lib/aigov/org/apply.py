@@ -52,6 +52,17 @@ class _Ids:
         self.ids: dict[str, str] = {}
         self.refresh(inv)
 
+    _accounts: dict | None = None
+
+    def accounts(self, c: OrgClients) -> dict:
+        """``adopt.account_index`` asked once per apply, at the first account create
+        (before each create, it cost two paginated lists per account: 1,000 accounts
+        meant ~50,000 calls). Accounts this apply creates are waited for one at a time,
+        so the index stays true for the rest of the loop."""
+        if self._accounts is None:
+            self._accounts = adopt.account_index(c)
+        return self._accounts
+
     def refresh(self, inv: Inventory) -> None:
         if inv.root_id:
             self.ids[ROOT] = inv.root_id
@@ -118,7 +129,7 @@ def _apply_one(c: OrgClients, ch: Change, ids: _Ids | None) -> None:
                 "OrganizationalUnit"]["Id"],
             lambda: adopt.find_ou(c, parent, name))
     elif ch.kind == "account" and ch.action == "create":
-        account_id = _create_account(c, ch.key, ch.detail["email"])
+        account_id = _create_account(c, ch.key, ch.detail["email"], ids.accounts(c))
         ids.ids[f"account:{ch.key}"] = account_id
         if ch.detail["ou"] != ROOT:
             _move(c, account_id, ids[ROOT], ids[ch.detail["ou"]])
@@ -152,15 +163,16 @@ def _move(c: OrgClients, account_id: str, source: str, destination: str) -> None
             raise
 
 
-def _create_account(c: OrgClients, name: str, email: str,
+def _create_account(c: OrgClients, name: str, email: str, before: dict,
                     timeout: float = ACCOUNT_POLL_SECONDS) -> str:
     """Create an account (or adopt it, or resume an in-flight request for it) and wait.
 
-    Before each CreateAccount, ListAccounts (by email) and ListCreateAccountStatus (by
-    name) are asked whether an earlier call, perhaps one whose answer was lost, already
-    made or is making it (``adopt.find_account``)."""
+    ``before``: ListAccounts (by email) and ListCreateAccountStatus (by name) as asked
+    once at this apply's first create (``_Ids.accounts``): whether an earlier run, perhaps
+    one whose answer was lost, already made or is making it. Within this apply, a create
+    whose answer is lost is looked for again (``adopt.find_account``) before re-sending."""
     org = c.organizations
-    status = adopt.find_account(c, name, email) or adopt.create_once(
+    status = adopt.find_in(before, name, email) or adopt.create_once(
         f"create account {name}",
         lambda: c.organizations_once.create_account(Email=email, AccountName=name)[
             "CreateAccountStatus"],
