@@ -39,3 +39,16 @@ def test_a_discovery_is_counted_and_recorded_in_the_notebooks_results(emulator, 
     assert saved["api_calls"] > before
     assert saved["api_calls_by_operation"]["organizations.ListRoots"] >= 1
     assert saved["api_estimated_aws_seconds"] > 0
+
+
+def test_the_management_account_is_learned_from_one_describe_organization(emulator):
+    """Notebook 04 needs only the management account id; a full discovery was one call
+    per OU and per policy (492 at 1,000 accounts)."""
+    from aigov.org.discover import management_account
+
+    c = clients(emulator.url)
+    assert management_account(c) is None  # no organization yet
+    made = c.organizations.create_organization(FeatureSet="ALL")["Organization"]
+    calls.reset()
+    assert management_account(c) == made["MasterAccountId"]
+    assert calls.counts() == {"organizations.DescribeOrganization": 1}

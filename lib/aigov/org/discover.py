@@ -97,6 +97,25 @@ def _shared(accounts: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in by.items() if len(v) > 1}
 
 
+def management_account(c: OrgClients) -> str | None:
+    """The organization's management account id from one ``DescribeOrganization``
+    (its ``MasterAccountId``), or ``None`` without an organization: what simulation needs,
+    without discovering the whole tree."""
+    try:
+        desc = c.organizations.describe_organization()["Organization"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "AWSOrganizationsNotInUseException":
+            return None
+        raise TargetError(f"cannot read the organization: {exc}",
+                          fix="check the endpoint (--endpoint-url / AWS_ENDPOINT_URL) or "
+                          "your AWS credentials") from exc
+    except BotoCoreError as exc:
+        raise TargetError(f"cannot read the organization: {exc}",
+                          fix="check the endpoint (--endpoint-url / AWS_ENDPOINT_URL) or "
+                          "your AWS credentials") from exc
+    return desc.get("MasterAccountId")
+
+
 def discover_tags(c: OrgClients, resource_ids: Iterable[str]) -> dict[str, dict[str, str]]:
     """Tags of each root, OU, account or policy id (``ListTagsForResource``, paginated).
 
