@@ -53,7 +53,7 @@ step = apply_scope(ctx, plan)
 step.summary()
 
 # %%
-inv = discover(ctx.session())
+inv = discover(ctx.session(), with_policies=False)
 ctx.record(**step.summary(), organization_id=inv.organization_id,
            feature_set=inv.feature_set, management_account_id=inv.management_account_id,
            enabled_policy_types=sorted(inv.enabled_policy_types))

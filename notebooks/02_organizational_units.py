@@ -58,7 +58,7 @@ step.summary()
 # ## The tree
 
 # %%
-inv = discover(ctx.session())
+inv = discover(ctx.session(), with_policies=False)
 fig = draw_tree(ctx.spec, inv)
 
 # %%

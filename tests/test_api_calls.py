@@ -52,3 +52,24 @@ def test_the_management_account_is_learned_from_one_describe_organization(emulat
     calls.reset()
     assert management_account(c) == made["MasterAccountId"]
     assert calls.counts() == {"organizations.DescribeOrganization": 1}
+
+
+def test_structure_only_discovery_reads_no_policy_contents_or_targets(emulator):
+    """Notebooks 00-02 need the tree, not policies: no DescribePolicy or
+    ListTargetsForPolicy per policy."""
+    c = clients(emulator.url)
+    c.organizations.create_organization(FeatureSet="ALL")
+    root = c.organizations.list_roots()["Roots"][0]["Id"]
+    c.organizations.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    doc = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}'
+    pid = c.organizations.create_policy(Name="no-s3", Type="SERVICE_CONTROL_POLICY",
+                                        Content=doc, Description="")["Policy"]["PolicySummary"]["Id"]
+    c.organizations.attach_policy(PolicyId=pid, TargetId=root)
+    full = discover(c)
+    calls.reset()
+    inv = discover(c, with_policies=False)
+    ops = calls.counts()
+    assert full.policies and not inv.policies
+    assert "organizations.DescribePolicy" not in ops
+    assert "organizations.ListTargetsForPolicy" not in ops
+    assert inv.root_id == full.root_id and inv.ous == full.ous

@@ -22,8 +22,12 @@ def _pages(client: Any, op: str, key: str, **kwargs: Any) -> Iterator[dict[str, 
         yield from page.get(key, [])
 
 
-def discover(c: OrgClients) -> Inventory:
-    """Return the live organization as an ``Inventory`` (empty if there is none)."""
+def discover(c: OrgClients, *, with_policies: bool = True) -> Inventory:
+    """Return the live organization as an ``Inventory`` (empty if there is none).
+
+    ``with_policies=False``: the structure only (root, policy types, OUs, accounts), without
+    a ``DescribePolicy`` and a ``ListTargetsForPolicy`` per policy; for notebooks 00-02,
+    which neither plan nor show policies (the inventory's ``policies`` is then empty)."""
     org = c.organizations
     try:
         caller = c.sts.get_caller_identity()["Account"]
@@ -65,7 +69,7 @@ def discover(c: OrgClients) -> Inventory:
                 ous[path] = OUInfo(o["Id"], o["Name"], parent_id, path)
                 queue.append((o["Id"], path))
         policies: dict[tuple[str, str], PolicyInfo] = {}
-        for ptype in sorted(enabled):
+        for ptype in sorted(enabled) if with_policies else ():
             for summary in _pages(org, "list_policies", "Policies", Filter=ptype):
                 pid = summary["Id"]
                 content = org.describe_policy(PolicyId=pid)["Policy"]["Content"]

@@ -36,7 +36,7 @@ def preflight(ctx: Context) -> list[dict[str, Any]]:
     try:
         from aigov.org.discover import discover
 
-        inv = discover(ctx.session())
+        inv = discover(ctx.session(), with_policies=False)
         row("identity", "ok", f"caller account {inv.caller_account_id}")
         if inv.exists:
             is_mgmt = inv.caller_account_id == inv.management_account_id
