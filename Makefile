@@ -31,6 +31,7 @@ bench: install
 	$(PY) tests/benchmarks/bench_simulate.py
 	$(PY) tests/benchmarks/bench_pulumi_graph.py
 	$(PY) tests/benchmarks/bench_redact.py
+	$(PY) tests/benchmarks/bench_runbook.py
 
 clean:
 	rm -rf $(VENV) outputs/runs outputs/pulumi
