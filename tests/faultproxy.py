@@ -3,6 +3,7 @@ throttling AWS would, at a seeded rate (the same run fails the same calls).
 
 ``drop_rate``: a write (any Organizations call not List*/Describe*/Get*) is forwarded to
 moto, which commits it, and then its answer is replaced by a 500: the response was lost.
+``drop_first``: these operations lose their first answer whatever the draw.
 ``throttle_rate``: any Organizations call (or only those in ``throttle_ops``) is answered ``ThrottlingException`` (HTTP 400)
 without reaching moto, as AWS answers when a caller exceeds its request rate.
 """
@@ -22,11 +23,13 @@ class FaultProxy:
     """``url`` is the endpoint to give aigov; ``stop()`` ends the proxy."""
 
     def __init__(self, upstream: str, *, seed: int = 13, drop_rate: float = 0.0,
-                 throttle_rate: float = 0.0, throttle_ops: tuple[str, ...] = ()) -> None:
+                 throttle_rate: float = 0.0, throttle_ops: tuple[str, ...] = (),
+                 drop_first: tuple[str, ...] = ()) -> None:
         self.upstream = upstream.rstrip("/")
         self.random = random.Random(seed)
         self.drop_rate, self.throttle_rate = drop_rate, throttle_rate
         self.throttle_ops = throttle_ops
+        self.drop_first = set(drop_first)  # these ops lose their first answer for sure
         self.lock = threading.Lock()
         self.dropped: list[str] = []
         self.throttled: list[str] = []
@@ -61,8 +64,10 @@ class FaultProxy:
                         {"Content-Type": "application/x-amz-json-1.1"})
             return
         status, headers, answer = self._forward(h, body)
-        if op and not op.startswith(READ_PREFIXES) and self.drop_rate and self._draw(
-                self.drop_rate):
+        first = op in self.drop_first
+        self.drop_first.discard(op)
+        if first or (op and not op.startswith(READ_PREFIXES) and self.drop_rate
+                     and self._draw(self.drop_rate)):
             self.dropped.append(op)
             self._reply(h, 500, b'{"__type": "InternalFailure", "message": "lost"}',
                         {"Content-Type": "application/x-amz-json-1.1"})
