@@ -31,7 +31,7 @@ region: str = "us-east-1"  # AWS region for API calls
 run_dir: str = ""  # the run record's folder (set by aigov run)
 
 # %%
-from aigov.policy.matrix import access_matrix, deny_explanations, ineffective_allow_lists, style_matrix
+from aigov.policy.matrix import access_matrix, deny_explanations, ineffective_allow_lists, matrix_view
 from aigov.policy.prove.org import run_proofs
 from aigov.policy.simulate import run_policy_tests
 from aigov.runbook.adapters import model_for_run
@@ -72,11 +72,12 @@ print(proofs.render())
 # %% [markdown]
 # ## Access matrix
 # Scenarios (the policy tests' requests) × OUs and accounts: green allow, red deny, grey
-# exempt.
+# exempt. A large organization's matrix is shown as counts per level, and written whole
+# to `access_matrix.csv` in the run folder.
 
 # %%
 matrix = access_matrix(model)
-style_matrix(matrix.T)
+matrix_view(matrix, ctx.spec, ctx.params.run_dir)
 
 # %% [markdown]
 # ## Why each deny

@@ -102,3 +102,38 @@ def test_allow_list_beside_full_aws_access_is_reported() -> None:
 
 def test_allow_list_without_full_aws_access_is_not_reported(model: OrgModel) -> None:
     assert ineffective_allow_lists(model).empty
+
+
+def test_a_large_matrix_is_summarised_per_level_and_written_whole_as_csv(tmp_path):
+    """At 1,000 accounts a styled table of every cell made a 62 MB record: notebook 04
+    shows counts per level and writes the full matrix as a CSV data file."""
+    import pandas as pd
+
+    from aigov.policy.matrix import MATRIX_CSV, MAX_STYLED_CELLS, matrix_view
+    from test_program import synthetic_spec
+
+    spec = synthetic_spec()
+    keys = ["Root", *spec.ou_paths(), *(f"account:{a.name}" for a in spec.accounts)]
+    cols = [f"s{i}" for i in range(5)]
+    frame = pd.DataFrame([["deny" if k == "account:acct-0000" else "allow"] * 5
+                          for k in keys], index=keys, columns=cols)
+    assert frame.size > MAX_STYLED_CELLS
+    shown = matrix_view(frame, spec, tmp_path)
+    whole = pd.read_csv(tmp_path / MATRIX_CSV, index_col=0)
+    assert whole.shape == frame.shape and whole.loc["account:acct-0000", "s0"] == "deny"
+    assert int(shown["targets"].sum()) == len(keys)
+    assert int(shown["deny"].sum()) == 5
+    team = spec.normalize_target(spec.accounts[0].ou)
+    assert shown.loc[f"{team} (accounts)", "deny"] == 5
+    assert len(shown) == 1 + len(spec.ou_paths()) * 2 - 20  # accounts only under teams
+
+
+def test_a_small_matrix_is_shown_whole(tmp_path):
+    import pandas as pd
+
+    from aigov.policy.matrix import MATRIX_CSV, matrix_view
+    from aigov.spec import load_spec
+
+    frame = pd.DataFrame([["allow", "deny"]], index=["Root"], columns=["a", "b"])
+    styled = matrix_view(frame, load_spec(), tmp_path)
+    assert hasattr(styled, "to_html") and not (tmp_path / MATRIX_CSV).exists()
