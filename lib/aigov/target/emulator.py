@@ -1,4 +1,9 @@
-"""The embedded AWS emulator: moto's threaded server on a free loopback port.
+"""The embedded AWS emulator: moto's threaded server on a free loopback port, strict.
+
+Strict: before it starts, ``aigov.target.strict.install()`` adds the AWS Organizations
+rules moto skips (last SCP, attachment and size quotas, OU depth and sibling names,
+malformed documents, disabled policy types, botocore's lengths and patterns), answering
+with AWS's exception names and reason codes.
 
 moto's own default is to listen on every interface; this binds 127.0.0.1 only. boto3
 and the Pulumi AWS provider both reach it over real HTTP.
@@ -40,6 +45,9 @@ class Emulator:
         from aigov.target.moto_types import install as install_types
 
         install_types()  # BEDROCK_POLICY, BACKUP_POLICY (aigov.target.moto_types)
+        from aigov.target.strict import install
+
+        install()  # AWS's rules that moto skips (aigov.target.strict)
         # werkzeug logs every request at INFO; a run record wants none of that noise.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.port = port or free_port()
