@@ -130,7 +130,8 @@ def test_organization_is_protected_and_retained_but_children_are_not_protected()
     org = graph["organization"]
     assert org.protect and org.retain_on_delete
     assert "awsServiceAccessPrincipals" in org.ignore_changes
-    others = [n for name, n in graph.items() if name != "organization"]
+    others = [n for name, n in graph.items()
+              if name != "organization" and not name.startswith("account:")]
     assert others and not any(n.protect for n in others)
 
 
@@ -215,7 +216,7 @@ def test_adopt_only_declares_existing_resources_with_their_live_inputs(adopted_o
     assert graph["organization"].inputs["enabledPolicyTypes"] == ["SERVICE_CONTROL_POLICY"]
     assert graph["policy:ai-model-dev-policy"].inputs["description"] == "old description"
     assert graph["ou:AI/Development"].inputs["parentId"] == ids["ai"]
-    assert "tags" in graph["ou:AI"].ignore_changes
+    assert "tags" not in graph["ou:AI"].ignore_changes  # discovery reads them: adopted as they are
 
 
 MAIN = str(Path(aigov.deploy.__file__).with_name("__main__.py"))
@@ -226,8 +227,11 @@ def run_main() -> None:
 
 
 @pytest.mark.slow
-def test_the_cli_entry_point_declares_the_same_graph_as_the_driver() -> None:
-    """What `pulumi up` runs through Pulumi.yaml (lib/aigov/deploy/__main__.py)."""
+def test_the_cli_entry_point_declares_the_same_graph_as_the_driver(
+        adopted_org: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `pulumi up` runs through Pulumi.yaml (lib/aigov/deploy/__main__.py); it reads
+    the live organization for the types to keep enabled (here the spec's own)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", adopted_org[3]["url"])
     cli = capture(run_main,
                   config={"aigov:spec": str(default_spec()), "aigov:adopt": "false"})
     assert cli.to_json() == resource_graph(load_spec()).to_json()
@@ -273,3 +277,37 @@ def test_urns_the_driver_targets_follow_the_programs_parent_chain() -> None:
         "urn:pulumi:aws::aigov::aws:organizations/organization:Organization"
         "$aws:organizations/policy:Policy$aws:organizations/policyAttachment:PolicyAttachment"
         "::attach:deny-leave-organization->Root")
+
+
+def test_a_live_policy_type_the_spec_does_not_list_stays_enabled() -> None:
+    """Pulumi's mocks: the provider would call DisablePolicyType for a type dropped from
+    enabled_policy_types (AWS then detaches every policy of that type); the program
+    declares the union of the spec's and the live types."""
+    spec = load_spec()
+    graph = resource_graph(spec, live_types={"BACKUP_POLICY", "SERVICE_CONTROL_POLICY"})
+    declared = graph.by_name()["organization"].inputs["enabledPolicyTypes"]
+    assert "BACKUP_POLICY" in declared
+    assert set(spec.organization.enabled_policy_types) <= set(declared)
+
+
+def test_the_cli_entry_point_keeps_live_policy_types(
+        adopted_org: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pulumi's mocks running Pulumi.yaml's program against an organization that has
+    BACKUP_POLICY enabled, which the spec does not list."""
+    ids = adopted_org[3]
+    org = clients(ids["url"]).organizations
+    org.enable_policy_type(RootId=ids["root"], PolicyType="BACKUP_POLICY")
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", ids["url"])
+        cli = capture(run_main,
+                      config={"aigov:spec": str(default_spec()), "aigov:adopt": "false"})
+    finally:
+        org.disable_policy_type(RootId=ids["root"], PolicyType="BACKUP_POLICY")
+    assert "BACKUP_POLICY" in cli.by_name()["organization"].inputs["enabledPolicyTypes"]
+
+
+def test_accounts_are_protected_and_retained() -> None:
+    """Pulumi's mocks: every Account registers with protect (Pulumi refuses to delete or
+    replace it) and retain-on-delete (never closed by Pulumi)."""
+    accounts = [n for n in resource_graph(load_spec()).nodes if n.type.endswith(":Account")]
+    assert accounts and all(n.protect and n.retain_on_delete for n in accounts)

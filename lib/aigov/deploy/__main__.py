@@ -7,8 +7,10 @@
                     nothing (run once before the first ordinary ``pulumi up`` on an
                     organization that already exists; see README "Deploy: two engines")
 
-Adoption discovers the live organization with boto3 (the standard credential chain, or
-``AWS_ENDPOINT_URL``), as ``aigov plan`` does.
+The live organization is discovered with boto3 (read calls only; the standard credential
+chain, or ``AWS_ENDPOINT_URL``), as ``aigov plan`` does: adoption needs its ids, and
+every run needs its enabled policy types, which the program keeps enabled (a type
+dropped from the Organization resource would be disabled, detaching all its policies).
 """
 
 from __future__ import annotations
@@ -17,22 +19,21 @@ import pulumi
 
 from aigov.deploy.adopt import adoption
 from aigov.deploy.program import build, export_outputs
+from aigov.org.discover import discover
 from aigov.policy.render import render_spec
 from aigov.spec import load_spec
+from aigov.target.clients import clients
 
 
 def main() -> None:
     config = pulumi.Config("aigov")
     spec = load_spec(config.get("spec") or None)
     rendered = render_spec(spec)
-    imports = None
     adopt = config.get_bool("adopt") or False
-    if adopt:
-        from aigov.org.discover import discover
-        from aigov.target.clients import clients
-
-        imports = adoption(spec, rendered, discover(clients()))
-    export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt))
+    inv = discover(clients())
+    imports = adoption(spec, rendered, inv) if adopt else None
+    export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt,
+                         live_types=inv.enabled_policy_types))
 
 
 main()

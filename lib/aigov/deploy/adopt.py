@@ -37,12 +37,14 @@ def adoption(spec: Spec, rendered: Mapping[str, RenderedPolicy],
     for path in spec.ou_paths():
         ou = inv.ous.get(path)
         if ou is not None:
-            out[ou_name(path)] = Adopted(ou.id, {"name": ou.name, "parent_id": ou.parent_id})
+            out[ou_name(path)] = Adopted(ou.id, {"name": ou.name, "parent_id": ou.parent_id,
+                                                 "tags": dict(ou.tags) or None})
     for acct in spec.accounts:
         live = inv.accounts.get(acct.name)
         if live is not None:
             out[account_name(acct.name)] = Adopted(live.id, {
-                "name": live.name, "email": live.email, "parent_id": live.parent_id})
+                "name": live.name, "email": live.email, "parent_id": live.parent_id,
+                "tags": dict(live.tags) or None})
     policy_ids: dict[str, str] = {}
     for pol in spec.policies:
         live = inv.policies.get((pol.type, pol.name))

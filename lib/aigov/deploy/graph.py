@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -126,11 +126,13 @@ def _name_of(urn: str) -> str:
 
 
 def resource_graph(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
-                   imports: Imports | None = None, adopt_only: bool = False) -> ResourceGraph:
+                   imports: Imports | None = None, adopt_only: bool = False,
+                   live_types: Iterable[str] = ()) -> ResourceGraph:
     """Run the program under Pulumi's mocks and return every registered resource."""
 
     def run() -> None:
-        export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt_only))
+        export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt_only,
+                             live_types=live_types))
 
     return capture(run)
 

@@ -2,8 +2,15 @@
 
 One resource per thing the spec declares: the Organization (protected and retained on
 delete: Pulumi must never be able to delete an organization), every OU, every account
-(retained on delete: removing an account from the spec never closes it), every policy,
-and every attachment. The AWS-managed FullAWSAccess policy is never a resource here: it
+(protected and retained on delete: the provider replaces an account whose ``email`` or
+``name`` changes, which would create a new AWS account, and deleting one closes it; the
+driver also refuses any preview that replaces or deletes one), every policy, and every
+attachment.
+
+Policy types: the Organization declares the union of the spec's types and the types
+enabled live (``live_types``). The provider calls DisablePolicyType for a type dropped
+from ``enabled_policy_types``, and AWS then detaches every policy of that type across the
+organization (another team's backup policies, say); the program never asks for that. The AWS-managed FullAWSAccess policy is never a resource here: it
 is not ours to import or edit (its detachments are done by the direct engine, see
 ``aigov.deploy.engines``).
 
@@ -31,7 +38,7 @@ them to the spec in a second update (``aigov.deploy.pulumi_driver`` does both).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,12 +148,14 @@ def attachments(spec: Spec) -> list[tuple[str, str]]:
 
 
 def build(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
-          imports: Imports | None = None, adopt_only: bool = False) -> dict[str, Any]:
+          imports: Imports | None = None, adopt_only: bool = False,
+          live_types: Iterable[str] = ()) -> dict[str, Any]:
     """Declare the spec's resources in the running Pulumi program; return them by name.
 
     Runs inside a Pulumi program (the CLI's, the Automation API's inline program, or
     Pulumi's mocks). ``adopt_only``: declare only what ``imports`` names, with its live
-    inputs, so the update imports and changes nothing.
+    inputs, so the update imports and changes nothing. ``live_types``: the policy types
+    enabled in the live organization, kept enabled whatever the spec says.
     """
     import pulumi
     from pulumi_aws import organizations as aws_org
@@ -162,8 +171,6 @@ def build(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
              retain_on_delete: bool = False) -> pulumi.ResourceOptions:
         adopted = _adopted(imports, name)
         ignore = list(ignore or [])
-        if adopted is not None and adopt_only:
-            ignore.append("tags")  # discovery does not read tags; adopt them as they are
         # protect and retain_on_delete are set on every resource: Pulumi would otherwise
         # inherit the organization's protect into every child.
         return pulumi.ResourceOptions(parent=parent, depends_on=depends_on,
@@ -176,12 +183,12 @@ def build(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
         adopted = _adopted(imports, logical)
         if adopt_only and adopted is not None:
             spec_inputs.update(adopted.inputs)
-            spec_inputs.pop("tags", None)
         return spec_inputs
 
     org = aws_org.Organization(
         ORGANIZATION, **args(ORGANIZATION, feature_set=spec.organization.feature_set,
-                             enabled_policy_types=sorted(spec.organization.enabled_policy_types)),
+                             enabled_policy_types=sorted(
+                                 set(spec.organization.enabled_policy_types) | set(live_types))),
         opts=opts(ORGANIZATION, ignore=ORGANIZATION_IGNORED, protect=True,
                   retain_on_delete=True))
     out[ORGANIZATION] = org
@@ -209,7 +216,8 @@ def build(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
             name, **args(name, name=acct.name, email=acct.email,
                          parent_id=ids.get(spec.normalize_target(acct.ou)),
                          tags=dict(acct.tags) or None),
-            opts=opts(name, parent=org, ignore=ACCOUNT_IGNORED, retain_on_delete=True))
+            opts=opts(name, parent=org, ignore=ACCOUNT_IGNORED, protect=True,
+                      retain_on_delete=True))
         out[name] = res
         ids[name] = res.id
 
@@ -246,11 +254,14 @@ def export_outputs(resources: Mapping[str, Any]) -> None:
                           if name != ORGANIZATION})
 
 
-def program(spec: Spec, imports: Imports | None = None, adopt_only: bool = False):
+def program(spec: Spec, imports: Imports | None = None, adopt_only: bool = False,
+            live_types: Iterable[str] = ()):
     """A zero-argument Pulumi program (what the Automation API's inline program takes)."""
     rendered = render_spec(spec)
+    live = tuple(live_types)
 
     def run() -> None:
-        export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt_only))
+        export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt_only,
+                             live_types=live))
 
     return run

@@ -201,7 +201,8 @@ class PulumiDriver:
         if pending:
             return [self._preview("adopt", make_program(self.spec, pending, adopt_only=True),
                                   self._targets(pending))]
-        return [self._preview("preview", make_program(self.spec))]
+        return [self._preview("preview", make_program(
+            self.spec, live_types=inv.enabled_policy_types))]
 
     def _targets(self, pending: Mapping[str, Adopted]) -> list[str]:
         """The adoption update touches only what it imports (``--target``), so nothing
@@ -229,7 +230,7 @@ class PulumiDriver:
         if pending:
             runs.append(self._up("adopt", make_program(self.spec, pending, adopt_only=True),
                                  self._targets(pending)))
-        full = make_program(self.spec)
+        full = make_program(self.spec, live_types=inv.enabled_policy_types)
         preview = self._preview("preview", full)
         runs.append(preview)
         deletes = preview.changes.get("delete", 0) + preview.changes.get("replace", 0)

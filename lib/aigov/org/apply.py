@@ -128,11 +128,19 @@ def _apply_one(c: OrgClients, ch: Change, ids: _Ids | None) -> None:
             lambda: once.create_organizational_unit(ParentId=parent, Name=name)[
                 "OrganizationalUnit"]["Id"],
             lambda: adopt.find_ou(c, parent, name))
+        _tag(c, ids.ids[ch.key], ch.detail.get("tags"))
     elif ch.kind == "account" and ch.action == "create":
         account_id = _create_account(c, ch.key, ch.detail["email"], ids.accounts(c))
         ids.ids[f"account:{ch.key}"] = account_id
         if ch.detail["ou"] != ROOT:
             _move(c, account_id, ids[ROOT], ids[ch.detail["ou"]])
+        _tag(c, account_id, ch.detail.get("tags"))
+    elif ch.kind in ("ou", "account") and ch.action in ("tag", "untag"):
+        rid = ids[ch.key if ch.kind == "ou" else f"account:{ch.key}"]
+        if ch.action == "tag":
+            _tag(c, rid, ch.detail["tags"])
+        else:
+            org.untag_resource(ResourceId=rid, TagKeys=list(ch.detail["keys"]))
     elif ch.kind == "account" and ch.action == "move":
         _move(c, ids[f"account:{ch.key}"], ids[ch.detail["from"]], ids[ch.detail["to"]])
     elif ch.kind in ("policy", "attachment"):
@@ -161,6 +169,15 @@ def _move(c: OrgClients, account_id: str, source: str, destination: str) -> None
         parents = c.organizations.list_parents(ChildId=account_id)["Parents"]
         if [p["Id"] for p in parents] != [destination]:
             raise
+
+
+def _tag(c: OrgClients, resource_id: str, tags: dict[str, str] | None) -> None:
+    """TagResource (replaces the value of a key that exists; a re-run is harmless). A
+    created OU or account is tagged by a call of its own, so a failure between the two
+    leaves a tag difference the next plan finds, never a duplicate."""
+    if tags:
+        c.organizations.tag_resource(ResourceId=resource_id, Tags=[
+            {"Key": k, "Value": v} for k, v in sorted(tags.items())])
 
 
 def _create_account(c: OrgClients, name: str, email: str, before: dict,

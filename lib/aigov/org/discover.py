@@ -2,7 +2,8 @@
 
 Every list call is paginated. Accounts come from ``ListAccountsForParent`` while walking
 the tree (one call per parent, not one DescribeAccount per account); policy contents
-need one ``DescribePolicy`` each, since no list call returns them.
+need one ``DescribePolicy`` each, since no list call returns them; tags of OUs and
+accounts one ``ListTagsForResource`` each (the spec declares them, drift compares them).
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from aigov.target.clients import OrgClients
 def _pages(client: Any, op: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
     for page in client.get_paginator(op).paginate(**kwargs):
         yield from page.get(key, [])
+
+
+def _tags(org: Any, resource_id: str) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in _pages(org, "list_tags_for_resource", "Tags",
+                                                 ResourceId=resource_id)}
 
 
 def discover(c: OrgClients, *, with_policies: bool = True) -> Inventory:
@@ -51,7 +57,7 @@ def discover(c: OrgClients, *, with_policies: bool = True) -> Inventory:
             for a in _pages(org, "list_accounts_for_parent", "Accounts", ParentId=parent_id):
                 seen.append(a)
                 info = AccountInfo(a["Id"], a["Name"], a["Email"], parent_id,
-                                   a.get("Status", "ACTIVE"))
+                                   a.get("Status", "ACTIVE"), _tags(org, a["Id"]))
                 held = accounts.get(a["Name"])
                 # AWS lets names repeat; the spec keys by name. The lowest id keeps the
                 # name whatever the listing order, so plan, drift and import agree.
@@ -66,7 +72,7 @@ def discover(c: OrgClients, *, with_policies: bool = True) -> Inventory:
                 path = f"{parent_path}/{o['Name']}" if parent_path else o["Name"]
                 if path in ous:
                     dup_ous.setdefault(path, [ous[path].id]).append(o["Id"])
-                ous[path] = OUInfo(o["Id"], o["Name"], parent_id, path)
+                ous[path] = OUInfo(o["Id"], o["Name"], parent_id, path, _tags(org, o["Id"]))
                 queue.append((o["Id"], path))
         policies: dict[tuple[str, str], PolicyInfo] = {}
         for ptype in sorted(enabled) if with_policies else ():

@@ -33,6 +33,8 @@ PLAN_CODES = {
     ("delete", "policy"): "DRIFT_POLICY_UNMANAGED",
     ("attach", "attachment"): "DRIFT_ATTACHMENT_MISSING",
     ("detach", "attachment"): "DRIFT_ATTACHMENT_UNMANAGED",
+    ("tag", "ou"): "DRIFT_TAGS", ("untag", "ou"): "DRIFT_TAGS",
+    ("tag", "account"): "DRIFT_TAGS", ("untag", "account"): "DRIFT_TAGS",
 }
 
 
@@ -106,6 +108,16 @@ def _from_change(c: Change, inv: Inventory, rendered: Mapping[str, RenderedPolic
     if c.kind == "account" and c.action == "move":
         message = f"account {c.key} is in {d['from']}, the spec puts it in {d['to']}"
         key = f"account:{c.key}"
+    elif c.action in ("tag", "untag"):
+        key = c.key if c.kind == "ou" else f"account:{c.key}"
+        live = (inv.ous[c.key] if c.kind == "ou" else inv.accounts[c.key]).tags
+        if c.action == "tag":
+            message = f"{c.kind} {c.key}: tags " + ", ".join(
+                f"{k}={live[k]!r} (spec {v!r})" if k in live else f"{k} missing (spec {v!r})"
+                for k, v in d["tags"].items())
+        else:
+            message = f"{c.kind} {c.key}: tags not in the spec: " + ", ".join(
+                f"{k}={live[k]!r}" for k in d["keys"])
     elif c.kind == "attachment":
         where = "not attached to" if c.action == "attach" else "attached to"
         extra = "" if c.action == "attach" else ", which the spec does not say"

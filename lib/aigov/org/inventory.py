@@ -17,6 +17,7 @@ class OUInfo:
     name: str
     parent_id: str
     path: str
+    tags: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class AccountInfo:
     email: str
     parent_id: str
     status: str = "ACTIVE"
+    tags: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

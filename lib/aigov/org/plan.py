@@ -24,7 +24,7 @@ class Change:
     """One step of a plan. ``key`` is the spec's name for the thing (OU path, account
     name, policy name, policy type); ``detail`` holds what the step needs."""
 
-    action: str   # create | enable | move | update | attach | detach | delete
+    action: str   # create | enable | move | tag | untag | update | attach | detach | delete
     kind: str     # organization | policy_type | ou | account | policy | attachment
     key: str
     detail: dict[str, Any] = field(default_factory=dict)
@@ -79,20 +79,46 @@ def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
     for ptype in spec.organization.enabled_policy_types:
         if ptype not in inv.enabled_policy_types:
             changes.append(Change("enable", "policy_type", ptype))
-    for path, _ou in spec.walk_ous():
+    for path, ou in spec.walk_ous():
         if path not in inv.ous:
             parent = path.rpartition("/")[0] or ROOT
-            changes.append(Change("create", "ou", path, {"parent": parent}))
+            changes.append(Change("create", "ou", path, {"parent": parent, **_tagged(ou.tags)}))
+        else:
+            changes.extend(tag_changes("ou", path, inv.ous[path].tags, ou.tags))
     for acct in spec.accounts:
         want = spec.normalize_target(acct.ou)
         live = inv.accounts.get(acct.name)
         if live is None:
             changes.append(Change("create", "account", acct.name,
-                                  {"email": acct.email, "ou": want}))
-        elif inv.path_of_parent(live.parent_id) != want:
+                                  {"email": acct.email, "ou": want, **_tagged(acct.tags)}))
+            continue
+        if inv.path_of_parent(live.parent_id) != want:
             changes.append(Change("move", "account", acct.name,
                                   {"from": inv.path_of_parent(live.parent_id), "to": want}))
+        changes.extend(tag_changes("account", acct.name, live.tags, acct.tags))
     return changes
+
+
+def _tagged(tags: dict[str, str]) -> dict[str, Any]:
+    return {"tags": dict(sorted(tags.items()))} if tags else {}
+
+
+def tag_changes(kind: str, key: str, live: dict[str, str],
+                want: dict[str, str]) -> list[Change]:
+    """The spec's tags are the whole set for an OU or account it names (as under Pulumi):
+    ``tag`` what is missing or different (TagResource), ``untag`` the rest (UntagResource).
+
+    >>> [c.describe() for c in tag_changes("ou", "AI", {"a": "1", "b": "2"}, {"a": "9"})]
+    ['tag ou AI (tags={\'a\': \'9\'})', "untag ou AI (keys=['b'])"]
+    """
+    out = []
+    differ = {k: v for k, v in sorted(want.items()) if live.get(k) != v}
+    if differ:
+        out.append(Change("tag", kind, key, {"tags": differ}))
+    extra = sorted(set(live) - set(want))
+    if extra:
+        out.append(Change("untag", kind, key, {"keys": extra}))
+    return out
 
 
 def _live_full_aws_access(spec: Spec, inv: Inventory) -> set[str]:
