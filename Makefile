@@ -33,5 +33,8 @@ bench: install
 	$(PY) tests/benchmarks/bench_redact.py
 	$(PY) tests/benchmarks/bench_runbook.py
 
+# Never the Pulumi state (outputs/pulumi/state) or the passphrase that opens it
+# (outputs/pulumi/passphrase): the passphrase may be its only copy. Remove both together,
+# by hand, to forget the stacks.
 clean:
-	rm -rf $(VENV) outputs/runs outputs/pulumi
+	rm -rf $(VENV) outputs/runs outputs/pulumi/work

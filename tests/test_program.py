@@ -311,3 +311,72 @@ def test_accounts_are_protected_and_retained() -> None:
     replace it) and retain-on-delete (never closed by Pulumi)."""
     accounts = [n for n in resource_graph(load_spec()).nodes if n.type.endswith(":Account")]
     assert accounts and all(n.protect and n.retain_on_delete for n in accounts)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+ARGS = {"Organization": "OrganizationArgs", "OrganizationalUnit": "OrganizationalUnitArgs",
+        "Account": "AccountArgs", "Policy": "PolicyArgs",
+        "PolicyAttachment": "PolicyAttachmentArgs"}
+
+
+def test_every_input_and_ignored_property_is_an_argument_of_pulumi_aws(
+        adopted_org: Any) -> None:
+    """Pulumi's mocks accept any input, so a misspelled argument would pass every other
+    test: each registered input and ignore_changes name must be a parameter of the
+    provider's own ``*Args.__init__`` (pulumi_aws.organizations), and every required one
+    must be given, in the full program and in the adopt-only one."""
+    import inspect
+
+    from pulumi_aws import organizations as aws_org
+
+    spec, rendered, inv, _ids = adopted_org
+    graphs = [resource_graph(spec, rendered, live_types={"BACKUP_POLICY"}),
+              resource_graph(spec, rendered, imports=adoption(spec, rendered, inv),
+                             adopt_only=True)]
+    for node in (n for g in graphs for n in g.nodes):
+        params = inspect.signature(getattr(aws_org, ARGS[node.type.rsplit(":", 1)[-1]])
+                                   .__init__).parameters
+        allowed = set(params) - {"self", "__self__"}
+        required = {p for p, v in params.items() if v.default is inspect.Parameter.empty
+                    and p not in ("self", "__self__")}
+        given = {_snake(k) for k in node.inputs}
+        assert given <= allowed, (node.name, given - allowed)
+        assert required <= given, (node.name, required - given)
+        assert {_snake(k) for k in node.ignore_changes} <= allowed, node.name
+
+
+def _documented_import_id(module: str) -> str:
+    """The example id of ``pulumi import`` in the installed provider's own docstring."""
+    import importlib
+    import inspect
+    import re
+
+    source = inspect.getsource(importlib.import_module(f"pulumi_aws.organizations.{module}"))
+    return re.search(r"\$ pulumi import \S+ example (\S+)", source).group(1)
+
+
+def _id_kind(value: str) -> str:
+    return "account" if value.isdigit() and len(value) == 12 else value.split("-", 1)[0]
+
+
+def test_import_ids_follow_the_providers_documented_formats(adopted_org: Any) -> None:
+    """organization o-..., OU ou-..., account 12 digits, policy p-..., attachment
+    <target id>:<policy id> (the ``pulumi import`` examples of pulumi_aws itself)."""
+    spec, rendered, inv, _ids = adopted_org
+    modules = {"Organization": "organization", "OrganizationalUnit": "organizational_unit",
+               "Account": "account", "Policy": "policy",
+               "PolicyAttachment": "policy_attachment"}
+    graph = resource_graph(spec, rendered, imports=import_ids(adoption(spec, rendered, inv)))
+    imported = [n for n in graph.nodes if n.import_id]
+    assert {n.type.rsplit(":", 1)[-1] for n in imported} >= {
+        "Organization", "OrganizationalUnit", "Policy", "PolicyAttachment"}
+    for node in imported:
+        documented = _documented_import_id(modules[node.type.rsplit(":", 1)[-1]])
+        ours, theirs = node.import_id.split(":"), documented.split(":")
+        assert len(ours) == len(theirs), (node.name, node.import_id, documented)
+        assert _id_kind(ours[-1]) == _id_kind(theirs[-1]), (node.name, node.import_id)
+        if len(ours) == 2:  # <target id>:<policy id>; the target is a root, OU or account
+            assert _id_kind(ours[0]) in ("r", "ou", "account")

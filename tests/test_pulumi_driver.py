@@ -23,7 +23,7 @@ def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     out = tmp_path / "outputs"
     monkeypatch.setenv("AIGOV_OUTPUTS", str(out))
     for name in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE",
-                 "PULUMI_CONFIG_PASSPHRASE_FILE"):
+                 "PULUMI_CONFIG_PASSPHRASE_FILE", drv.SECRETS_PROVIDER_ENV):
         monkeypatch.delenv(name, raising=False)
     return out
 
@@ -51,10 +51,15 @@ def test_emulator_stack_without_an_endpoint_is_a_usage_error() -> None:
     assert err.value.exit_code == 2
 
 
-def test_one_stack_per_target() -> None:
-    assert (drv.stack_name("emulator"), drv.stack_name("aws")) == ("emulator", "aws")
+def test_one_stack_per_target_and_management_account() -> None:
+    """Two organizations (two management accounts) never share a stack's state."""
+    assert drv.stack_name("aws", "111122223333") == "aws-111122223333"
+    assert drv.stack_name("emulator", "123456789012") == "emulator-123456789012"
+    assert drv.stack_name("aws", "111122223333") != drv.stack_name("aws", "444455556666")
     with pytest.raises(UsageError):
-        drv.stack_name("staging")
+        drv.stack_name("staging", "111122223333")
+    with pytest.raises(UsageError):
+        drv.stack_name("aws", None)
 
 
 def test_backend_is_a_file_backend_under_outputs_pulumi(outputs: Path) -> None:
@@ -68,8 +73,32 @@ def test_backend_is_a_file_backend_under_outputs_pulumi(outputs: Path) -> None:
 
 def test_pulumi_backend_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PULUMI_BACKEND_URL", "s3://team-bucket/pulumi")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE_FILE", "/secure/team-passphrase")
     opts = drv.workspace_options("aws")
     assert opts.project_settings.backend.url == "s3://team-bucket/pulumi"
+
+
+def test_a_remote_backend_without_the_users_passphrase_is_refused_and_nothing_generated(
+        outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state outlives outputs/: a passphrase generated there could become the only,
+    lost, key to it. The error names what to set."""
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "s3://team-bucket/pulumi")
+    with pytest.raises(UsageError) as err:
+        drv.workspace_options("aws")
+    assert err.value.exit_code == 2
+    assert "PULUMI_CONFIG_PASSPHRASE_FILE" in str(err.value.fix)
+    assert drv.SECRETS_PROVIDER_ENV in str(err.value.fix)
+    assert not (outputs / "pulumi" / "passphrase").exists()
+
+
+def test_a_remote_backend_with_the_users_secrets_provider_uses_it(
+        outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "s3://team-bucket/pulumi")
+    monkeypatch.setenv(drv.SECRETS_PROVIDER_ENV, "awskms://alias/pulumi")
+    opts = drv.workspace_options("aws")
+    assert opts.secrets_provider == "awskms://alias/pulumi"
+    assert "PULUMI_CONFIG_PASSPHRASE_FILE" not in opts.env_vars
+    assert not (outputs / "pulumi" / "passphrase").exists()
 
 
 def test_generated_passphrase_is_a_private_file_under_outputs_and_is_reused(
@@ -102,7 +131,8 @@ def test_without_the_cli_the_driver_refuses_in_one_line_saying_how_to_install(
     monkeypatch.setenv("PATH", str(tmp_path))
     spec = load_spec()
     with pytest.raises(UsageError) as err:
-        drv.PulumiDriver(spec, render_spec(spec), target="emulator", endpoint_url=URL)
+        drv.PulumiDriver(spec, render_spec(spec), target="emulator", endpoint_url=URL,
+                         account_id="123456789012")
     assert err.value.exit_code == 2
     assert "\n" not in err.value.render()
     assert "environment.yml" in err.value.message
@@ -130,3 +160,23 @@ def test_pulumi_errors_carry_pulumis_own_message_and_exit_1() -> None:
         stdout="", stderr="error: aws:organizations:Policy: DuplicatePolicyException", code=1)))
     assert "DuplicatePolicyException" in failed.message
     assert "pulumi cancel" not in (failed.fix or "")
+
+
+def test_make_clean_keeps_the_pulumi_state_and_its_passphrase(tmp_path: Path) -> None:
+    """`make clean` in a copy of the repository's Makefile: runs and Pulumi's work folder
+    go, the state and the passphrase that opens it (maybe its only copy) stay."""
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "pyproject.toml").write_text("")
+    pulumi = tmp_path / "outputs" / "pulumi"
+    for path in (pulumi / "passphrase", pulumi / "state" / ".pulumi" / "stack.json",
+                 pulumi / "work" / "Pulumi.yaml", tmp_path / "outputs" / "runs" / "r" / "m"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    subprocess.run(["make", "-s", "clean", f"VENV={tmp_path / 'venv'}"], cwd=tmp_path,
+                   check=True, capture_output=True)
+    assert (pulumi / "passphrase").exists() and (pulumi / "state" / ".pulumi").exists()
+    assert not (pulumi / "work").exists() and not (tmp_path / "outputs" / "runs").exists()

@@ -6,18 +6,21 @@ program through the Automation API; ``auto`` is ``pulumi`` where the CLI is on P
 ``direct``. The flow every engine runs in is ``deploy/flow.py``; its data is
 ``deploy/request.py``.
 
-FullAWSAccess is AWS-managed and never in Pulumi's state; under the pulumi engine its
-detachments (and re-attachments) are done by the direct engine after the update, which
-has attached the allow-lists replacing it first.
+FullAWSAccess is AWS-managed and never in Pulumi's state; under the pulumi engine the
+direct engine re-attaches it before the update (no target ever loses its last SCP) and
+detaches it after (the update has attached the allow-lists replacing it), the order the
+gate replays (``pulumi_guards.pulumi_order``).
 """
 
 from __future__ import annotations
 
 import shutil
 
+from aigov.deploy.pulumi_guards import full_access_split
 from aigov.deploy.request import DeployRequest, Outcome, Planned
 from aigov.errors import UsageError
 from aigov.org.discover import discover
+from aigov.org.inventory import Inventory
 from aigov.org.plan import FULL_AWS_ACCESS, Plan, plan
 
 ENGINES: dict[str, type[Engine]] = {}
@@ -65,25 +68,47 @@ class DirectEngine(Engine):
 
 @register("pulumi")
 class PulumiEngine(Engine):
-    def driver(self, req: DeployRequest):
+    def driver(self, req: DeployRequest, inv: Inventory):
         from aigov.deploy.pulumi_driver import PulumiDriver
 
         return PulumiDriver(req.spec, req.rendered, target=req.target,
-                            endpoint_url=req.clients.endpoint_url, region=req.region)
+                            endpoint_url=req.clients.endpoint_url,
+                            account_id=stack_account(inv), region=req.region)
 
     def plan(self, req: DeployRequest, planned: Planned) -> None:
-        planned.preview = self.driver(req).preview(planned.inventory)
+        """Pulumi's preview. While an adoption is pending Pulumi can preview only the
+        import (an import must match what exists); the update after it is what the
+        direct plan lists, shown as such, and it is previewed again, and refused if it
+        replaces or deletes an account, before it runs."""
+        from aigov.deploy.pulumi_driver import PulumiRun
+
+        planned.preview = self.driver(req, planned.inventory).preview(planned.inventory)
+        if [r.phase for r in planned.preview] == ["adopt"] and not planned.plan.empty:
+            planned.preview.append(PulumiRun("after import (the direct plan's changes)",
+                                             planned.plan.counts()))
 
     def apply(self, req: DeployRequest, planned: Planned) -> Outcome:
         from aigov.org.apply import apply_plan
 
-        runs = self.driver(req).up(planned.inventory, allow_delete=req.allow_delete)
-        applied = sum(r.changed for r in runs if r.phase in ("adopt", "up"))
-        # FullAWSAccess is not Pulumi's: its attachments follow, by the direct engine.
+        # FullAWSAccess is not Pulumi's: the direct engine re-attaches it before the
+        # update (so no target is ever left without an SCP) and detaches it after.
+        before, _ = full_access_split(planned.plan)
+        applied = apply_plan(req.clients, before, req.progress,
+                             inventory=planned.inventory).count
+        inv = discover(req.clients) if applied else planned.inventory
+        runs = self.driver(req, inv).up(inv, allow_delete=req.allow_delete)
+        applied += sum(r.changed for r in runs if r.phase in ("adopt", "up"))
         fresh = plan(req.spec, discover(req.clients), req.rendered)
-        full_access = Plan(tuple(c for c in fresh.changes if c.kind == "attachment"
-                                 and c.detail.get("policy") == FULL_AWS_ACCESS))
-        applied += apply_plan(req.clients, full_access, req.progress).count
+        after = Plan(tuple(c for c in fresh.changes if c.kind == "attachment"
+                           and c.detail.get("policy") == FULL_AWS_ACCESS))
+        applied += apply_plan(req.clients, after, req.progress).count
         outputs = next((r.outputs for r in reversed(runs) if r.phase == "up"), {})
         return Outcome(self.name, planned.changes_planned, applied, "applied", outputs=outputs,
                        runs=[{"phase": r.phase, "changes": r.changes} for r in runs])
+
+
+def stack_account(inv: Inventory) -> str | None:
+    """The management account the Pulumi stack is named for: the organization's, or the
+    caller's when there is none yet (the caller creates it and becomes its management
+    account)."""
+    return inv.management_account_id or inv.caller_account_id

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aigov.deploy.engines import ENGINES, get_engine
 from aigov.deploy.gate import Verdict, evaluate_gate
+from aigov.deploy.pulumi_guards import account_damage, full_access_split, pulumi_order
 from aigov.deploy.request import DeployRequest, Outcome, Planned
 from aigov.findings import finding
 from aigov.org.discover import discover
@@ -28,17 +29,25 @@ def plan_deploy(req: DeployRequest, engine: str = "auto") -> Planned:
 
 
 def gate_deploy(req: DeployRequest, planned: Planned) -> Verdict:
-    """The gate on this plan. Under Pulumi (which orders its own steps: creates and
-    updates before deletes) the direct plan stands for the same change and is replayed."""
-    verdict = evaluate_gate(req.spec, plan=planned.plan, inventory=planned.inventory,
+    """The gate on this plan. Under Pulumi the direct plan stands for the same change
+    and is replayed in the Pulumi engine's order (``pulumi_order``: FullAWSAccess back
+    first, Pulumi's creates and updates before its deletes, FullAWSAccess away last);
+    a preview step that replaces or deletes an account refuses the apply."""
+    order = pulumi_order(planned.plan) if planned.engine == "pulumi" else planned.plan
+    verdict = evaluate_gate(req.spec, plan=order, inventory=planned.inventory,
                             target=req.target, allow_mutations=req.allow_mutations,
                             confirm=req.confirm, rendered=req.rendered,
                             pending=planned.changes_planned, applying=req.approve)
-    detached = req.spec.organization.full_aws_access.detach_from
-    if planned.engine == "pulumi" and detached:
-        note = (f"FullAWSAccess leaves {', '.join(detached)} after the Pulumi update, by "
-                "the direct engine")
-        verdict.add("FullAWSAccess detachments",
+    if planned.engine != "pulumi":
+        return verdict
+    verdict.add("the Pulumi update never replaces or deletes an account",
+                account_damage(s for r in planned.preview for s in getattr(r, "steps", [])),
+                "no account step")
+    before, after = full_access_split(planned.plan)
+    if not before.empty or not after.empty:
+        note = (f"FullAWSAccess: {len(before.changes)} attachment(s) before the Pulumi update, "
+                f"{len(after.changes)} detachment(s) after it, by the direct engine")
+        verdict.add("FullAWSAccess order",
                     [finding("DEPLOY_FULLACCESS_BY_DIRECT_ENGINE", note)], note)
     return verdict
 

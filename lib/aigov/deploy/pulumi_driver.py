@@ -31,6 +31,7 @@ from typing import Any
 from aigov.deploy.adopt import adoption
 from aigov.deploy.program import Adopted, urn
 from aigov.deploy.program import program as make_program
+from aigov.deploy.pulumi_guards import Step, account_damage, step_of
 from aigov.errors import ApplyError, ChecksFailed, UsageError
 from aigov.findings import finding
 from aigov.org.inventory import Inventory
@@ -62,10 +63,20 @@ def backend_url() -> str:
     return os.environ.get("PULUMI_BACKEND_URL") or (pulumi_dir() / "state").as_uri()
 
 
-def stack_name(target: str) -> str:
+def stack_name(target: str, account_id: str | None) -> str:
+    """``<target>-<management account id>``: one stack per organization, so a second
+    organization (another management account) never opens the first one's state.
+
+    >>> stack_name("aws", "111122223333")
+    'aws-111122223333'
+    """
     if target not in ("emulator", "aws"):
         raise UsageError(f"unknown target {target!r}", fix="use emulator or aws")
-    return target
+    if not account_id or not account_id.isdigit() or len(account_id) != 12:
+        raise UsageError(f"the Pulumi stack is named for the management account, and the "
+                         f"account id {account_id!r} is not 12 digits",
+                         fix="check the credentials (aws sts get-caller-identity)")
+    return f"{target}-{account_id}"
 
 
 def stack_config(target: str, endpoint_url: str | None, region: str) -> dict[str, str]:
@@ -88,11 +99,32 @@ def stack_config(target: str, endpoint_url: str | None, region: str) -> dict[str
     return config
 
 
+SECRETS_PROVIDER_ENV = "AIGOV_PULUMI_SECRETS_PROVIDER"
+
+
+def secrets_provider() -> str:
+    """The stack's secrets provider: ``$AIGOV_PULUMI_SECRETS_PROVIDER`` (``awskms://...``,
+    ``azurekeyvault://...``, ``default`` for Pulumi Cloud) or ``passphrase``."""
+    return os.environ.get(SECRETS_PROVIDER_ENV) or "passphrase"
+
+
 def passphrase_env() -> dict[str, str]:
-    """Environment that gives Pulumi the passphrase, by file, without ever reading it."""
+    """Environment that gives Pulumi the passphrase, by file, without ever reading it.
+
+    A passphrase is generated (into ``outputs/pulumi/passphrase``, beside the state it
+    opens) only for the local ``file://`` backend under outputs/. With any other backend
+    the state outlives this folder, so a generated passphrase could become the only,
+    lost, key to it: the user's own passphrase or secrets provider is required.
+    """
     if os.environ.get("PULUMI_CONFIG_PASSPHRASE") is not None or os.environ.get(
-            "PULUMI_CONFIG_PASSPHRASE_FILE"):
+            "PULUMI_CONFIG_PASSPHRASE_FILE") or secrets_provider() != "passphrase":
         return {}
+    if backend_url() != (pulumi_dir() / "state").as_uri():
+        raise UsageError(f"the Pulumi backend {backend_url()} keeps state outside outputs/, "
+                         "and no passphrase or secrets provider is set",
+                         fix="set PULUMI_CONFIG_PASSPHRASE_FILE (or PULUMI_CONFIG_PASSPHRASE) "
+                         f"to your own passphrase, or {SECRETS_PROVIDER_ENV} to a secrets "
+                         "provider such as awskms://alias/pulumi")
     path = pulumi_dir() / "passphrase"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +149,7 @@ def workspace_options(target: str):  # -> pulumi.automation.LocalWorkspaceOption
     if backend_url().startswith("file://"):
         Path(backend_url()[len("file://"):]).mkdir(parents=True, exist_ok=True)
     return auto.LocalWorkspaceOptions(
-        work_dir=str(work), env_vars=workspace_env(target), secrets_provider="passphrase",
+        work_dir=str(work), env_vars=workspace_env(target), secrets_provider=secrets_provider(),
         project_settings=auto.ProjectSettings(name=PROJECT, runtime="python",
                                               backend=auto.ProjectBackend(url=backend_url())))
 
@@ -130,10 +162,21 @@ class PulumiRun:
     changes: dict[str, int] = field(default_factory=dict)   # op -> count
     outputs: dict[str, Any] = field(default_factory=dict)
     stdout: str = ""
+    steps: list[Step] = field(default_factory=list)         # per resource, from engine events
 
     @property
     def changed(self) -> int:
         return sum(n for op, n in self.changes.items() if op != "same")
+
+
+def refuse_account_damage(run: PulumiRun) -> None:
+    """``ChecksFailed`` (exit 1, nothing changed) when a step replaces or deletes an
+    account, naming the property that forces it (``pulumi_guards.account_damage``)."""
+    found = account_damage(run.steps)
+    if found:
+        raise ChecksFailed("the Pulumi engine never replaces or deletes an AWS account; "
+                           "nothing was changed: " + "; ".join(f.message for f in found),
+                           findings=found)
 
 
 def _pulumi_error(op: str, exc: Exception) -> ApplyError:
@@ -149,9 +192,10 @@ class PulumiDriver:
     """One stack of the aigov project for one target."""
 
     def __init__(self, spec: Spec, rendered: Mapping[str, RenderedPolicy], *, target: str,
-                 endpoint_url: str | None, region: str = "us-east-1",
-                 on_output: Output | None = None) -> None:
+                 endpoint_url: str | None, account_id: str | None,
+                 region: str = "us-east-1", on_output: Output | None = None) -> None:
         pulumi_cli()
+        self.stack_name = stack_name(target, account_id)
         self.spec, self.rendered = spec, rendered
         self.target, self.endpoint_url, self.region = target, endpoint_url, region
         self.on_output = on_output or print
@@ -163,7 +207,7 @@ class PulumiDriver:
         try:
             if self._stack is None:
                 self._stack = auto.create_or_select_stack(
-                    stack_name=stack_name(self.target), project_name=PROJECT, program=prog,
+                    stack_name=self.stack_name, project_name=PROJECT, program=prog,
                     opts=workspace_options(self.target))
                 config = stack_config(self.target, self.endpoint_url, self.region)
                 self._stack.set_all_config({k: auto.ConfigValue(v) for k, v in config.items()},
@@ -207,24 +251,33 @@ class PulumiDriver:
     def _targets(self, pending: Mapping[str, Adopted]) -> list[str]:
         """The adoption update touches only what it imports (``--target``), so nothing
         else in the stack (a policy removed from the spec, say) changes in that step."""
-        return [urn(stack_name(self.target), name, PROJECT)
+        return [urn(self.stack_name, name, PROJECT)
                 for name, a in pending.items() if a.import_]
 
     def _preview(self, phase: str, prog: Callable[[], None],
                  targets: list[str] | None = None) -> PulumiRun:
         from pulumi import automation as auto
 
+        steps: list[Step] = []
+
+        def on_event(event: Any) -> None:
+            step = step_of(event)
+            if step is not None:
+                steps.append(step)
+
         try:
             result = self.stack(prog).preview(program=prog, on_output=self.on_output, diff=True,
-                                              target=targets)
+                                              target=targets, on_event=on_event)
         except auto.CommandError as exc:
             raise _pulumi_error("preview", exc) from exc
-        return PulumiRun(phase, dict(result.change_summary or {}), stdout=result.stdout)
+        return PulumiRun(phase, dict(result.change_summary or {}), stdout=result.stdout,
+                         steps=steps)
 
     def up(self, inv: Inventory, *, allow_delete: bool,
            check: Callable[[PulumiRun], None] | None = None) -> list[PulumiRun]:
         """Adopt what is pending, then preview the full program, let ``check`` refuse it
-        (deletes without ``allow_delete`` always are), and update."""
+        (an account replaced or deleted always is, other deletes without ``allow_delete``),
+        and update."""
         runs = []
         pending = self.pending_adoption(inv)
         if pending:
@@ -233,6 +286,7 @@ class PulumiDriver:
         full = make_program(self.spec, live_types=inv.enabled_policy_types)
         preview = self._preview("preview", full)
         runs.append(preview)
+        refuse_account_damage(preview)
         deletes = preview.changes.get("delete", 0) + preview.changes.get("replace", 0)
         if deletes and not allow_delete:
             raise ChecksFailed(f"the preview deletes or replaces {deletes} resource(s) and "
