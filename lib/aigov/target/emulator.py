@@ -43,11 +43,10 @@ class Emulator:
         import logging
 
         from aigov.target.moto_types import install as install_types
+        from aigov.target.strict import install as install_strict
 
         install_types()  # BEDROCK_POLICY, BACKUP_POLICY (aigov.target.moto_types)
-        from aigov.target.strict import install
-
-        install()  # AWS's rules that moto skips (aigov.target.strict)
+        install_strict()  # AWS's rules that moto skips (aigov.target.strict)
         # werkzeug logs every request at INFO; a run record wants none of that noise.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.port = port or free_port()
