@@ -180,3 +180,40 @@ def test_make_clean_keeps_the_pulumi_state_and_its_passphrase(tmp_path: Path) ->
                    check=True, capture_output=True)
     assert (pulumi / "passphrase").exists() and (pulumi / "state" / ".pulumi").exists()
     assert not (pulumi / "work").exists() and not (tmp_path / "outputs" / "runs").exists()
+
+
+def test_plain_cli_environment_opens_the_stack_aigov_apply_opens(outputs: Path) -> None:
+    """`aigov pulumi-env`: on a fresh clone (no outputs/) the backend folder exists
+    afterwards (so `pulumi login` works), and backend, passphrase file and stack name are
+    the ones the driver's workspace uses; the passphrase itself is not printed."""
+    env, config = drv.plain_cli_environment("aws", "111122223333", None, "eu-west-1")
+    assert (outputs / "pulumi" / "state").is_dir()
+    assert env["PULUMI_BACKEND_URL"] == drv.backend_url()
+    opts = drv.workspace_options("aws")
+    assert env["PULUMI_CONFIG_PASSPHRASE_FILE"] == opts.env_vars["PULUMI_CONFIG_PASSPHRASE_FILE"]
+    assert env["AIGOV_PULUMI_STACK"] == drv.stack_name("aws", "111122223333")
+    assert env["AIGOV_PULUMI_SECRETS_PROVIDER"] == opts.secrets_provider == "passphrase"
+    secret = (outputs / "pulumi" / "passphrase").read_text()
+    assert secret not in env.values()
+    assert config == drv.stack_config("aws", None, "eu-west-1")
+
+
+def test_readme_plain_cli_steps_use_aigov_pulumi_env_before_login() -> None:
+    """The README's steps from a fresh clone: the environment (and the backend folder)
+    come first, then login, then the stack aigov apply names."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    steps = readme.split("or use the plain CLI with `Pulumi.yaml`", 1)[1].split("```")[1]
+    lines = [ln.split("#")[0].strip() for ln in steps.strip().splitlines()]
+    assert lines[0] == 'eval "$(aigov pulumi-env)"'
+    assert lines[1] == 'pulumi login "$PULUMI_BACKEND_URL"'
+    assert lines[2].startswith('pulumi stack select --create "$AIGOV_PULUMI_STACK"')
+
+
+def test_aigov_pulumi_env_prints_exports_for_the_emulators_stack(
+        emulator, outputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aigov.cli import main
+
+    assert main(["pulumi-env", "--endpoint-url", emulator.url]) == 0
+    out = capsys.readouterr().out
+    assert "export AIGOV_PULUMI_STACK=emulator-123456789012" in out
+    assert f"'aws:endpoints[0].organizations' {emulator.url}" in out

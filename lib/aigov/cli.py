@@ -145,6 +145,12 @@ def cmd_apply(a: argparse.Namespace) -> int:
                          confirm=a.yes, allow_delete=a.allow_delete)
 
 
+def cmd_pulumi_env(a: argparse.Namespace) -> int:
+    from aigov.commands.deploy import pulumi_env_command
+
+    return pulumi_env_command(endpoint_url=a.endpoint_url)
+
+
 def cmd_drift(a: argparse.Namespace) -> int:
     from aigov.commands.org import drift_command
 
@@ -252,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
             s.add_argument("--yes", action="store_true", help="confirm the apply")
             s.add_argument("--allow-delete", action="store_true")
         s.set_defaults(func=func)
+
+    s = sub.add_parser("pulumi-env", help="shell lines for the plain pulumi CLI to open "
+                       "the stack aigov apply uses")
+    _endpoint(s)
+    s.set_defaults(func=cmd_pulumi_env)
 
     s = sub.add_parser("drift", help="live organization vs spec")
     _spec(s)

@@ -88,3 +88,26 @@ def apply_command(spec: str | None, engine: str, endpoint_url: str | None, confi
     outcome = apply_deploy(req, planned, verdict)
     print(outcome.render())
     return 0 if outcome.remaining == 0 else 1
+
+
+def pulumi_env_command(endpoint_url: str | None) -> int:
+    """``aigov pulumi-env``: the shell lines that make the plain ``pulumi`` CLI open the
+    same stack, backend and passphrase as ``aigov apply --engine pulumi`` (``eval`` them)."""
+    import shlex
+
+    from aigov.deploy.engines import stack_account
+    from aigov.deploy.pulumi_driver import plain_cli_environment
+    from aigov.org.discover import discover
+    from aigov.target.clients import clients
+
+    c = clients(endpoint_url)
+    target = "emulator" if c.is_emulator else "aws"
+    env, config = plain_cli_environment(target, stack_account(discover(c)), c.endpoint_url,
+                                        c.region)
+    for key, value in env.items():
+        print(f"export {key}={shlex.quote(value)}")
+    print("# then, once the stack is selected (pulumi stack select --create "
+          "\"$AIGOV_PULUMI_STACK\" --secrets-provider \"$AIGOV_PULUMI_SECRETS_PROVIDER\"):")
+    for key, value in config.items():
+        print(f"#   pulumi config set --path {shlex.quote(key)} {shlex.quote(value)}")
+    return 0

@@ -154,6 +154,21 @@ def workspace_options(target: str):  # -> pulumi.automation.LocalWorkspaceOption
                                               backend=auto.ProjectBackend(url=backend_url())))
 
 
+def plain_cli_environment(target: str, account_id: str | None, endpoint_url: str | None,
+                          region: str) -> tuple[dict[str, str], dict[str, str]]:
+    """``(environment, stack config)`` for the plain ``pulumi`` CLI to open the stack that
+    ``aigov apply --engine pulumi`` opens: same backend (its folder created, so ``pulumi
+    login`` works on a fresh clone), same passphrase file (generated here for the local
+    backend when there is none yet), same stack name, same configuration. The passphrase
+    itself is never in what is returned."""
+    env = {"PULUMI_BACKEND_URL": backend_url(), **passphrase_env(),
+           "AIGOV_PULUMI_STACK": stack_name(target, account_id),
+           "AIGOV_PULUMI_SECRETS_PROVIDER": secrets_provider()}
+    if env["PULUMI_BACKEND_URL"].startswith("file://"):
+        Path(env["PULUMI_BACKEND_URL"][len("file://"):]).mkdir(parents=True, exist_ok=True)
+    return env, stack_config(target, endpoint_url, region)
+
+
 @dataclass
 class PulumiRun:
     """What one preview or update reported (Pulumi's own counts and text)."""
