@@ -146,3 +146,23 @@ def test_pulumi_order_puts_full_aws_access_detachments_last() -> None:
         ("attach", "FullAWSAccess -> Sandbox"), ("create", "AI"), ("create", "allow"),
         ("attach", "allow -> AI"), ("detach", "old -> Sandbox"), ("delete", "old"),
         ("detach", "FullAWSAccess -> AI")]
+
+
+def test_the_direct_order_is_accepted_and_its_reverse_is_refused_as_aws_would(
+        emulator, tmp_path) -> None:
+    """The direct plan attaches the allow-list before FullAWSAccess leaves AI; the same
+    changes with the detachment first fail at the strict emulator (and at the gate)."""
+    from aigov.org.plan import plan_structure
+
+    c = clients(emulator.url)
+    spec = _spec(tmp_path / "v1", SPEC_WITH_ALLOW_LIST)
+    apply_plan(c, Plan(tuple(plan_structure(spec, discover(c)))))
+    inv = discover(c)
+    direct = plan(spec, inv)
+    detach_first = Plan(tuple(sorted(direct.changes, key=lambda ch: ch.action != "detach")))
+    assert [f.code for f in step_findings(spec, inv, detach_first)] == ["DEPLOY_UNSAFE_ORDER"]
+    with pytest.raises(ApplyError) as err:
+        apply_plan(c, detach_first, inventory=inv)
+    assert err.value.__cause__.response["Reason"] == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
+    apply_plan(c, plan(spec, discover(c)))
+    assert plan(spec, discover(c)).empty
