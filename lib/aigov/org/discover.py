@@ -129,8 +129,9 @@ def management_account(c: OrgClients) -> str | None:
 def discover_tags(c: OrgClients, resource_ids: Iterable[str]) -> dict[str, dict[str, str]]:
     """Tags of each root, OU, account or policy id (``ListTagsForResource``, paginated).
 
-    No list call returns tags with the resources, so this is one call per resource;
-    callers that need no tags (plan, drift) do not pay for it.
+    No list call returns tags with the resources, so this is one call per resource.
+    ``discover`` reads the tags of OUs and accounts itself (plan and drift compare them);
+    this is for the root and policies.
     """
     out: dict[str, dict[str, str]] = {}
     try:

@@ -193,10 +193,12 @@ def import_organization(c: OrgClients, out: str | Path | None = None, *, force: 
                           "organization's management account")
     dest = Path(out) if out is not None else default_out(inv)
     _check_out(dest, force)
-    ids = [inv.root_id or "", *(o.id for o in inv.ous.values()),
-           *(a.id for a in inv.accounts.values()), *(a.id for a in inv.shadowed_accounts),
-           *(p.id for p in inv.policies.values() if not p.aws_managed)]
-    export = export_inventory(inv, discover_tags(c, ids))
+    # Discovery read the tags of every OU and account already; the root's and the
+    # policies' are read here.
+    known = {x.id: dict(x.tags) for x in [*inv.ous.values(), *inv.accounts.values(),
+                                          *inv.shadowed_accounts]}
+    ids = [inv.root_id or "", *(p.id for p in inv.policies.values() if not p.aws_managed)]
+    export = export_inventory(inv, {**known, **discover_tags(c, ids)})
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.import-", dir=dest.parent))
     try:
