@@ -74,7 +74,11 @@ def cmd_simulate(a: argparse.Namespace) -> int:
     from aigov.policy.batch import run_batch
 
     if a.batch is None:
-        return _simulate_one(a)
+        from aigov.commands.policy import simulate_one
+
+        return simulate_one(a.spec, target=a.target, action=a.action, resource=a.resource,
+                            region=a.region, principal=a.principal, context=a.context,
+                            drafts=a.draft, expect=a.expect, as_json=a.json)
     if a.target or a.action:
         raise UsageError("--batch answers a file of requests; --target/--action one request",
                          fix="use one or the other")
@@ -91,28 +95,6 @@ def _batch(path: str, run: Callable[..., int]) -> int:
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}", file=path,
                          fix="give a JSON Lines file, or - for standard input") from None
-
-
-def _simulate_one(a: argparse.Namespace) -> int:
-    """``aigov simulate --target T --action A ...``: one request, checked, decided and
-    explained; ``--expect`` turns it into a gate (exit 1 when the decision differs)."""
-    import json
-
-    from aigov.policy.ask import answer_request
-
-    if not a.target or not a.action:
-        raise UsageError("simulate needs --batch FILE, or --target and --action",
-                         fix="e.g. aigov simulate --target ai-dev --action s3:GetObject")
-    answer = answer_request(a.spec, target=a.target, action=a.action, resource=a.resource,
-                            region=a.region, principal=a.principal, context=a.context,
-                            drafts=a.draft)
-    print(json.dumps(answer.to_dict(), indent=2) if a.json else answer.text())
-    if answer.problems:
-        return 2
-    if a.expect and answer.state != a.expect:
-        print(f"aigov: expected {a.expect}, got {answer.state}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def cmd_prove(a: argparse.Namespace) -> int:
