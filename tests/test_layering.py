@@ -14,10 +14,13 @@ from conftest import ROOT
 
 LIB = ROOT / "lib" / "aigov"
 
-# Lowest first. ``policy.types`` is vocabulary (the AWS policy type names, importing
-# nothing): the spec below ``policy`` speaks it too.
+# Lowest first. ``policy.types`` and ``policy.quota_table`` are vocabulary (AWS's policy
+# type names and quotas, importing nothing from aigov): the spec below ``policy`` reads
+# them too.
+VOCABULARY = ("policy.types", "policy.quota_table")
 LAYERS: list[set[str]] = [
-    {"aigov", "errors", "findings", "paths", "codes", "policy.types"},
+    {"aigov", "errors", "paths", "codes", *VOCABULARY},
+    {"findings", "inputs"},
     {"spec", "target"},
     {"policy"},
     {"org"},
@@ -34,8 +37,8 @@ def unit(module: str) -> str:
     parts = module.split(".")[1:]
     if not parts:
         return "aigov"
-    if ".".join(parts[:2]) == "policy.types":
-        return "policy.types"
+    if ".".join(parts[:2]) in VOCABULARY:
+        return ".".join(parts[:2])
     return parts[0]
 
 

@@ -206,7 +206,7 @@ def _cross_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Fi
 def _section_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Finding]:
     """Unknown keys under ``quotas:`` and ``lint:``, with a did-you-mean (a typo there
     would otherwise change nothing, without a word)."""
-    from aigov.policy.checks.quotas import known_quota_keys
+    from aigov.policy.quota_table import known_quota_keys
 
     known = {"quotas": known_quota_keys(), "lint": {"severity": set(), "ignore": set()}}
     for section, allowed in known.items():

@@ -8,35 +8,19 @@ would only fail at AWS.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from aigov.errors import SpecError
 from aigov.findings import Finding, finding
 from aigov.policy.checks.document import PolicyDoc
+from aigov.policy.quota_table import default_quotas
 from aigov.policy.render import RenderedPolicy, attached
 from aigov.spec.model import Spec
 
 
-@cache
-def _default_quotas() -> dict[str, Any]:
-    text = resources.files("aigov.policy").joinpath("quotas.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-def known_quota_keys() -> dict[str, set[str]]:
-    """The keys a spec's ``quotas:`` may set: each policy type with its fields, and the
-    plain settings (with no fields)."""
-    return {k: (set(v) if isinstance(v, dict) else set())
-            for k, v in _default_quotas().items()}
-
-
 def load_quotas(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The quotas of ``quotas.yaml`` with a spec's ``quotas:`` laid over them per type."""
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in _default_quotas().items()}
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in default_quotas().items()}
     for key, value in (overrides or {}).items():
         if isinstance(out.get(key), dict):
             if not isinstance(value, dict) or not all(
