@@ -3,7 +3,8 @@
 // Usage: node driver.mjs corpus.jsonl NODE_MODULES_DIR [safe|unsafe]
 // "unsafe" is runUnsafeSimulation, its fastest mode (no input validation), the one its own
 // CLI tools use; "safe" is runSimulation, which validates every request first.
-// Prints one JSON line: {"seconds": <evaluation loop time>, "decisions": [...]}.
+// Prints one JSON line: {"seconds": <evaluation loop time>, "decisions": [...],
+// "maxrss_kb": <its own peak resident memory>}.
 // The identity policy allows everything, so the decision is the SCPs' and RCPs' alone
 // (the corpora hold no KMS request, which would also need a key policy).
 import { readFileSync } from 'node:fs'
@@ -48,4 +49,6 @@ for (const c of cases) {
   }
 }
 const seconds = Number(process.hrtime.bigint() - start) / 1e9
-console.log(JSON.stringify({ seconds, decisions }))
+// Peak memory since exec (VmHWM): getrusage's maxRSS would include the parent's size.
+const hwm = readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)
+console.log(JSON.stringify({ seconds, decisions, maxrss_kb: Number(hwm[1]) }))

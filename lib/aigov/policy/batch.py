@@ -50,8 +50,11 @@ class BadLine(ValueError):
 class BatchSimulator:
     """Answers contract lines; keeps compiled policies and decisions between lines."""
 
-    def __init__(self, cache_limit: int = 100_000) -> None:
-        self.evaluator = Evaluator(limit=200_000)  # a long stream stays in bounded memory
+    def __init__(self, cache_limit: int = 4_000) -> None:
+        # A long stream of new policies stays in flat memory: each cache is cleared when
+        # full (4,000 documents or chains, 20,000 evaluator entries), which costs a
+        # stream that repeats its policies only a recompile now and then.
+        self.evaluator = Evaluator(limit=20_000)
         self._policies: dict[tuple[str, str, str | bytes], Policy] = {}
         self._documents: dict[tuple[str, str | bytes], Policy] = {}
         self._chains: dict[tuple[str, bytes], Chain] = {}

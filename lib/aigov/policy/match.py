@@ -320,7 +320,7 @@ class PatternSet:
         return next((p.text for p in self.patterns if p.matches(value, context)), None)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def pattern(text: str, *, wildcards: bool = True, ignore_case: bool = False, arn: bool = False,
             variables: bool = False, resource: bool = False) -> Pattern:
     """The shared ``Pattern`` for ``text`` and these flags (a ``Pattern`` never changes
