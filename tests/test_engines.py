@@ -156,3 +156,23 @@ def test_apply_deploy_never_runs_after_a_refusal(url: str, tmp_path: Path) -> No
         apply_deploy(req, planned, verdict)
     assert err.value.exit_code == 1
     assert not discover(clients(url)).exists
+
+
+def test_the_direct_engine_applies_from_the_plans_inventory_without_discovering_again(
+        url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """plan_deploy has just discovered the organization; discovering it again before the
+    first change cost one call per OU and per policy."""
+    import aigov.org.apply
+
+    spec = str(write_spec(tmp_path))
+    assert main(["apply", "--spec", spec, "--endpoint-url", url, "--engine", "direct"]) == 0
+    (tmp_path / "allow.json").write_text(json.dumps(
+        {**ALLOW, "Statement": [{**ALLOW["Statement"][0], "Action": ["sagemaker:*"]}]}))
+
+    def no_discovery(*_: object, **__: object) -> None:
+        raise AssertionError("apply_plan discovered the organization again")
+
+    monkeypatch.setattr(aigov.org.apply, "discover", no_discovery)
+    assert main(["apply", "--spec", spec, "--endpoint-url", url, "--engine", "direct"]) == 0
+    doc = next(p for (t, n), p in discover(clients(url)).policies.items() if n == "allow-ai")
+    assert json.loads(doc.content)["Statement"][0]["Action"] in (["sagemaker:*"], "sagemaker:*")

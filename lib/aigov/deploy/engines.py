@@ -62,7 +62,10 @@ class DirectEngine(Engine):
     def apply(self, req: DeployRequest, planned: Planned) -> Outcome:
         from aigov.org.apply import apply_plan
 
-        result = apply_plan(req.clients, planned.plan, req.progress)
+        # The ids the plan was made from, just discovered by plan_deploy: discovering
+        # again before the first change cost one call per OU and per policy.
+        result = apply_plan(req.clients, planned.plan, req.progress,
+                            inventory=planned.inventory)
         return Outcome(self.name, len(planned.plan.changes), result.count, "applied")
 
 
