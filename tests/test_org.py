@@ -139,3 +139,18 @@ def test_in_flight_account_requests_are_listed_once_per_apply_not_per_account(em
     assert got["organizations.CreateAccount"] == len(spec.accounts) > 1
     assert got["organizations.ListCreateAccountStatus"] == 1
     assert got["organizations.ListAccounts"] == 1
+
+
+def test_enabling_policy_types_discovers_once_after_the_last_not_after_each(emulator, spec):
+    """Each enabled type was followed by a full discovery (5 for the starter spec); the
+    FullAWSAccess id is needed only once, before the next other change."""
+    from aigov.target import calls
+
+    c = clients(emulator.url)
+    calls.reset()
+    apply_plan(c, _structure(spec, discover(c)))
+    got = calls.counts()
+    assert got["organizations.EnablePolicyType"] == len(spec.organization.enabled_policy_types) > 1
+    # no root before the organization exists; one after creating it, one after the types
+    assert got["organizations.ListRoots"] == 2
+    assert _structure(spec, discover(c)).empty

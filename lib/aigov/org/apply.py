@@ -91,14 +91,19 @@ def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None,
     ids = None
     if any(ch.kind != "organization" for ch in plan.changes):
         ids = _Ids(inventory if inventory is not None else discover(c))
+    stale = False
     for i, change in enumerate(plan.changes):
         if progress:
             progress(i, len(plan.changes), change)
         try:
+            if stale and change.kind != "policy_type":
+                # Enabling SCPs attaches FullAWSAccess: learn its id once, after the last
+                # of a run of policy types, not after each (nor at all if none follows).
+                ids, stale = _Ids(discover(c)), False
             _apply_one(c, change, ids)
-            if change.kind in ("organization", "policy_type"):
-                # Creating the organization gives the root; enabling SCPs, FullAWSAccess.
+            if change.kind == "organization":  # creating the organization gives the root
                 ids = _Ids(discover(c))
+            stale = stale or change.kind == "policy_type"
         except Throttled as exc:
             raise Throttled(exc.refused, exc.seconds,
                             [ch.describe() for ch in result.applied]) from None
