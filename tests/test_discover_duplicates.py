@@ -15,13 +15,23 @@ from aigov.target.emulator import EMULATOR_CREDENTIALS
 from conftest import FIXTURES
 
 
+def inv_account(org) -> str:
+    return org.describe_organization()["Organization"]["MasterAccountId"]
+
+
 def test_duplicate_ous_and_accounts_are_drift_findings(emulator):
     org = boto3.client("organizations", endpoint_url=emulator.url, region_name="us-east-1",
                        **EMULATOR_CREDENTIALS)
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
     first = org.create_organizational_unit(ParentId=root, Name="AI")["OrganizationalUnit"]["Id"]
-    second = org.create_organizational_unit(ParentId=root, Name="AI")["OrganizationalUnit"]["Id"]
+    # AWS (and the strict emulator) refuse a sibling of the same name; such a state comes
+    # only from elsewhere, so it is made in moto's backend directly, past the API's rules.
+    from moto.organizations.models import organizations_backends
+
+    backend = organizations_backends[inv_account(org)]["aws"]
+    second = backend.create_organizational_unit(ParentId=root, Name="AI")[
+        "OrganizationalUnit"]["Id"]
     for _ in range(2):
         org.create_account(Email="ai-dev@example.com", AccountName="ai-dev")
     inv = discover(clients(emulator.url))
