@@ -26,7 +26,7 @@ endpoint_url: str = ""  # AWS endpoint (the emulator's URL); empty for AWS itsel
 region: str = "us-east-1"  # AWS region for API calls
 read_only: bool = False  # show the plan only
 approve: bool = True  # false: show the plan only
-allow_mutations: bool = True  # aws target: the profile must allow writes
+allow_mutations: bool = False  # aws target: only a profile saying true may write
 confirm: bool = False  # aws target: the person running confirms the writes
 run_dir: str = ""  # the run record's folder (set by aigov run)
 

@@ -31,7 +31,7 @@ engine: str = "auto"  # direct | pulumi | auto (pulumi where its CLI is on PATH)
 read_only: bool = False  # show the plan and the verdict only
 approve: bool = True  # false: show the plan and the verdict only
 allow_delete: bool = False  # delete policies the spec no longer names
-allow_mutations: bool = True  # aws target: the profile must allow writes
+allow_mutations: bool = False  # aws target: only a profile saying true may write
 confirm: bool = False  # aws target: the person running confirms the writes
 run_dir: str = ""  # the run record's folder (set by aigov run)
 

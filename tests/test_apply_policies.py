@@ -61,7 +61,7 @@ def emulator() -> Iterator[Emulator]:
 @pytest.fixture
 def c(emulator: Emulator) -> OrgClients:
     emulator.reset()  # moto keeps its state per process: start every test from nothing
-    return clients(emulator.url)
+    return clients(emulator.url).writable()
 
 
 def converge(c: OrgClients, spec: Spec, allow_delete: bool = False, progress: Any = None) -> Plan:
@@ -193,7 +193,7 @@ def test_emulator_stopped_mid_apply_then_a_rerun_converges(tmp_path: Path) -> No
     emu = Emulator(state_dir=state)
     port = emu.port
     try:
-        c = clients(emu.url)
+        c = clients(emu.url).writable()
         c.__dict__["organizations"] = c.session.client(
             "organizations", endpoint_url=emu.url,
             config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5))
@@ -207,7 +207,7 @@ def test_emulator_stopped_mid_apply_then_a_rerun_converges(tmp_path: Path) -> No
         with pytest.raises(ApplyError):
             apply_plan(c, full, stop_after_three)
         emu = Emulator(port, state_dir=state)  # replays what the first run did
-        c = clients(emu.url)
+        c = clients(emu.url).writable()
         rest = plan(spec, discover(c))
         assert 0 < len(rest.changes) < len(full.changes)
         apply_plan(c, rest)

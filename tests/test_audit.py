@@ -17,7 +17,7 @@ from conftest import FIXTURES
 @pytest.fixture
 def report(emulator):
     spec = load_spec(FIXTURES / "audit" / "uncovered.yaml")
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     apply_plan(c, plan(spec, discover(c)))
     return audit_report(spec, c)
 
@@ -49,7 +49,7 @@ def test_summary_counts_drift_and_uncovered_targets(report):
 
 def test_summary_counts_drift_by_code(emulator):
     spec = load_spec(FIXTURES / "audit" / "uncovered.yaml")
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     apply_plan(c, plan(spec, discover(c)))
     inv = discover(c)
     c.organizations.move_account(AccountId=inv.accounts["open-app"].id,

@@ -69,7 +69,7 @@ def audits(tmp_path_factory):
     spec = load_spec()
     emu = Emulator(state_dir=state)
     try:
-        c = clients(emu.url)
+        c = clients(emu.url).writable()
         apply_plan(c, plan(spec, discover(c)))
     finally:
         emu.stop()
@@ -78,7 +78,7 @@ def audits(tmp_path_factory):
     marks["clean_end"] = line_count(state)
     emu = Emulator(state_dir=state)
     try:
-        _plant_drift(clients(emu.url))
+        _plant_drift(clients(emu.url).writable())
     finally:
         emu.stop()
     marks["drifted"] = line_count(state)

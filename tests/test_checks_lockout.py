@@ -67,7 +67,7 @@ def test_region_deny_of_one_regional_service_passes():
 def test_full_access_detached_without_replacement_is_an_error():
     found = [f for f in lint_spec(FIX / "detached_no_replacement.yaml")
              if f.code.startswith("LOCKOUT")]
-    assert [(f.code, f.location["key"]) for f in found] == [("LOCKOUT_FULL_ACCESS_REMOVED", "Sandbox")]
+    assert [(f.code, f.location["key"]) for f in found] == [("LOCKOUT_SENTINEL_DENIED", "Sandbox")]
 
 
 def test_allow_list_replacing_full_access_passes():
@@ -77,7 +77,7 @@ def test_allow_list_replacing_full_access_passes():
 
 def test_disjoint_allow_lists_leave_a_level_with_no_allow_reported_once():
     found = [f for f in lint_spec(FIX / "disjoint_allow_lists.yaml") if f.code.startswith("LOCKOUT")]
-    assert [(f.code, f.location["key"]) for f in found] == [("LOCKOUT_NO_ALLOW", "AI/Development")]
+    assert [(f.code, f.location["key"]) for f in found] == [("LOCKOUT_SENTINEL_DENIED", "AI")]
     assert found[0].location["line"] == 3  # its detach_from entry in the spec
 
 

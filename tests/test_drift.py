@@ -35,7 +35,7 @@ def rendered(spec):
 @pytest.fixture
 def org(emulator, spec, rendered):
     """The spec applied to a fresh emulator; returns its clients."""
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     apply_plan(c, plan(spec, discover(c), rendered))
     return c
 
@@ -54,7 +54,7 @@ def test_an_organization_built_from_the_spec_has_no_drift(org, spec, rendered):
 
 
 def test_no_organization_is_one_finding(emulator, spec, rendered):
-    assert _codes(spec, rendered, clients(emulator.url)) == [("DRIFT_NO_ORGANIZATION",
+    assert _codes(spec, rendered, clients(emulator.url).writable()) == [("DRIFT_NO_ORGANIZATION",
                                                               "organization")]
 
 
@@ -89,7 +89,7 @@ def test_account_created_by_hand_is_unmanaged(org, spec, rendered):
 
 
 def test_account_missing_from_the_organization(emulator, spec, rendered):
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     apply_plan(c, plan(spec, discover(c), rendered))
     inv = discover(c)
     c.organizations.remove_account_from_organization(AccountId=inv.accounts["ai-staging"].id)
@@ -198,7 +198,7 @@ def test_disabled_policy_type_is_one_finding(org, spec, rendered):
 def test_drift_makes_read_calls_only(tmp_path, spec, rendered):
     emu = Emulator(state_dir=tmp_path)
     try:
-        c = clients(emu.url)
+        c = clients(emu.url).writable()
         apply_plan(c, plan(spec, discover(c), rendered))
         start = line_count(tmp_path)
         assert main(["drift", "--endpoint-url", emu.url]) == 0

@@ -151,7 +151,7 @@ def test_apply_deploy_never_runs_after_a_refusal(url: str, tmp_path: Path) -> No
     req = DeployRequest(load_spec(write_spec(tmp_path, root_doc=DENY_ALL)), clients(url))
     planned = plan_deploy(req, "direct")
     verdict = gate_deploy(req, planned)
-    assert "DEPLOY_ROOT_DENY_ALL" in verdict.codes()
+    assert "LOCKOUT_SENTINEL_DENIED" in verdict.codes()
     with pytest.raises(ChecksFailed) as err:
         apply_deploy(req, planned, verdict)
     assert err.value.exit_code == 1

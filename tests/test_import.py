@@ -41,7 +41,7 @@ def odd_org(tmp_path_factory):
     emu = Emulator()
     try:
         c = clients(emu.url)
-        ids = build_odd_org(c.organizations)
+        ids = build_odd_org(c.writable().organizations)
         calls = _count_calls(c)
         out = tmp_path_factory.mktemp("import") / "imported"
         report = import_organization(c, out)

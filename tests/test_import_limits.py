@@ -14,7 +14,7 @@ from orgs import build_odd_org, doc
 
 def test_what_the_spec_cannot_hold_is_reported_and_commented(emulator, tmp_path, capsys):
     c = clients(emulator.url)
-    org = c.organizations
+    org = c.writable().organizations
     ids = build_odd_org(org, types=("SERVICE_CONTROL_POLICY",))
     root = ids["root"]
     parent = ids["deep"]  # Prod/Apps: level 2

@@ -26,13 +26,13 @@ def _structure(spec, inv) -> Plan:
 
 
 def test_discover_without_an_organization_is_empty(emulator):
-    inv = discover(clients(emulator.url))
+    inv = discover(clients(emulator.url).writable())
     assert not inv.exists
     assert inv.caller_account_id == "123456789012"
 
 
 def test_plan_on_an_empty_account_creates_everything_in_order(emulator, spec):
-    changes = _structure(spec, discover(clients(emulator.url))).changes
+    changes = _structure(spec, discover(clients(emulator.url).writable())).changes
     kinds = [c.kind for c in changes]
     assert kinds[0] == "organization"
     assert kinds.index("ou") < kinds.index("account")
@@ -42,7 +42,7 @@ def test_plan_on_an_empty_account_creates_everything_in_order(emulator, spec):
 
 
 def test_apply_builds_the_tree_and_a_second_plan_is_empty(emulator, spec):
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     apply_plan(c, _structure(spec, discover(c)))
     inv = discover(c)
     assert set(inv.ous) == set(spec.ou_paths())
@@ -52,7 +52,7 @@ def test_apply_builds_the_tree_and_a_second_plan_is_empty(emulator, spec):
 
 
 def test_account_moved_by_hand_is_planned_back_into_its_ou(emulator, spec):
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     apply_plan(c, _structure(spec, discover(c)))
     inv = discover(c)
     c.organizations.move_account(AccountId=inv.accounts["ai-dev"].id,
@@ -67,7 +67,7 @@ def test_account_moved_by_hand_is_planned_back_into_its_ou(emulator, spec):
 
 @pytest.mark.slow
 def test_an_existing_organization_is_adopted_not_created_again(emulator, spec):
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     org_id = c.organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
     changes = _structure(spec, discover(c)).changes
     assert "organization" not in {ch.kind for ch in changes}
@@ -79,7 +79,7 @@ def test_discovery_uses_list_calls_not_per_account_describes(tmp_path, spec):
     """Record every request the emulator receives and look at the operations."""
     emu = Emulator(state_dir=tmp_path)
     try:
-        c = clients(emu.url)
+        c = clients(emu.url).writable()
         apply_plan(c, _structure(spec, discover(c)))
         before = (tmp_path / RECORDING).read_text().count("\n")
         discover(c)
@@ -96,7 +96,7 @@ def test_apply_stopped_halfway_is_finished_by_a_rerun(tmp_path, spec):
     """Stop the emulator in the middle of an apply (its state survives on disk, as an
     organization survives a lost connection), start it again, and re-run."""
     emu = Emulator(state_dir=tmp_path)
-    c = clients(emu.url)
+    c = clients(emu.url).writable()
     full = _structure(spec, discover(c))
     stop_at = len(full.changes) // 2
 
@@ -110,7 +110,7 @@ def test_apply_stopped_halfway_is_finished_by_a_rerun(tmp_path, spec):
 
     emu = Emulator(state_dir=tmp_path)
     try:
-        c = clients(emu.url)
+        c = clients(emu.url).writable()
         rest = _structure(spec, discover(c))
         assert 0 < len(rest.changes) < len(full.changes)
         assert rest.changes == full.changes[stop_at:]
@@ -122,7 +122,7 @@ def test_apply_stopped_halfway_is_finished_by_a_rerun(tmp_path, spec):
 
 def test_fixture_spec_with_account_in_root_plans_no_move(emulator):
     spec = load_spec(FIXTURES / "spec" / "valid.yaml")
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     apply_plan(c, _structure(spec, discover(c)))
     assert discover(c).path_of_parent(discover(c).accounts["ai-dev"].parent_id) == "AI/Development"
 

@@ -168,7 +168,7 @@ def test_import_ids_given_as_a_mapping_reach_the_resources() -> None:
 def adopted_org() -> Any:
     """A live organization on a real moto server holding part of the starter spec."""
     with running_emulator() as emu:
-        c = clients(emu.url)
+        c = clients(emu.url).writable()
         org = c.organizations
         org.create_organization(FeatureSet="ALL")
         root = org.list_roots()["Roots"][0]["Id"]

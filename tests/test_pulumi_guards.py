@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from aigov.deploy.safety import step_findings
 from pulumi.automation import events as ev
 
 from aigov.deploy.pulumi_driver import PulumiRun, refuse_account_damage
@@ -21,7 +22,6 @@ from aigov.deploy.pulumi_guards import (
     pulumi_order,
     step_of,
 )
-from aigov.deploy.safety import step_findings
 from aigov.errors import ApplyError, ChecksFailed
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover

@@ -122,9 +122,17 @@ def cmd_plan(a: argparse.Namespace) -> int:
 
 def cmd_apply(a: argparse.Namespace) -> int:
     from aigov.commands.deploy import apply_command
+    from aigov.runbook.run import parse_cli_params
 
+    params = parse_cli_params(a.param)
+    unknown = set(params) - {"confirm"}
+    if unknown:
+        raise UsageError(f"aigov apply takes -p confirm=true only (got {sorted(unknown)})",
+                         fix="allow_mutations comes from --profile NAME; confirm with --yes "
+                         "or -p confirm=true")
     return apply_command(spec=a.spec, engine=a.engine, endpoint_url=a.endpoint_url,
-                         confirm=a.yes, allow_delete=a.allow_delete)
+                         confirm=a.yes or params.get("confirm") is True,
+                         allow_delete=a.allow_delete, profile=a.profile)
 
 
 def cmd_pulumi_env(a: argparse.Namespace) -> int:
@@ -237,7 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="pulumi: the resource graph from Pulumi's mocks, no CLI")
             s.add_argument("--json", action="store_true")
         else:
-            s.add_argument("--yes", action="store_true", help="confirm the apply")
+            s.add_argument("--yes", action="store_true", help="confirm the apply "
+                           "(= -p confirm=true)")
+            s.add_argument("-p", "--param", action="append", default=[], metavar="confirm=true")
+            s.add_argument("--profile", default=None, help="notebooks/profiles/NAME.yaml "
+                           "whose allow_mutations lets an AWS target be written")
             s.add_argument("--allow-delete", action="store_true")
         s.set_defaults(func=func)
 

@@ -75,6 +75,10 @@ class TargetError(AigovError):
     """The AWS target or emulator is unreachable or not what the run needs (exit 2)."""
 
 
+class ReadOnlyError(TargetError):
+    """A write was attempted through a read-only client; nothing was sent (exit 2)."""
+
+
 class ApplyError(AigovError):
     """An apply step failed at AWS; a re-run resumes from the live state (exit 1)."""
 

@@ -25,10 +25,12 @@ def _load(spec: str | None) -> Spec:
 
 
 def _request(spec: str | None, endpoint_url: str | None, **kwargs: Any) -> DeployRequest:
+    """A command-line request: the target is derived from the endpoints (every one
+    loopback: emulator; else aws and every AWS rule)."""
     from aigov.target.clients import clients
 
     c = clients(endpoint_url)
-    return DeployRequest(_load(spec), c, target="emulator" if c.is_emulator else "aws",
+    return DeployRequest(_load(spec), c, target=c.target.kind,
                          progress=progress, **kwargs)
 
 
@@ -74,10 +76,17 @@ def graph_command(spec: str | None, as_json: bool, endpoint_url: str | None) -> 
 
 
 def apply_command(spec: str | None, engine: str, endpoint_url: str | None, confirm: bool,
-                  allow_delete: bool) -> int:
-    """``aigov apply``: plan, gate, apply. Running ``apply`` is the request to mutate;
-    on the aws target ``--yes`` confirms it."""
-    req = _request(spec, endpoint_url, confirm=confirm, allow_delete=allow_delete)
+                  allow_delete: bool, profile: str | None = None) -> int:
+    """``aigov apply``: plan, gate, apply. On the aws target (any endpoint not loopback)
+    the profile must say ``allow_mutations: true`` and ``--yes`` confirms the run
+    (``aigov.target.permission``, docs/safety.md)."""
+    allow = False
+    if profile:
+        from aigov.runbook.run import load_profile
+
+        allow = load_profile(profile).parameters.get("allow_mutations") is True
+    req = _request(spec, endpoint_url, confirm=confirm, allow_delete=allow_delete,
+                   allow_mutations=allow)
     planned = plan_deploy(req, engine)
     print(planned.render())
     verdict = gate_deploy(req, planned)

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aigov.deploy.engines import ENGINES, get_engine
 from aigov.deploy.gate import Verdict, evaluate_gate
 from aigov.deploy.pulumi_guards import account_damage, full_access_split, pulumi_order
@@ -16,6 +18,7 @@ from aigov.deploy.request import DeployRequest, Outcome, Planned
 from aigov.findings import finding
 from aigov.org.discover import discover
 from aigov.org.plan import plan
+from aigov.target.permission import may_write, writer
 
 
 def plan_deploy(req: DeployRequest, engine: str = "auto") -> Planned:
@@ -35,7 +38,7 @@ def gate_deploy(req: DeployRequest, planned: Planned) -> Verdict:
     a preview step that replaces or deletes an account refuses the apply."""
     order = pulumi_order(planned.plan) if planned.engine == "pulumi" else planned.plan
     verdict = evaluate_gate(req.spec, plan=order, inventory=planned.inventory,
-                            target=req.target, allow_mutations=req.allow_mutations,
+                            target=req.rules, allow_mutations=req.allow_mutations,
                             confirm=req.confirm, rendered=req.rendered,
                             pending=planned.changes_planned, applying=req.approve)
     if planned.engine != "pulumi":
@@ -59,6 +62,10 @@ def apply_deploy(req: DeployRequest, planned: Planned, verdict: Verdict) -> Outc
         return Outcome(planned.engine, 0, 0, "nothing to do")
     if not req.approve:
         return Outcome(planned.engine, planned.changes_planned, 0, "not approved")
+    # The gate passed with this permission; only now do the clients become writable.
+    permission = may_write(req.rules, planned.inventory, req.spec,
+                           allow_mutations=req.allow_mutations, confirm=req.confirm)
+    req = replace(req, clients=writer(req.clients, permission))
     outcome = ENGINES[planned.engine]().apply(req, planned)
     outcome.remaining = len(plan(req.spec, discover(req.clients), req.rendered,
                                  allow_delete=req.allow_delete).changes)

@@ -1,11 +1,12 @@
 """The gate before any apply, whichever engine: a verdict with every reason to refuse.
 
 In order: lint errors block; the policy tests (``policies/tests/*.yaml``) must pass
-against the planned state, which is the spec; the planned state and every step of the
-plan must keep an Allow at each level, with no Deny of everything at Root and no
-FullAWSAccess leaving Root without a replacement (``safety.py``); and on the ``aws``
+against the planned state, which is the spec; the planned state and every intermediate
+state of the engine's step order must keep every sentinel request allowed at every OU
+and account (``aigov.policy.lockout``, the same finding lint reports, reported once
+here); and on the ``aws``
 target nothing mutates unless the profile allows mutations, the run is confirmed, and
-the caller is the management account. A refused verdict raises ``ChecksFailed`` (exit 1)
+the caller is the management account (``aigov.target.permission``). A refused verdict raises ``ChecksFailed`` (exit 1)
 before the first write.
 """
 
@@ -15,13 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aigov.deploy.safety import planned_state_findings, step_findings
 from aigov.errors import AigovError, ChecksFailed
 from aigov.findings import Finding, Severity, finding
 from aigov.org.inventory import Inventory
-from aigov.org.plan import Plan
+from aigov.org.plan import Change, Plan
+from aigov.policy.lockout import engine_steps, state_findings, step_findings
 from aigov.policy.render import RenderedPolicy, render_spec
 from aigov.spec.model import Spec
+from aigov.target.permission import may_write
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ class Verdict:
 def lint_findings(spec: Spec) -> list[Finding]:
     from aigov.policy.lint import lint_spec
 
-    errors = [f for f in lint_spec(spec.source) if f.severity is Severity.ERROR]
+    # The lockout finding has its own check below; it is not counted twice.
+    errors = [f for f in lint_spec(spec.source) if f.severity is Severity.ERROR
+              and f.code != "LOCKOUT_SENTINEL_DENIED"]
     if not errors:
         return []
     first = errors[0]
@@ -117,33 +121,22 @@ def _counts(report: Any) -> str:
 
 def mutation_findings(inv: Inventory | None, spec: Spec, *, target: str,
                       allow_mutations: bool, confirm: bool) -> list[Finding]:
-    """The ``aws`` target's three conditions; the emulator needs none of them."""
-    if target != "aws":
-        return []
-    out = []
-    if not allow_mutations:
-        out.append(finding("DEPLOY_MUTATIONS_NOT_ALLOWED", "target aws: the profile does "
-                           "not say allow_mutations: true"))
-    if not confirm:
-        out.append(finding("DEPLOY_NOT_CONFIRMED", "target aws: the run is not confirmed"))
-    caller = inv.caller_account_id if inv else None
-    management = (inv.management_account_id if inv and inv.exists
-                  else spec.organization.management_account_id)
-    if inv is None or (management and caller != management):
-        out.append(finding("DEPLOY_NOT_MANAGEMENT_ACCOUNT", f"the caller ({caller or 'unknown'}) "
-                           f"is not the management account ({management or 'unknown'})"))
-    return out
+    """Why this run may not write (``aigov.target.permission``, the one rule)."""
+    return may_write(target, inv, spec, allow_mutations=allow_mutations,
+                     confirm=confirm).findings
 
 
 def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory | None = None,
-                  target: str = "emulator", allow_mutations: bool = True,
+                  target: str = "emulator", allow_mutations: bool = False,
                   confirm: bool = False,
                   rendered: Mapping[str, RenderedPolicy] | None = None,
-                  pending: int = 0, applying: bool = True) -> Verdict:
+                  pending: int = 0, applying: bool = True,
+                  steps: list[Change] | None = None) -> Verdict:
     """Every check, each reported (the verdict lists all reasons, not just the first).
 
     ``plan`` and ``inventory`` (the direct engine's plan and what it was computed from)
-    add the step-by-step check; an empty plan needs no permission to mutate unless
+    add the step-by-step check over ``steps`` (the engine's real order, default the
+    plan's: ``aigov.policy.lockout.engine_steps``); an empty plan needs no permission to mutate unless
     ``pending`` (the engine's own count, e.g. Pulumi's preview) says there is work, and
     a run that only shows the plan (``applying=False``) needs none either.
     """
@@ -157,12 +150,14 @@ def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory 
     else:
         found, detail = policy_test_findings(spec)
         verdict.add("policy tests against the planned state", found, detail or "passed")
-    verdict.add("every level keeps an Allow; no Deny of everything at Root",
-                list(planned_state_findings(spec, rendered)), "the planned state is safe")
+    verdict.add("no OU or account locks its administrators out",
+                list(state_findings(spec, rendered, str(spec.source or ""))),
+                "every sentinel request stays allowed in the planned state")
     if plan is not None and inventory is not None:
-        verdict.add("every step of the plan keeps an Allow",
-                    list(step_findings(spec, inventory, plan)),
-                    f"{len(plan.changes)} step(s) checked")
+        order = steps if steps is not None else engine_steps("direct", plan.changes)
+        verdict.add("no step of the plan locks anyone out",
+                    list(step_findings(spec, rendered, inventory, order)),
+                    f"{len(order)} step(s) checked")
     if not applying:
         verdict.checks.append(Check(f"may change the organization (target {target})", True,
                                     "not applying: the plan is only shown"))

@@ -25,7 +25,7 @@ class DeployRequest:
     spec: Spec
     clients: OrgClients
     target: str = "emulator"
-    allow_mutations: bool = True
+    allow_mutations: bool = False
     confirm: bool = False
     approve: bool = True
     allow_delete: bool = False
@@ -36,6 +36,12 @@ class DeployRequest:
     def __post_init__(self) -> None:
         if not self.rendered:
             self.rendered = render_spec(self.spec)
+
+    @property
+    def rules(self) -> str:
+        """The rules this deploy gets: ``aws`` when declared or when any endpoint is not
+        loopback (``aigov.target.endpoints``)."""
+        return "aws" if self.target == "aws" else self.clients.target.kind
 
 
 @dataclass

@@ -21,7 +21,7 @@ def show_progress(i: int, n: int, change: Any) -> None:
 def request_from_context(ctx: Any) -> DeployRequest:
     """A ``DeployRequest`` from a notebook's ``Context`` (its parameters and spec)."""
     p = ctx.params
-    return DeployRequest(ctx.spec, ctx.session(), target=p.target,
+    return DeployRequest(ctx.spec, ctx.session(), target=ctx.session().target.kind,
                          allow_mutations=p.allow_mutations, confirm=p.confirm,
                          approve=p.approve and not p.read_only, allow_delete=p.allow_delete,
                          region=p.region, progress=show_progress)

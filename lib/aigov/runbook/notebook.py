@@ -43,11 +43,18 @@ class Context:
     def endpoint_url(self) -> str | None:
         return self.params.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
 
-    def session(self):  # -> aigov.target.clients.OrgClients
-        """Clients for the target: the emulator's endpoint, or the boto3 credential chain."""
+    @cached_property
+    def _clients(self):  # -> aigov.target.clients.OrgClients
         from aigov.target.clients import clients
 
-        return clients(endpoint_url=self.endpoint_url, region=self.params.region)
+        return clients(endpoint_url=self.endpoint_url, region=self.params.region,
+                       target=self.params.target)
+
+    def session(self):  # -> aigov.target.clients.OrgClients
+        """Read-only clients for the target (the emulator's endpoint, or the boto3
+        credential chain). ``TargetError`` (exit 2) before any call when the run says
+        ``target=emulator`` but an endpoint is missing or not loopback."""
+        return self._clients
 
     def record(self, **results: Any) -> dict[str, Any]:
         """Record headline results (JSON values); the runner copies them into the manifest.

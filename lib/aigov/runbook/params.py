@@ -27,7 +27,7 @@ class RunParams(BaseModel):
     profile: str = "emulator"
     run_dir: str = ""
     engine: Literal["auto", "direct", "pulumi"] = "auto"
-    allow_mutations: bool = True
+    allow_mutations: bool = False
     confirm: bool = False
     allow_delete: bool = False
     read_only: bool = False

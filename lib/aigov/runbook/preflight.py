@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from aigov.errors import AigovError
+from aigov.errors import AigovError, TargetError
 from aigov.runbook.notebook import Context
 
 
@@ -27,15 +27,17 @@ def preflight(ctx: Context) -> list[dict[str, Any]]:
     except AigovError as exc:
         row("spec", "fail", exc.render())
     p = ctx.params
-    where = ctx.endpoint_url or "AWS (standard credential chain)"
-    if p.target == "emulator" and not ctx.endpoint_url:
-        row("target", "fail", "target emulator but no endpoint_url: run through `aigov run` "
-            "or start `aigov emulator` and pass -p endpoint_url=...")
-    else:
-        row("target", "ok", f"{p.target}: {where}")
+    try:
+        target = ctx.session().target
+        row("target", "ok", f"{p.target}: {target.describe()}")
+    except AigovError as exc:
+        row("target", "fail", exc.render())
+        target = None
     try:
         from aigov.org.discover import discover
 
+        if target is None:
+            raise TargetError("not contacted: the target check failed")
         inv = discover(ctx.session(), with_policies=False)
         row("identity", "ok", f"caller account {inv.caller_account_id}")
         if inv.exists:
@@ -43,14 +45,14 @@ def preflight(ctx: Context) -> list[dict[str, Any]]:
             row("organization", "ok", f"{inv.organization_id} ({inv.feature_set}), "
                 f"{len(inv.ous)} OUs, {len(inv.accounts)} accounts")
             row("management account", "ok" if is_mgmt or p.read_only else
-                ("fail" if p.target == "aws" else "warn"),
+                ("fail" if target.kind == "aws" else "warn"),
                 f"{inv.management_account_id}" + ("" if is_mgmt else
                                                   " (the caller is not it: read-only)"))
         else:
             row("organization", "ok", "none yet: 01_organization will create it")
     except AigovError as exc:
         row("identity", "fail", exc.render())
-    if p.target == "aws":
+    if target is not None and target.kind == "aws":
         row("mutations", "ok" if p.allow_mutations and p.confirm else "warn",
             "allowed and confirmed" if p.allow_mutations and p.confirm else
             "read-only: set allow_mutations: true and -p confirm=true to apply")

@@ -46,7 +46,7 @@ PROFILES_DIR = "notebooks/profiles"
 NOTEBOOKS_DIR = "notebooks"
 # Exceptions that mean "bad input" when a notebook raises them (exit 2), by class name
 # as papermill reports it; anything else that fails a notebook exits 1.
-INPUT_ERRORS = {"UsageError", "SpecError", "PolicySyntaxError", "TargetError"}
+INPUT_ERRORS = {"UsageError", "SpecError", "PolicySyntaxError", "TargetError", "ReadOnlyError"}
 # ipykernel logs a transport warning at every start ("Kernel is running over TCP without
 # encryption": the kernel binds 127.0.0.1 only) and "KeyboardInterrupt caught in kernel"
 # when papermill interrupts it at shutdown; neither is about the notebook. Cell errors
@@ -180,6 +180,37 @@ def _target(params: dict[str, Any], persist: bool) -> Iterator[str | None]:
         yield None
 
 
+def merge_parameters(prof: Profile, params: dict[str, Any]) -> dict[str, Any]:
+    """The profile's parameters overlaid by ``-p``, except what only a profile may say:
+    ``allow_mutations`` (writing to AWS is a property of the profile, reviewed with it),
+    and a profile's ``read_only: true`` (an audit stays an audit). docs/safety.md."""
+    if "allow_mutations" in params and params["allow_mutations"] != prof.parameters.get(
+            "allow_mutations", False):
+        raise UsageError("allow_mutations comes from the profile, not -p", file=str(prof.path),
+                         location="parameters.allow_mutations",
+                         fix="write a profile for runs that may change the organization "
+                         "(parameters: {allow_mutations: true}) and confirm the run with "
+                         "-p confirm=true")
+    if prof.parameters.get("read_only") is True and params.get("read_only", True) is not True:
+        raise UsageError(f"profile {prof.name!r} is read-only; -p read_only cannot turn it "
+                         "off", file=str(prof.path), location="parameters.read_only",
+                         fix="use a profile that may write (e.g. --profile emulator)")
+    return {**prof.parameters, **params, "profile": prof.name}
+
+
+def _check_endpoint(params: dict[str, Any]) -> None:
+    """``target=emulator`` with a declared endpoint that is not loopback: exit 2 before
+    anything starts (the notebooks check every service's endpoint again)."""
+    from aigov.errors import TargetError
+    from aigov.target.endpoints import is_loopback
+
+    endpoint = params.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL")
+    if params.get("target", "emulator") == "emulator" and endpoint and not is_loopback(endpoint):
+        raise TargetError(f"target emulator but the endpoint {endpoint} is not loopback",
+                          location="endpoint_url", fix="point it at an emulator on "
+                          "127.0.0.1, or say -p target=aws to get every AWS check")
+
+
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -194,10 +225,11 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     import papermill as pm
 
     prof = load_profile(profile)
-    merged = {**prof.parameters, **(params or {}), "profile": prof.name}
+    merged = merge_parameters(prof, params or {})
     if endpoint_url:
         merged["endpoint_url"] = endpoint_url
     checked = validate_params(merged)  # exit 2 before anything starts
+    _check_endpoint(merged)
     from aigov.spec import load_spec
 
     spec_path = load_spec(checked.spec).source  # exit 2 on a bad spec, before any call

@@ -1,8 +1,7 @@
 """The mutating steps of notebooks 01 and 02: plan a scope, check it may run, apply it.
 
-Whether a run may write is decided here once: never with ``read_only``; on the ``aws``
-target only with ``allow_mutations`` and ``confirm``, and only as the management account
-(or as the account about to create the organization).
+Whether a run may write is decided by ``aigov.target.permission`` (the same rule as the
+deploy gate's); only a permitted run gets clients that can write.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Plan, plan_structure
 from aigov.runbook.notebook import Context
+from aigov.target.permission import WritePermission, may_write, writer
 
 SCOPES = {"organization": {"organization", "policy_type"}, "structure": {"ou", "account"}}
 
@@ -25,20 +25,10 @@ def scoped_plan(ctx: Context, scope: str, inv: Inventory | None = None) -> Plan:
     return Plan(tuple(c for c in plan_structure(ctx.spec, inv) if c.kind in kinds))
 
 
-def may_mutate(ctx: Context, inv: Inventory) -> tuple[bool, str]:
+def may_mutate(ctx: Context, inv: Inventory) -> WritePermission:
     p = ctx.params
-    if p.read_only:
-        return False, "read-only run (read_only=true): the plan is shown, nothing is applied"
-    if not p.approve:
-        return False, "approve=false: the plan is shown, nothing is applied"
-    if p.target == "aws":
-        if not (p.allow_mutations and p.confirm):
-            return False, ("target aws: set allow_mutations: true in the profile and confirm "
-                           "the run (-p confirm=true) to apply")
-        if inv.exists and inv.caller_account_id != inv.management_account_id:
-            return False, (f"the caller ({inv.caller_account_id}) is not the management "
-                           f"account ({inv.management_account_id}); nothing is applied")
-    return True, "allowed"
+    return may_write(ctx.session().target.kind, inv, ctx.spec, read_only=p.read_only,
+                     approve=p.approve, allow_mutations=p.allow_mutations, confirm=p.confirm)
 
 
 @dataclass
@@ -61,13 +51,13 @@ def apply_scope(ctx: Context, plan: Plan) -> StepResult:
         return StepResult(0, 0, changes=[])
     c = ctx.session()
     inv = discover(c, with_policies=False)
-    allowed, reason = may_mutate(ctx, inv)
-    if not allowed:
-        print(reason)
-        return StepResult(len(plan.changes), 0, reason, plan.rows())
+    permission = may_mutate(ctx, inv)
+    if not permission.allowed:
+        print(permission.reason)
+        return StepResult(len(plan.changes), 0, permission.reason, plan.rows())
 
     def progress(i: int, n: int, change: Any) -> None:
         print(f"  [{i + 1}/{n}] {change.describe()}", flush=True)
 
-    result = apply_plan(c, plan, progress, inventory=inv)
+    result = apply_plan(writer(c, permission), plan, progress, inventory=inv)
     return StepResult(len(plan.changes), result.count, changes=plan.rows())

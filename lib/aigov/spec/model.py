@@ -154,6 +154,21 @@ class Organization(_Frozen):
         return self
 
 
+class SentinelRef(_Frozen):
+    """A request that must stay allowed at every OU and account (``lockout.sentinels``).
+    ``${account}`` in ``resource``, ``principal`` or a context value is each checked
+    account's id; ``principal`` defaults to the first governance role."""
+
+    action: str = Field(min_length=3, pattern=r"^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$")
+    resource: str = "*"
+    principal: str | None = None
+    context: dict[str, str | list[str]] = Field(default_factory=dict)
+
+
+class Lockout(_Frozen):
+    sentinels: tuple[SentinelRef, ...] = ()
+
+
 class Spec(_Frozen):
     organization: Organization = Organization()
     organizational_units: tuple[OrganizationalUnit, ...] = ()
@@ -162,6 +177,7 @@ class Spec(_Frozen):
     parameters: dict[str, Any] = Field(default_factory=dict)
     quotas: dict[str, Any] = Field(default_factory=dict)
     lint: dict[str, Any] = Field(default_factory=dict)
+    lockout: Lockout = Lockout()
     # Where the spec was read from; policy files resolve against its folder.
     source: Path | None = Field(default=None, exclude=True)
 

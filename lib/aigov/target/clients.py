@@ -8,12 +8,17 @@ and adopts what the lost call made (org/apply.py). Throttling is retried by one 
 per command, with backoff and jitter (throttle.py). With an endpoint (the emulator) and no credentials in the
 environment, fixed dummy credentials are used: moto accepts any, and a real key must
 never be sent to a local emulator.
+
+Clients are read-only unless made by ``writable()``, which only the write permission
+(``aigov.target.permission.writer``) calls: a read-only run holds no client that can
+write (``aigov.target.readonly``). ``target`` is derived from the endpoints botocore
+really resolves (``aigov.target.endpoints``).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import boto3
@@ -21,6 +26,8 @@ from botocore.config import Config
 
 from aigov.target.calls import count_requests
 from aigov.target.emulator import EMULATOR_CREDENTIALS
+from aigov.target.endpoints import Target, check_target, resolve_endpoints
+from aigov.target.readonly import make_read_only
 from aigov.target.throttle import ThrottleBudget
 
 RETRY_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"},
@@ -37,6 +44,8 @@ NOT_IDEMPOTENT = frozenset({"CreateOrganizationalUnit", "CreatePolicy", "CreateA
 class OrgClients:
     endpoint_url: str | None
     region: str = "us-east-1"
+    read_only: bool = True
+    declared_target: str | None = None   # the run's ``target`` parameter, if it has one
 
     @cached_property
     def session(self) -> boto3.session.Session:
@@ -48,12 +57,28 @@ class OrgClients:
     def throttle(self) -> ThrottleBudget:
         return ThrottleBudget()
 
+    @cached_property
+    def target(self) -> Target:
+        """Where the clients go; ``TargetError`` (exit 2) for an emulator run that would
+        leave the machine. Resolved before the first client is made."""
+        return check_target(self.declared_target, self.endpoint_url,
+                            resolve_endpoints(self.session, self.endpoint_url, self.region))
+
     def client(self, service: str, config: Config = RETRY_CONFIG):
-        """A client whose every request is counted (``target/calls.py``) and whose
-        throttles are retried within the command's budget (``target/throttle.py``)."""
+        """A client whose every request is counted (``target/calls.py``), whose
+        throttles are retried within the command's budget (``target/throttle.py``), and
+        which refuses every write unless made by ``writable()`` (``target/readonly.py``)."""
+        self.target  # noqa: B018 - refuse a wrong target before any client exists
         made = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
         self.throttle.register(made)
+        if self.read_only:
+            make_read_only(made)
         return count_requests(made)
+
+    def writable(self) -> OrgClients:
+        """The same target with clients that may write. Call only through
+        ``aigov.target.permission.writer``, which checks the run may write."""
+        return replace(self, read_only=False)
 
     @cached_property
     def organizations(self):
@@ -71,11 +96,16 @@ class OrgClients:
 
     @property
     def is_emulator(self) -> bool:
-        return bool(self.endpoint_url)
+        """True only when every endpoint is loopback (and the run did not say aws)."""
+        return self.target.is_emulator
 
 
-def clients(endpoint_url: str | None = None, region: str | None = None) -> OrgClients:
-    """Return clients for ``endpoint_url`` (or ``$AWS_ENDPOINT_URL``), else for AWS."""
+def clients(endpoint_url: str | None = None, region: str | None = None, *,
+            target: str | None = None) -> OrgClients:
+    """Read-only clients for ``endpoint_url`` (or ``$AWS_ENDPOINT_URL``), else for AWS.
+
+    ``target`` is the run's declared target (``emulator`` or ``aws``); without it the
+    target is derived from the endpoints."""
     endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
     return OrgClients(endpoint_url=endpoint, region=region or os.environ.get(
-        "AWS_DEFAULT_REGION", "us-east-1"))
+        "AWS_DEFAULT_REGION", "us-east-1"), declared_target=target)

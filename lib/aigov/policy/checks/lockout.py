@@ -1,6 +1,8 @@
-"""Lockout risks and allow-lists that do nothing, judged on the spec's attachments.
+"""Document-level lockout risks and allow-lists that do nothing.
 
-SCP rule (AWS Organizations User Guide, "SCP evaluation"): at every level from Root down
+Whether a state of the organization locks anyone out is decided by the evaluator over
+sentinel requests, in ``aigov.policy.lockout``; these checks only point at a statement
+while it is being written. SCP rule (AWS Organizations User Guide, "SCP evaluation"): at every level from Root down
 to the account, some attached SCP must Allow the action, and no SCP on the way may Deny
 it. So an Allow beside FullAWSAccess adds nothing, a level without any Allow denies
 everything below it, and a broad Deny without an exemption cannot be undone from inside.
@@ -12,10 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from aigov.findings import Finding, finding
-from aigov.policy.checks.catalogue import match_actions
 from aigov.policy.checks.document import PolicyDoc, actions_of, as_list, condition_keys
 from aigov.policy.match import action_matches
-from aigov.policy.render import RenderedPolicy, attached
+from aigov.policy.render import RenderedPolicy
 from aigov.policy.types import SCP
 from aigov.spec.model import Spec
 
@@ -85,79 +86,6 @@ def check_region_deny_exemptions(doc: PolicyDoc) -> Iterator[Finding]:
             yield doc.at("LOCKOUT_REGION_DENY_NO_GLOBAL_EXEMPTIONS", "this Region deny also "
                          f"blocks global services: {', '.join(blocked)}", statement=i,
                          element=element)
-
-
-def _allows(document: Any) -> list[str] | None:
-    """Action patterns a policy's Allow statements allow (``["*"]`` for all), or None if
-    it has no Allow statement."""
-    out: list[str] = []
-    found = False
-    for _, stmt in _statements(document):
-        if stmt.get("Effect") != "Allow":
-            continue
-        found = True
-        element, values = actions_of(stmt)
-        out.extend(["*"] if element == "NotAction" else [v for v in values if isinstance(v, str)])
-    return out if found else None
-
-
-def check_full_access_removed(spec: Spec, rendered: dict[str, RenderedPolicy],
-                              file: str = "") -> Iterator[Finding]:
-    """Where FullAWSAccess is detached, an allow-list SCP replaces it.
-
-    Passes: ``detach_from: [Sandbox]`` with an Allow SCP of ``ec2:*, s3:*`` at Sandbox.
-    Fails: ``detach_from: [Sandbox]`` with only Deny SCPs there -> LOCKOUT_FULL_ACCESS_REMOVED.
-    """
-    if SCP not in spec.organization.enabled_policy_types:
-        return
-    for target in spec.organization.full_aws_access.detach_from:
-        level = spec.normalize_target(target)
-        here = attached(spec, rendered, level, SCP)
-        if not any(_allows(p.document) is not None for p in here):
-            yield finding("LOCKOUT_FULL_ACCESS_REMOVED", f"FullAWSAccess is detached from "
-                          f"{level} and no SCP attached there allows anything: every action "
-                          "in it and below it is denied", file=file, key=level)
-
-
-def _covered(patterns: list[str], action: str) -> bool:
-    return any(action_matches(p, action) for p in patterns)
-
-
-def check_no_allow(spec: Spec, rendered: dict[str, RenderedPolicy],
-                   file: str = "") -> Iterator[Finding]:
-    """Down every chain of levels, the allow-lists still share some action.
-
-    Passes: Root allows ``*``, AI allows ``sagemaker:*, s3:*``, AI/Development ``s3:*``.
-    Fails: AI allows only ``sagemaker:*`` and AI/Development only ``s3:*`` ->
-    LOCKOUT_NO_ALLOW at AI/Development (nothing is allowed at both levels).
-    """
-    if SCP not in spec.organization.enabled_policy_types:
-        return
-    per_level: dict[str, list[str] | None] = {}
-    for level in spec.targets():
-        pats: list[str] | None = None
-        for p in attached(spec, rendered, level, SCP):
-            got = _allows(p.document)
-            if got is not None:
-                pats = [*(pats or []), *got]
-        per_level[level] = pats
-    for level in spec.targets():
-        chain = spec.levels(level)
-        if any(per_level[lv] is None for lv in chain):
-            continue  # check_full_access_removed reports the level that lost its Allow
-        if _allowed_any(chain, per_level) or not _allowed_any(chain[:-1], per_level):
-            continue  # fine here, or already reported at a parent
-        yield finding("LOCKOUT_NO_ALLOW", f"no action is allowed at {level}: the allow-lists "
-                      f"of {' > '.join(chain)} share no action", file=file, key=level)
-
-
-def _allowed_any(chain: list[str], per_level: dict[str, list[str] | None]) -> bool:
-    lists = [[p.lower() for p in per_level[lv] or []] for lv in chain]
-    narrow = [pats for pats in lists if "*" not in pats]
-    if not narrow:
-        return True
-    candidates = {f"{s}:{a}" for p in narrow[0] for s, a in match_actions(p)}
-    return any(all(_covered(pats, c) for pats in narrow[1:]) for c in candidates)
 
 
 def check_allow_list_beside_full_access(spec: Spec, rendered: dict[str, RenderedPolicy],

@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from aigov.findings import Finding
+from aigov.policy import lockout as sentinel_lockout
 from aigov.policy.checks import (
     assign_grammar,
     bedrock_grammar,
@@ -73,7 +74,7 @@ def rules() -> tuple[Rule, ...]:
         *_document([assign_grammar.check_opt_out_grammar], AI_OPT_OUT),
         *_document([assign_grammar.check_tag_grammar], TAG),
         *_document([bedrock_grammar.check_bedrock_grammar], BEDROCK),
-        *(Rule(c, "spec") for c in (lockout.check_full_access_removed, lockout.check_no_allow,
+        *(Rule(c, "spec") for c in (sentinel_lockout.check_lockout_sentinels,
                                     lockout.check_allow_list_beside_full_access,
                                     bedrock_grammar.check_guardrail_owner)),
     )

@@ -1,0 +1,347 @@
+"""Lockout: sentinel requests that must stay allowed everywhere, decided by the evaluator.
+
+AWS SCP evaluation ("SCP evaluation", AWS Organizations User Guide): a request is allowed
+only if every level from Root down to the account has an SCP whose Allow matches it and
+no SCP on the way denies it; RCPs work the same way for the resource's account
+(https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html).
+A guardrail that breaks this for the people who run the organization cannot be undone
+from inside the accounts. Reading the words of a policy ("has an Allow", "Action *")
+misses most ways to do it: an ``Allow`` with ``NotAction "*"``, an ``Allow *`` whose
+condition never holds or that names one bucket, a ``Deny *`` conditioned on
+``aws:PrincipalArn like "*"`` or scoped to ``arn:*``, a ``Deny *`` at an OU, an S3-only
+allow-list replacing FullAWSAccess. So this module asks the project's evaluator.
+
+For every OU (an account placed in it) and every account of a state, each *sentinel
+request* must be allowed: the governance and break-glass roles that
+``protect-governance-roles`` names (``governance_role_arns``, ``break_glass_role_arns``)
+assuming a role, creating an IAM role, reading the organization and opening a support
+case, plus whatever the spec adds under ``lockout.sentinels``. The lint checks the
+spec's state; the deploy gate checks the same state and every intermediate state of
+the step order the engine runs (``engine_steps``). One finding per level, at the
+topmost level that is locked (everything below it is locked by it too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aigov.findings import Finding, finding
+from aigov.org.inventory import Inventory
+from aigov.org.plan import FULL_AWS_ACCESS, Change
+from aigov.policy.evaluate import Decision, Evaluator, Request, chain, make_request
+from aigov.policy.parse import Policy, parse_policy
+from aigov.policy.render import FULL_AWS_ACCESS as FULL_AWS_ACCESS_DOC
+from aigov.policy.render import RCP_FULL_AWS_ACCESS, RCP_FULL_AWS_ACCESS_NAME, RenderedPolicy
+from aigov.spec.model import ROOT, Spec
+
+TYPES = {"SERVICE_CONTROL_POLICY": "SCP", "RESOURCE_CONTROL_POLICY": "RCP"}
+MANAGED = {"SCP": (FULL_AWS_ACCESS, FULL_AWS_ACCESS_DOC),
+           "RCP": (RCP_FULL_AWS_ACCESS_NAME, RCP_FULL_AWS_ACCESS)}
+# An OU stands for a member account placed in it (any id but the management account's).
+OU_ACCOUNT = "111122223333"
+DEFAULT_PRINCIPALS = ("arn:aws:iam::${account}:role/OrganizationAccountAccessRole",)
+# One request per thing an administrator must still be able to do: get into the account,
+# administer IAM, read the organization, ask AWS for help.
+DEFAULT_REQUESTS = (
+    ("sts:AssumeRole", "arn:aws:iam::${account}:role/OrganizationAccountAccessRole"),
+    ("iam:CreateRole", "arn:aws:iam::${account}:role/aigov-lockout-sentinel"),
+    ("organizations:DescribeOrganization", "*"),
+    ("organizations:ListAccounts", "*"),
+    ("support:CreateCase", "*"),
+)
+DEFAULT_CONTEXT = {"aws:RequestedRegion": "us-east-1", "aws:SecureTransport": "true"}
+
+
+@dataclass(frozen=True)
+class Sentinel:
+    """A request that must stay allowed; ``${account}`` is each checked account's id."""
+
+    action: str
+    resource: str
+    principal: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    def request(self, account: str) -> Request:
+        sub = lambda s: s.replace("${account}", account)  # noqa: E731
+        return make_request(self.action, sub(self.resource),
+                            {k: [sub(x) for x in v] if isinstance(v, list | tuple) else sub(v)
+                             for k, v in self.context.items()}, sub(self.principal), account)
+
+    def describe(self, account: str) -> str:
+        r = self.request(account)
+        return f"{r.principal} calling {r.action} on {r.resource}"
+
+
+def _as_principal(pattern: str) -> str:
+    """``arn:aws:iam::*:role/x`` -> ``arn:aws:iam::${account}:role/x``; any other ``*``
+    stands for one concrete name."""
+    parts = pattern.split(":", 5)
+    if len(parts) == 6 and parts[4] in ("*", ""):
+        parts[4] = "${account}"
+    return ":".join(parts).replace("*", "sentinel")
+
+
+def sentinels(spec: Spec) -> list[Sentinel]:
+    """The default sentinels for the roles ``protect-governance-roles`` names, then the
+    spec's own ``lockout.sentinels``."""
+    values: dict[str, Any] = dict(spec.parameters)
+    guard = spec.policy("protect-governance-roles")
+    if guard is not None:
+        values.update(guard.parameters)
+    roles = [*_strings(values.get("governance_role_arns")),
+             *_strings(values.get("break_glass_role_arns"))] or list(DEFAULT_PRINCIPALS)
+    out = [Sentinel(action, resource, _as_principal(role), DEFAULT_CONTEXT)
+           for role in dict.fromkeys(roles) for action, resource in DEFAULT_REQUESTS]
+    for s in spec.lockout.sentinels:
+        out.append(Sentinel(s.action, s.resource, _as_principal(s.principal or roles[0]),
+                            {**DEFAULT_CONTEXT, **s.context}))
+    return out
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list | tuple) else []
+
+
+@dataclass
+class OrgState:
+    """Levels (``Root``, OU paths, ``account:NAME``) with their parent, the SCPs and RCPs
+    attached to each, and the documents by name: enough to evaluate, and to replay."""
+
+    parents: dict[str, str | None] = field(default_factory=dict)
+    account_ids: dict[str, str] = field(default_factory=dict)
+    attached: dict[str, dict[str, set[str]]] = field(
+        default_factory=lambda: {"SCP": {}, "RCP": {}})
+    documents: dict[tuple[str, str], Any] = field(default_factory=dict)
+    enabled: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_spec(cls, spec: Spec, rendered: Mapping[str, RenderedPolicy]) -> OrgState:
+        """The state the spec describes (FullAWSAccess where it is not detached)."""
+        enabled = {TYPES[t] for t in spec.organization.enabled_policy_types if t in TYPES}
+        state = cls(enabled=enabled)
+        state.parents[ROOT] = None
+        for path in spec.ou_paths():
+            state.parents[path] = path.rpartition("/")[0] or ROOT
+        management = spec.organization.management_account_id
+        for acct in spec.accounts:
+            if acct.id and acct.id == management:
+                continue  # SCPs and RCPs do not restrict the management account
+            key = f"account:{acct.name}"
+            state.parents[key] = spec.normalize_target(acct.ou) if acct.ou else ROOT
+            state.account_ids[key] = acct.id or OU_ACCOUNT
+        for kind in ("SCP", "RCP"):
+            name, doc = MANAGED[kind]
+            state.documents[(kind, name)] = doc
+            for level in state.parents:
+                if kind == "RCP" or spec.full_aws_access_at(level):
+                    state.attached[kind].setdefault(level, set()).add(name)
+        for pol in spec.policies:
+            kind = TYPES.get(pol.type)
+            if kind is None or pol.name not in rendered:
+                continue
+            state.documents[(kind, pol.name)] = rendered[pol.name].document
+            for t in pol.targets:
+                state.attached[kind].setdefault(spec.normalize_target(t), set()).add(pol.name)
+        return state
+
+    @classmethod
+    def from_inventory(cls, inv: Inventory) -> OrgState:
+        """The live state discovery found."""
+        enabled = {TYPES[t] for t in inv.enabled_policy_types if t in TYPES}
+        state = cls(enabled=enabled)
+        state.parents[ROOT] = None
+        for path, ou in inv.ous.items():
+            state.parents[path] = inv.path_of_parent(ou.parent_id)
+        for name, acct in inv.accounts.items():
+            if acct.id != inv.management_account_id:
+                state.parents[f"account:{name}"] = inv.path_of_parent(acct.parent_id)
+                state.account_ids[f"account:{name}"] = acct.id
+        for kind in ("SCP", "RCP"):
+            name, doc = MANAGED[kind]
+            state.documents[(kind, name)] = doc
+        if "RCP" in enabled:  # attached everywhere by AWS, and it cannot be detached
+            for level in state.parents:
+                state.attached["RCP"].setdefault(level, set()).add(RCP_FULL_AWS_ACCESS_NAME)
+        for (ptype, name), pol in inv.policies.items():
+            kind = TYPES.get(ptype)
+            if kind is None:
+                continue
+            if not pol.aws_managed:
+                state.documents[(kind, name)] = pol.content
+            for tid in pol.targets:
+                state.attached[kind].setdefault(inv.key_of(tid) or tid, set()).add(name)
+        return state
+
+    def apply(self, ch: Change) -> bool:
+        """Replay one change; True when it can change a decision."""
+        d = ch.detail
+        if ch.kind == "policy_type" and ch.key in TYPES:
+            kind = TYPES[ch.key]
+            self.enabled.add(kind)  # AWS attaches the managed full-access policy everywhere
+            for level in self.parents:
+                self.attached[kind].setdefault(level, set()).add(MANAGED[kind][0])
+        elif ch.kind in ("ou", "account") and ch.action in ("create", "move"):
+            key = ch.key if ch.kind == "ou" else f"account:{ch.key}"
+            self.parents[key] = d.get("parent") or d.get("ou") or d.get("to") or ROOT
+            if ch.kind == "account":
+                self.account_ids.setdefault(key, OU_ACCOUNT)
+            if ch.action == "create":
+                for kind in self.enabled:
+                    self.attached[kind][key] = {MANAGED[kind][0]}
+        elif ch.kind == "policy" and d.get("type") in TYPES and ch.action in ("create", "update"):
+            self.documents[(TYPES[d["type"]], ch.key)] = d.get("content", "")
+        elif ch.kind == "attachment" and d.get("type") in TYPES:
+            names = self.attached[TYPES[d["type"]]].setdefault(d["target"], set())
+            (names.add if ch.action == "attach" else names.discard)(d["policy"])
+        else:
+            return False
+        return True
+
+    def path(self, level: str) -> list[str]:
+        out: list[str] = []
+        at: str | None = level
+        while at is not None and at not in out:
+            out.append(at)
+            at = self.parents.get(at)
+        return out[::-1]
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The first sentinel denied at a level, the decision, and how many were denied."""
+
+    level: str
+    sentinel: Sentinel
+    decision: Decision
+    denied: int
+    total: int
+    account: str
+
+    def message(self) -> str:
+        more = f" ({self.denied} of {self.total} sentinel requests denied there)"
+        return (f"{self.level}: {self.sentinel.describe(self.account)} would be denied, "
+                f"{self.decision.reason}{more}")
+
+
+class Judge:
+    """Decides sentinels over states; parsed policies are shared between states, so the
+    evaluator's caches carry from one step of a plan to the next."""
+
+    def __init__(self, sentinel_list: Sequence[Sentinel], management: str | None = None) -> None:
+        self.sentinels = list(sentinel_list)
+        self.management = management
+        self.evaluator = Evaluator()
+        self._parsed: dict[tuple[str, str, str], Policy | None] = {}
+
+    def _policy(self, kind: str, name: str, document: Any) -> Policy | None:
+        text = document if isinstance(document, str) else repr(document)
+        key = (kind, name, text)
+        if key not in self._parsed:
+            ptype = "SERVICE_CONTROL_POLICY" if kind == "SCP" else "RESOURCE_CONTROL_POLICY"
+            try:
+                self._parsed[key] = parse_policy(document, name=name, policy_type=ptype)
+            except Exception:  # noqa: BLE001 - lint reports a policy that does not parse
+                self._parsed[key] = None
+        return self._parsed[key]
+
+    def _chain(self, state: OrgState, kind: str, levels: Iterable[str]):  # -> Chain | None
+        if kind not in state.enabled:
+            return None
+        rows = []
+        for level in levels:
+            names = sorted(state.attached[kind].get(level, ()))
+            pols = [self._policy(kind, n, state.documents.get((kind, n), "")) for n in names
+                    if (kind, n) in state.documents]
+            rows.append((level, [p for p in pols if p is not None]))
+        return chain(kind, rows)
+
+    def locks(self, state: OrgState) -> dict[str, Lock]:
+        """The topmost locked levels: a level below a locked one is not repeated."""
+        out: dict[str, Lock] = {}
+        for level in sorted(state.parents, key=lambda k: (len(state.path(k)), k)):
+            path = state.path(level)
+            if any(p in out for p in path[:-1]):
+                continue
+            account = state.account_ids.get(level, OU_ACCOUNT)
+            reqs = [s.request(account) for s in self.sentinels]
+            decisions = self.evaluator.decide_many(
+                reqs, self._chain(state, "SCP", path), self._chain(state, "RCP", path),
+                management_account=self.management)
+            denied = [(s, d) for s, d in zip(self.sentinels, decisions, strict=True)
+                      if not d.allowed]
+            if denied:
+                out[level] = Lock(level, denied[0][0], denied[0][1], len(denied),
+                                  len(self.sentinels), account)
+        return out
+
+
+def state_findings(spec: Spec, rendered: Mapping[str, RenderedPolicy],
+                   file: str = "") -> Iterator[Finding]:
+    """The spec's state: every level keeps every sentinel allowed (lint and gate).
+
+    Passes: the shipped spec. Fails: FullAWSAccess at Root replaced by
+    ``{"Effect": "Allow", "NotAction": "*", "Resource": "*"}`` -> LOCKOUT_SENTINEL_DENIED
+    at Root, naming ``sts:AssumeRole`` and the implicit deny at Root.
+    """
+    judge = Judge(sentinels(spec), spec.organization.management_account_id)
+    for lock in judge.locks(OrgState.from_spec(spec, rendered)).values():
+        deny = lock.decision.deny
+        if deny is not None and deny.policy in rendered:  # at the statement that denies
+            yield finding("LOCKOUT_SENTINEL_DENIED", lock.message(),
+                          file=rendered[deny.policy].file, statement=deny.statement,
+                          element="Effect", key=lock.level)
+        else:  # at the level, in the spec (its entry, or its detach_from entry)
+            yield finding("LOCKOUT_SENTINEL_DENIED", lock.message(), file=file, key=lock.level)
+
+
+def check_lockout_sentinels(spec: Spec, rendered: Mapping[str, RenderedPolicy],
+                            file: str = "") -> Iterator[Finding]:
+    """Every OU and account keeps the lockout sentinel requests allowed (the lint rule;
+    the gate calls ``state_findings`` itself). Emits LOCKOUT_SENTINEL_DENIED.
+
+    Passes: the shipped spec. Fails: ``Deny *`` on ``arn:*`` at Root.
+    """
+    yield from state_findings(spec, rendered, file)
+
+
+def engine_steps(engine: str, changes: Sequence[Change]) -> list[Change]:
+    """The order in which ``engine`` really makes ``changes``.
+
+    ``direct`` applies the plan in its order. ``pulumi`` runs creates and updates in
+    parallel as its dependency graph allows and deletes last (Pulumi, "How Pulumi
+    works"), so the worst order is assumed: policy updates before new attachments, then
+    detachments and deletes; FullAWSAccess, which is not Pulumi's, moves afterwards by
+    the direct engine.
+    """
+    if engine != "pulumi":
+        return list(changes)
+    full = [c for c in changes if c.kind == "attachment"
+            and c.detail.get("policy") == FULL_AWS_ACCESS]
+    rest = [c for c in changes if c not in full]
+    rank = {"create": 0, "enable": 0, "move": 0, "update": 1, "attach": 2, "detach": 3,
+            "delete": 4}
+    return [*sorted(rest, key=lambda c: rank.get(c.action, 0)), *full]
+
+
+def step_findings(spec: Spec, rendered: Mapping[str, RenderedPolicy], inv: Inventory,
+                  steps: Sequence[Change]) -> Iterator[Finding]:
+    """Replay ``steps`` over the live state: a level locked after some step, which is
+    neither locked now (not the plan's doing) nor in the final state (reported by
+    ``state_findings``), is reported once, at the first step that locks it."""
+    judge = Judge(sentinels(spec), inv.management_account_id
+                  or spec.organization.management_account_id)
+    state = OrgState.from_inventory(inv)
+    skip = set(judge.locks(state)) | set(judge.locks(OrgState.from_spec(spec, rendered)))
+    for i, ch in enumerate(steps):
+        if not state.apply(ch):
+            continue
+        for level, lock in judge.locks(state).items():
+            if level in skip:
+                continue
+            skip.add(level)
+            yield finding("LOCKOUT_UNSAFE_STEP", f"after step {i + 1} ({ch.describe()}) "
+                          + lock.message(), key=level)
