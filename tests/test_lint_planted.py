@@ -30,8 +30,9 @@ def test_every_planted_defect_is_reported_with_code_and_location():
         ("OPTOUT_BAD_VALUE", "bad_value.json", None, None, 1, "services.default.opt_out_policy.@@assign"),
         ("TAG_KEY_MISMATCH", "mismatch.json", None, None, 1, "tags.project.tag_key"),
         ("LOCKOUT_SENTINEL_DENIED", "organization.yaml", None, None, 5, "Quarantine"),
-        # the Region deny without exemptions also denies IAM in us-east-1 at AI
-        ("LOCKOUT_SENTINEL_DENIED", "organization.yaml", None, None, 6, "AI"),
+        # the Region deny without exemptions also denies IAM in us-east-1 at AI: the
+        # finding sits at the statement that denies
+        ("LOCKOUT_SENTINEL_DENIED", "region_deny_all.json.j2", 0, "Effect", 5, "AI"),
         ("SCP_ALLOW_LIST_BESIDE_FULL_ACCESS", "allow_list.json", 0, "Effect", 1, "AI"),
     }
     assert exit_code(found) == 1

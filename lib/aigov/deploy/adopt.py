@@ -29,6 +29,7 @@ def adoption(spec: Spec, rendered: Mapping[str, RenderedPolicy],
              inv: Inventory) -> dict[str, Adopted]:
     """Import ids (with live inputs) for every spec resource that exists in ``inv``."""
     out: dict[str, Adopted] = {}
+    inv = inv.bind(spec)
     if not inv.exists:
         return out
     out[ORGANIZATION] = Adopted(inv.organization_id or "", {

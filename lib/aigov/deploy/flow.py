@@ -24,7 +24,7 @@ from aigov.target.permission import may_write, writer
 def plan_deploy(req: DeployRequest, engine: str = "auto") -> Planned:
     """Discover, plan with the direct engine, and let the chosen engine plan too."""
     chosen = get_engine(engine)
-    inv = discover(req.clients)
+    inv = discover(req.clients).bind(req.spec)
     planned = Planned(chosen.name, engine, inv, plan(req.spec, inv, req.rendered,
                                                      allow_delete=req.allow_delete))
     chosen.plan(req, planned)

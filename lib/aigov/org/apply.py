@@ -67,7 +67,8 @@ class _Ids:
         if inv.root_id:
             self.ids[ROOT] = inv.root_id
         self.ids.update({p: o.id for p, o in inv.ous.items()})
-        self.ids.update({f"account:{n}": a.id for n, a in inv.accounts.items()})
+        for n, a in inv.accounts.items():  # the caller's bound ids win (names may repeat)
+            self.ids.setdefault(f"account:{n}", a.id)
         self.ids.update({policy_key(t, n): p.id for (t, n), p in inv.policies.items()})
 
     def __getitem__(self, key: str) -> str:
@@ -147,7 +148,7 @@ def _apply_one(c: OrgClients, ch: Change, ids: _Ids | None) -> None:
         else:
             org.untag_resource(ResourceId=rid, TagKeys=list(ch.detail["keys"]))
     elif ch.kind == "account" and ch.action == "move":
-        _move(c, ids[f"account:{ch.key}"], ids[ch.detail["from"]], ids[ch.detail["to"]])
+        _move(c, ch.detail.get("id") or ids[f"account:{ch.key}"], ids[ch.detail["from"]], ids[ch.detail["to"]])
     elif ch.kind in ("policy", "attachment"):
         _apply_policy_change(c, ch, ids)
     else:

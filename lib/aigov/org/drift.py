@@ -47,7 +47,7 @@ def drift(spec: Spec, inventory: Inventory, rendered: Mapping[str, RenderedPolic
     ``rendered``: policy name -> RenderedPolicy (``render_spec(spec)``). ``file``: the
     spec's path, named in each finding.
     """
-    inv = inventory
+    inv = inventory.bind(spec)  # accounts as the spec means them (by id where given)
     if not inv.exists:
         return [finding("DRIFT_NO_ORGANIZATION", file=file, key="organization")]
     found: list[Finding] = []

@@ -2,13 +2,17 @@
 
 Keyed like the spec (OU paths, account names, policy names) so that plan and drift are
 plain dictionary comparisons; the AWS ids ride along for apply and for Pulumi imports.
+Account names may repeat in AWS: ``accounts_by_id`` holds every account, and
+``bind(spec)`` keys ``accounts`` the way the spec means them (by ``id`` where it gives
+one), refusing an ambiguous name (docs/safety.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from aigov.spec.model import ROOT
+from aigov.errors import SpecError
+from aigov.spec.model import ROOT, Spec
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,49 @@ class Inventory:
     @property
     def exists(self) -> bool:
         return self.organization_id is not None
+
+    @property
+    def accounts_by_id(self) -> dict[str, AccountInfo]:
+        """Every live account by its id: AWS lets account names repeat, never ids."""
+        return {a.id: a for a in (*self.accounts.values(), *self.shadowed_accounts)}
+
+    def bind(self, spec: Spec) -> Inventory:
+        """This inventory with ``accounts`` keyed as the spec means them.
+
+        A spec account with ``id`` is the live account with that id, whatever its name
+        (and no other). One without ``id`` is the only live account of that name; two or
+        more are refused with ``SpecError`` (exit 2) naming the ids, since moving or
+        attaching to the wrong one would change an account the spec never meant. Live
+        accounts the spec does not name keep their names (first seen); the rest are
+        ``shadowed_accounts``.
+        """
+        by_id = self.accounts_by_id
+        bound: dict[str, AccountInfo] = {}
+        for acct in spec.accounts:
+            if acct.id and acct.id in by_id:
+                bound[acct.name] = by_id[acct.id]
+        used = {a.id for a in bound.values()}
+        for i, acct in enumerate(spec.accounts):
+            if acct.id:
+                continue
+            same = [a for a in by_id.values() if a.name == acct.name and a.id not in used]
+            if len(same) > 1:
+                ids = [a.id for a in same]
+                raise SpecError(f"account {acct.name!r} is named without an id and the "
+                                f"organization has {len(same)} accounts with that name: "
+                                f"{', '.join(ids)}", file=str(spec.source or ""),
+                                location=f"accounts[{i}]",
+                                fix=f"pin the one the spec means: add `id: {ids[0]}` (or "
+                                f"`id: {ids[1]}`) to accounts[{i}]")
+            if same:
+                bound[acct.name] = same[0]
+                used.add(same[0].id)
+        for a in by_id.values():
+            if a.id not in used and a.name not in bound:
+                bound[a.name] = a
+                used.add(a.id)
+        return replace(self, accounts=bound,
+                       shadowed_accounts=tuple(a for a in by_id.values() if a.id not in used))
 
     def target_id(self, key: str) -> str | None:
         """AWS id of a canonical target key (``Root``, OU path, ``account:NAME``)."""

@@ -73,6 +73,7 @@ class Plan:
 def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
     """Organization, policy types, OUs and accounts that the live state lacks."""
     changes: list[Change] = []
+    inv = inv.bind(spec)
     if not inv.exists:
         changes.append(Change("create", "organization", "organization",
                               {"feature_set": spec.organization.feature_set}))
@@ -94,7 +95,8 @@ def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
             continue
         if inv.path_of_parent(live.parent_id) != want:
             changes.append(Change("move", "account", acct.name,
-                                  {"from": inv.path_of_parent(live.parent_id), "to": want}))
+                                  {"from": inv.path_of_parent(live.parent_id), "to": want,
+                                   "id": live.id}))
         changes.extend(tag_changes("account", acct.name, live.tags, acct.tags))
     return changes
 
@@ -199,5 +201,6 @@ def plan(spec: Spec, inv: Inventory, rendered: dict | None = None,
     from aigov.policy.render import render_spec
 
     rendered = rendered if rendered is not None else render_spec(spec)
+    inv = inv.bind(spec)  # accounts as the spec means them (by id where it gives one)
     return Plan(tuple([*plan_structure(spec, inv),
                        *plan_policies(spec, inv, rendered, allow_delete)]))

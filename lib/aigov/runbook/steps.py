@@ -20,7 +20,7 @@ SCOPES = {"organization": {"organization", "policy_type"}, "structure": {"ou", "
 
 def scoped_plan(ctx: Context, scope: str, inv: Inventory | None = None) -> Plan:
     """The part of the direct engine's plan that one notebook owns."""
-    inv = inv or discover(ctx.session(), with_policies=False)
+    inv = (inv or discover(ctx.session(), with_policies=False)).bind(ctx.spec)
     kinds = SCOPES[scope]
     return Plan(tuple(c for c in plan_structure(ctx.spec, inv) if c.kind in kinds))
 
@@ -50,7 +50,7 @@ def apply_scope(ctx: Context, plan: Plan) -> StepResult:
     if plan.empty:
         return StepResult(0, 0, changes=[])
     c = ctx.session()
-    inv = discover(c, with_policies=False)
+    inv = discover(c, with_policies=False).bind(ctx.spec)
     permission = may_mutate(ctx, inv)
     if not permission.allowed:
         print(permission.reason)
