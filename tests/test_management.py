@@ -27,7 +27,7 @@ def applied() -> Iterator[Emulator]:
     """The starter spec applied to a fresh emulator by the direct engine."""
     with running_emulator() as emu:
         spec = load_spec()
-        c = clients(emu.url)
+        c = clients(emu.url).writable()
         apply_plan(c, plan(spec, discover(c)))
         yield emu
 

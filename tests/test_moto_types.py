@@ -47,7 +47,7 @@ def test_emulator_still_refuses_a_type_aws_does_not_have(emulator):
 def test_starter_specs_bedrock_policy_is_applied_at_the_ai_ou(emulator):
     """The direct engine enables BEDROCK_POLICY and attaches the guardrail policy at AI."""
     spec = load_spec()
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     apply_plan(c, plan(spec, discover(c)))
     inv = discover(c)
     assert "BEDROCK_POLICY" in inv.enabled_policy_types

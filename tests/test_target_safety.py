@@ -150,3 +150,29 @@ def test_target_aws_rehearsed_on_the_emulator_writes_nothing_without_the_profile
                endpoint_url=emulator.url, confirm=True)
     assert "allow_mutations" in (tmp_path / "out.ipynb").read_text()
     assert not discover(clients(emulator.url)).exists
+
+
+def test_a_read_only_context_creates_nothing_through_any_path(tmp_path: Path) -> None:
+    """Issue 11: a context with read_only=True created an SCP on the emulator. Now the
+    structure step and the deploy flow apply nothing, and a hand-made write from the
+    context's clients is refused before it is sent (moto's recording stays put)."""
+    from aigov.deploy.engines import apply_deploy, gate_deploy, plan_deploy, request_from_context
+    from aigov.runbook.notebook import Context
+    from aigov.runbook.steps import apply_scope, scoped_plan
+
+    emu = Emulator(state_dir=tmp_path)
+    try:
+        ctx = Context("05_deploy", RunParams(endpoint_url=emu.url, read_only=True))
+        step = apply_scope(ctx, scoped_plan(ctx, "organization"))
+        assert step.applied == 0 and "read-only" in step.skipped_reason
+        req = request_from_context(ctx)
+        planned = plan_deploy(req, "direct")
+        assert apply_deploy(req, planned, gate_deploy(req, planned)).status == "not approved"
+        before = line_count(tmp_path)
+        with pytest.raises(ReadOnlyError):
+            ctx.session().organizations.create_policy(
+                Name="x", Type="SERVICE_CONTROL_POLICY", Description="", Content="{}")
+        assert line_count(tmp_path) == before
+        assert not discover(clients(emu.url)).exists
+    finally:
+        emu.stop()
