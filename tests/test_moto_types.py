@@ -23,7 +23,7 @@ BEDROCK = {"bedrock": {"guardrail_inference": {"us-east-1": {"config_1": {
 @pytest.mark.parametrize(("ptype", "arn_word"), [("BEDROCK_POLICY", "bedrock_policy"),
                                                  ("BACKUP_POLICY", "backup_policy")])
 def test_emulator_creates_attaches_and_lists_a_type_moto_refuses(emulator, ptype, arn_word):
-    org = clients(emulator.url).organizations
+    org = clients(emulator.url).writable().organizations
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
     org.enable_policy_type(RootId=root, PolicyType=ptype)
@@ -37,7 +37,7 @@ def test_emulator_creates_attaches_and_lists_a_type_moto_refuses(emulator, ptype
 
 
 def test_emulator_still_refuses_a_type_aws_does_not_have(emulator):
-    org = clients(emulator.url).organizations
+    org = clients(emulator.url).writable().organizations
     org.create_organization(FeatureSet="ALL")
     with pytest.raises(ClientError):
         org.create_policy(Name="p", Description="d", Type="NOT_A_POLICY", Content="{}")

@@ -60,7 +60,8 @@ def test_account_moved_by_hand_is_planned_back_into_its_ou(emulator, spec):
                                  DestinationParentId=inv.ous["Sandbox"].id)
     changes = _structure(spec, discover(c)).changes
     assert [(ch.action, ch.key, ch.detail) for ch in changes] == [
-        ("move", "ai-dev", {"from": "Sandbox", "to": "AI/Development"})]
+        ("move", "ai-dev", {"from": "Sandbox", "to": "AI/Development",
+                            "id": inv.accounts["ai-dev"].id})]
     apply_plan(c, Plan(changes))
     assert _structure(spec, discover(c)).empty
 
