@@ -15,6 +15,7 @@ from typing import Any
 
 from aigov.findings import Finding, finding
 from aigov.policy.checks.document import PolicyDoc, actions_of, as_list, condition_keys
+from aigov.policy.match import action_matches
 from aigov.policy.render import RenderedPolicy
 from aigov.policy.types import SCP
 from aigov.spec.model import Spec
