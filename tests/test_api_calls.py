@@ -15,7 +15,7 @@ from aigov.target.clients import clients
 
 def test_every_request_of_the_librarys_clients_is_counted_by_operation(emulator):
     calls.reset()
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     c.organizations.create_organization(FeatureSet="ALL")
     c.organizations.describe_organization()
     c.organizations.describe_organization()
@@ -28,7 +28,7 @@ def test_every_request_of_the_librarys_clients_is_counted_by_operation(emulator)
 
 def test_a_discovery_is_counted_and_recorded_in_the_notebooks_results(emulator, tmp_path):
     calls.reset()
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     c.organizations.create_organization(FeatureSet="ALL")
     before = calls.summary()["api_calls"]
     discover(c)

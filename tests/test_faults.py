@@ -106,7 +106,7 @@ def test_duplicate_answers_are_adopted_not_a_stop(emulator):
     doc = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}'
     made = org.create_policy(Name="no-s3", Type="SERVICE_CONTROL_POLICY", Content=doc,
                              Description="")["Policy"]["PolicySummary"]["Id"]
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     again = adopt.create_once("create policy no-s3", lambda: c.organizations_once.create_policy(
         Name="no-s3", Type="SERVICE_CONTROL_POLICY", Content=doc, Description="")[
         "Policy"]["PolicySummary"]["Id"],

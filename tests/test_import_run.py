@@ -28,7 +28,7 @@ def test_import_then_run_adopts_everything_and_changes_nothing(tmp_path):
 
     emu = Emulator(state_dir=tmp_path / "state")  # moto records every request it serves
     try:
-        build_clean_org(clients(emu.url).organizations)
+        build_clean_org(clients(emu.url).writable().organizations)
         out = tmp_path / "imported"
         start = len((tmp_path / "state/moto-recording.jsonl").read_text().splitlines())
         imported = _aigov("import", "--endpoint-url", emu.url, "--out", str(out),
@@ -83,7 +83,7 @@ def test_adopt_profile_imports_into_the_run_record_and_shows_it(tmp_path):
 
     emu = Emulator()
     try:
-        ids = build_clean_org(clients(emu.url).organizations)
+        ids = build_clean_org(clients(emu.url).writable().organizations)
         run = _aigov("run", "--profile", "adopt", "--endpoint-url", emu.url,
                      outputs=tmp_path / "outputs")
         assert run.returncode == 0, run.stderr[-3000:]
