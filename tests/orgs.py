@@ -149,7 +149,9 @@ def build_clean_org(org: Any) -> dict[str, str]:
     ids["p2"] = _policy(org, "deny_leaving", scp, doc(
         {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}), [ids["a2"]])
     ids["p3"] = _policy(org, "kiosk allow-list", scp, doc(
-        {"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "sts:*", "iam:*"],
+        {"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "sts:*", "iam:*",
+                                       "organizations:Describe*", "organizations:List*",
+                                       "support:*"],  # keeps the lockout sentinels allowed
          "Resource": "*"}), [ids["locked"]])
     org.detach_policy(PolicyId=FULL_AWS_ACCESS_ID, TargetId=ids["locked"])
     ids["p4"] = _policy(org, "opt out", "AISERVICES_OPT_OUT_POLICY", OPT_OUT, [root])

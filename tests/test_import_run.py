@@ -57,7 +57,7 @@ def test_a_large_organization_is_read_with_calls_linear_in_its_size(emulator, tm
     """200 OUs, 1,000 accounts, 100 SCPs: list calls per parent and per page, never a
     call per account where a list call answers (no DescribeAccount)."""
     ous, accounts, policies = 200, 1000, 100
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     build_large_org(c.organizations, ous, accounts, policies)
     calls: Counter[str] = Counter()
     for client in (c.organizations, c.sts):

@@ -156,7 +156,8 @@ def test_a_read_only_context_creates_nothing_through_any_path(tmp_path: Path) ->
     """Issue 11: a context with read_only=True created an SCP on the emulator. Now the
     structure step and the deploy flow apply nothing, and a hand-made write from the
     context's clients is refused before it is sent (moto's recording stays put)."""
-    from aigov.deploy.engines import apply_deploy, gate_deploy, plan_deploy, request_from_context
+    from aigov.deploy.flow import apply_deploy, gate_deploy, plan_deploy
+    from aigov.runbook.adapters import request_from_context
     from aigov.runbook.notebook import Context
     from aigov.runbook.steps import apply_scope, scoped_plan
 

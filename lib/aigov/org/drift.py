@@ -47,7 +47,9 @@ def drift(spec: Spec, inventory: Inventory, rendered: Mapping[str, RenderedPolic
     ``rendered``: policy name -> RenderedPolicy (``render_spec(spec)``). ``file``: the
     spec's path, named in each finding.
     """
-    inv = inventory.bind(spec)  # accounts as the spec means them (by id where given)
+    # Accounts as the spec means them (by id where given); a repeated name is a drift
+    # finding here (DRIFT_DUPLICATE_ACCOUNT), refused only by plan and apply.
+    inv = inventory.bind(spec, strict=False)
     if not inv.exists:
         return [finding("DRIFT_NO_ORGANIZATION", file=file, key="organization")]
     found: list[Finding] = []

@@ -74,7 +74,7 @@ class Inventory:
         """Every live account by its id: AWS lets account names repeat, never ids."""
         return {a.id: a for a in (*self.accounts.values(), *self.shadowed_accounts)}
 
-    def bind(self, spec: Spec) -> Inventory:
+    def bind(self, spec: Spec, strict: bool = True) -> Inventory:
         """This inventory with ``accounts`` keyed as the spec means them.
 
         A spec account with ``id`` is the live account with that id, whatever its name
@@ -82,7 +82,8 @@ class Inventory:
         more are refused with ``SpecError`` (exit 2) naming the ids, since moving or
         attaching to the wrong one would change an account the spec never meant. Live
         accounts the spec does not name keep their names (first seen); the rest are
-        ``shadowed_accounts``.
+        ``shadowed_accounts``. ``strict=False`` (drift, which reports duplicates as
+        findings) leaves an ambiguous name as discovery found it instead of refusing.
         """
         by_id = self.accounts_by_id
         bound: dict[str, AccountInfo] = {}
@@ -94,7 +95,7 @@ class Inventory:
             if acct.id:
                 continue
             same = [a for a in by_id.values() if a.name == acct.name and a.id not in used]
-            if len(same) > 1:
+            if len(same) > 1 and strict:
                 ids = [a.id for a in same]
                 raise SpecError(f"account {acct.name!r} is named without an id and the "
                                 f"organization has {len(same)} accounts with that name: "

@@ -72,8 +72,7 @@ class Plan:
 
 def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
     """Organization, policy types, OUs and accounts that the live state lacks."""
-    changes: list[Change] = []
-    inv = inv.bind(spec)
+    changes: list[Change] = []  # ``inv`` is bound to the spec by the caller (plan())
     if not inv.exists:
         changes.append(Change("create", "organization", "organization",
                               {"feature_set": spec.organization.feature_set}))
