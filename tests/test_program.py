@@ -295,7 +295,7 @@ def test_the_cli_entry_point_keeps_live_policy_types(
     """Pulumi's mocks running Pulumi.yaml's program against an organization that has
     BACKUP_POLICY enabled, which the spec does not list."""
     ids = adopted_org[3]
-    org = clients(ids["url"]).organizations
+    org = clients(ids["url"]).writable().organizations
     org.enable_policy_type(RootId=ids["root"], PolicyType="BACKUP_POLICY")
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL", ids["url"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aigov.deploy.safety import step_findings
 from pulumi.automation import events as ev
 
 from aigov.deploy.pulumi_driver import PulumiRun, refuse_account_damage
@@ -26,6 +25,8 @@ from aigov.errors import ApplyError, ChecksFailed
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
 from aigov.org.plan import Change, Plan, plan
+from aigov.policy.lockout import step_findings
+from aigov.policy.render import render_spec
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 
@@ -101,7 +102,7 @@ def _spec(folder: Path, text: str):
 def allow_list_dropped(emulator, tmp_path):
     """AI holds only an allow-list (FullAWSAccess detached); the new spec drops the
     allow-list from AI and drops AI from detach_from."""
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     before = _spec(tmp_path / "v1", SPEC_WITH_ALLOW_LIST)
     apply_plan(c, plan(before, discover(c)))
     after = _spec(tmp_path / "v2", SPEC_WITHOUT)
@@ -117,7 +118,8 @@ def test_the_old_pulumi_order_detaches_ais_last_scp_and_aws_refuses(allow_list_d
     assert [ch.key for ch in before.changes] == ["FullAWSAccess -> AI"]
     old = Plan(tuple(ch for ch in direct.changes if ch not in before.changes)
                + before.changes)
-    assert [f.code for f in step_findings(spec, inv, old)] == ["DEPLOY_UNSAFE_ORDER"]
+    assert [f.code for f in step_findings(spec, render_spec(spec), inv, old.changes)] == [
+        "LOCKOUT_UNSAFE_STEP"]
     with pytest.raises(ApplyError) as err:
         apply_plan(c, old, inventory=inv)
     assert err.value.__cause__.response["Reason"] == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
@@ -127,7 +129,7 @@ def test_the_pulumi_engines_order_reattaches_full_aws_access_first(allow_list_dr
     c, spec, inv, direct = allow_list_dropped
     order = pulumi_order(direct)
     assert order.changes[0].key == "FullAWSAccess -> AI"
-    assert list(step_findings(spec, inv, order)) == []
+    assert list(step_findings(spec, render_spec(spec), inv, order.changes)) == []
     apply_plan(c, order, inventory=inv)
     assert plan(spec, discover(c)).empty
 
@@ -154,13 +156,14 @@ def test_the_direct_order_is_accepted_and_its_reverse_is_refused_as_aws_would(
     changes with the detachment first fail at the strict emulator (and at the gate)."""
     from aigov.org.plan import plan_structure
 
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     spec = _spec(tmp_path / "v1", SPEC_WITH_ALLOW_LIST)
     apply_plan(c, Plan(tuple(plan_structure(spec, discover(c)))))
     inv = discover(c)
     direct = plan(spec, inv)
     detach_first = Plan(tuple(sorted(direct.changes, key=lambda ch: ch.action != "detach")))
-    assert [f.code for f in step_findings(spec, inv, detach_first)] == ["DEPLOY_UNSAFE_ORDER"]
+    assert [f.code for f in step_findings(spec, render_spec(spec), inv,
+                                             detach_first.changes)] == ["LOCKOUT_UNSAFE_STEP"]
     with pytest.raises(ApplyError) as err:
         apply_plan(c, detach_first, inventory=inv)
     assert err.value.__cause__.response["Reason"] == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"

@@ -19,7 +19,7 @@ SPEC = FIXTURES / "tags" / "organization.yaml"
 @pytest.fixture
 def tagged(emulator):
     spec = load_spec(SPEC)
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     apply_plan(c, plan(spec, discover(c)))
     return spec, c
 
