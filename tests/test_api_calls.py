@@ -46,7 +46,7 @@ def test_the_management_account_is_learned_from_one_describe_organization(emulat
     per OU and per policy (492 at 1,000 accounts)."""
     from aigov.org.discover import management_account
 
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     assert management_account(c) is None  # no organization yet
     made = c.organizations.create_organization(FeatureSet="ALL")["Organization"]
     calls.reset()
@@ -57,7 +57,7 @@ def test_the_management_account_is_learned_from_one_describe_organization(emulat
 def test_structure_only_discovery_reads_no_policy_contents_or_targets(emulator):
     """Notebooks 00-02 need the tree, not policies: no DescribePolicy or
     ListTargetsForPolicy per policy."""
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     c.organizations.create_organization(FeatureSet="ALL")
     root = c.organizations.list_roots()["Roots"][0]["Id"]
     c.organizations.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")

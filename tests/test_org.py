@@ -133,7 +133,7 @@ def test_in_flight_account_requests_are_listed_once_per_apply_not_per_account(em
     CreateAccount cost one call per account (1,000 at 1,000 accounts)."""
     from aigov.target import calls
 
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     calls.reset()
     apply_plan(c, _structure(spec, discover(c)))
     got = calls.counts()
