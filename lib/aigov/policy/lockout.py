@@ -31,6 +31,7 @@ from aigov.findings import Finding, finding
 from aigov.org.inventory import Inventory
 from aigov.org.plan import FULL_AWS_ACCESS, Change
 from aigov.policy.evaluate import Decision, Evaluator, Request, chain, make_request
+from aigov.policy.explain import explain
 from aigov.policy.parse import Policy, parse_policy
 from aigov.policy.render import FULL_AWS_ACCESS as FULL_AWS_ACCESS_DOC
 from aigov.policy.render import RCP_FULL_AWS_ACCESS, RCP_FULL_AWS_ACCESS_NAME, RenderedPolicy
@@ -220,11 +221,13 @@ class Lock:
     denied: int
     total: int
     account: str
+    explanation: str = ""  # aigov.policy.explain: the statement and each condition
 
     def message(self) -> str:
         more = f" ({self.denied} of {self.total} sentinel requests denied there)"
+        detail = "".join(f"\n    {ln}" for ln in self.explanation.splitlines()[1:])
         return (f"{self.level}: {self.sentinel.describe(self.account)} would be denied, "
-                f"{self.decision.reason}{more}")
+                f"{self.decision.reason}{more}{detail}")
 
 
 class Judge:
@@ -268,14 +271,17 @@ class Judge:
                 continue
             account = state.account_ids.get(level, OU_ACCOUNT)
             reqs = [s.request(account) for s in self.sentinels]
-            decisions = self.evaluator.decide_many(
-                reqs, self._chain(state, "SCP", path), self._chain(state, "RCP", path),
-                management_account=self.management)
-            denied = [(s, d) for s, d in zip(self.sentinels, decisions, strict=True)
-                      if not d.allowed]
+            chains = {"SCP": self._chain(state, "SCP", path),
+                      "RCP": self._chain(state, "RCP", path)}
+            decisions = self.evaluator.decide_many(reqs, chains["SCP"], chains["RCP"],
+                                                   management_account=self.management)
+            denied = [(s, d, r) for s, d, r in zip(self.sentinels, decisions, reqs,
+                                                   strict=True) if not d.allowed]
             if denied:
-                out[level] = Lock(level, denied[0][0], denied[0][1], len(denied),
-                                  len(self.sentinels), account)
+                sentinel, decision, req = denied[0]
+                out[level] = Lock(level, sentinel, decision, len(denied),
+                                  len(self.sentinels), account,
+                                  explain(decision, req, chains).text())
         return out
 
 
