@@ -12,10 +12,11 @@ import yaml
 
 from aigov.cli import main
 from aigov.deploy.gate import evaluate_gate
+from aigov.deploy.lockout_steps import engine_steps, step_findings
 from aigov.org.inventory import Inventory, OUInfo, PolicyInfo
 from aigov.org.plan import Change
 from aigov.policy.lint import lint_spec
-from aigov.policy.lockout import engine_steps, sentinels, state_findings, step_findings
+from aigov.policy.lockout import sentinels, state_findings
 from aigov.policy.render import render_spec
 from aigov.spec import load_spec
 from aigov.spec.model import Spec

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pulumi.automation import events as ev
 
+from aigov.deploy.lockout_steps import step_findings
 from aigov.deploy.pulumi_driver import PulumiRun, refuse_account_damage
 from aigov.deploy.pulumi_guards import (
     ACCOUNT_TYPE,
@@ -25,7 +26,6 @@ from aigov.errors import ApplyError, ChecksFailed
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
 from aigov.org.plan import Change, Plan, plan
-from aigov.policy.lockout import step_findings
 from aigov.policy.render import render_spec
 from aigov.spec import load_spec
 from aigov.target.clients import clients

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from aigov.cli import main
+from aigov.deploy.permission import may_write, writer
 from aigov.errors import ReadOnlyError, TargetError
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
@@ -16,7 +17,6 @@ from aigov.runbook.params import RunParams
 from aigov.target.clients import clients
 from aigov.target.emulator import Emulator
 from aigov.target.endpoints import check_target, is_loopback
-from aigov.target.permission import may_write, writer
 from conftest import ROOT
 from recording import line_count
 

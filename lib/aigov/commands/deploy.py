@@ -79,7 +79,7 @@ def apply_command(spec: str | None, engine: str, endpoint_url: str | None, confi
                   allow_delete: bool, profile: str | None = None) -> int:
     """``aigov apply``: plan, gate, apply. On the aws target (any endpoint not loopback)
     the profile must say ``allow_mutations: true`` and ``--yes`` confirms the run
-    (``aigov.target.permission``, docs/safety.md)."""
+    (``aigov.deploy.permission``, docs/safety.md)."""
     allow = False
     if profile:
         from aigov.runbook.run import load_profile

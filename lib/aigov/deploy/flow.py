@@ -13,12 +13,12 @@ from dataclasses import replace
 
 from aigov.deploy.engines import ENGINES, get_engine
 from aigov.deploy.gate import Verdict, evaluate_gate
+from aigov.deploy.permission import may_write, writer
 from aigov.deploy.pulumi_guards import account_damage, full_access_split, pulumi_order
 from aigov.deploy.request import DeployRequest, Outcome, Planned
 from aigov.findings import finding
 from aigov.org.discover import discover
 from aigov.org.plan import plan
-from aigov.target.permission import may_write, writer
 
 
 def plan_deploy(req: DeployRequest, engine: str = "auto") -> Planned:

@@ -6,7 +6,7 @@ state of the engine's step order must keep every sentinel request allowed at eve
 and account (``aigov.policy.lockout``, the same finding lint reports, reported once
 here); and on the ``aws``
 target nothing mutates unless the profile allows mutations, the run is confirmed, and
-the caller is the management account (``aigov.target.permission``). A refused verdict raises ``ChecksFailed`` (exit 1)
+the caller is the management account (``aigov.deploy.permission``). A refused verdict raises ``ChecksFailed`` (exit 1)
 before the first write.
 """
 
@@ -16,14 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aigov.deploy.lockout_steps import engine_steps, step_findings
+from aigov.deploy.permission import may_write
 from aigov.errors import AigovError, ChecksFailed
 from aigov.findings import Finding, Severity, finding
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Change, Plan
-from aigov.policy.lockout import engine_steps, state_findings, step_findings
+from aigov.policy.lockout import state_findings
 from aigov.policy.render import RenderedPolicy, render_spec
 from aigov.spec.model import Spec
-from aigov.target.permission import may_write
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _counts(report: Any) -> str:
 
 def mutation_findings(inv: Inventory | None, spec: Spec, *, target: str,
                       allow_mutations: bool, confirm: bool) -> list[Finding]:
-    """Why this run may not write (``aigov.target.permission``, the one rule)."""
+    """Why this run may not write (``aigov.deploy.permission``, the one rule)."""
     return may_write(target, inv, spec, allow_mutations=allow_mutations,
                      confirm=confirm).findings
 
@@ -136,7 +137,7 @@ def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory 
 
     ``plan`` and ``inventory`` (the direct engine's plan and what it was computed from)
     add the step-by-step check over ``steps`` (the engine's real order, default the
-    plan's: ``aigov.policy.lockout.engine_steps``); an empty plan needs no permission to mutate unless
+    plan's: ``aigov.deploy.lockout_steps.engine_steps``); an empty plan needs no permission to mutate unless
     ``pending`` (the engine's own count, e.g. Pulumi's preview) says there is work, and
     a run that only shows the plan (``applying=False``) needs none either.
     """

@@ -28,12 +28,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.findings import Finding, finding
-from aigov.org.inventory import Inventory
-from aigov.org.plan import FULL_AWS_ACCESS, Change
 from aigov.policy.evaluate import Decision, Evaluator, Request, chain, make_request
 from aigov.policy.explain import explain
+from aigov.policy.managed import FULL_AWS_ACCESS as FULL_AWS_ACCESS_DOC
+from aigov.policy.managed import FULL_AWS_ACCESS_NAME as FULL_AWS_ACCESS
 from aigov.policy.parse import Policy, parse_policy
-from aigov.policy.render import FULL_AWS_ACCESS as FULL_AWS_ACCESS_DOC
 from aigov.policy.render import RCP_FULL_AWS_ACCESS, RCP_FULL_AWS_ACCESS_NAME, RenderedPolicy
 from aigov.spec.model import ROOT, Spec
 
@@ -149,59 +148,6 @@ class OrgState:
                 state.attached[kind].setdefault(spec.normalize_target(t), set()).add(pol.name)
         return state
 
-    @classmethod
-    def from_inventory(cls, inv: Inventory) -> OrgState:
-        """The live state discovery found."""
-        enabled = {TYPES[t] for t in inv.enabled_policy_types if t in TYPES}
-        state = cls(enabled=enabled)
-        state.parents[ROOT] = None
-        for path, ou in inv.ous.items():
-            state.parents[path] = inv.path_of_parent(ou.parent_id)
-        for name, acct in inv.accounts.items():
-            if acct.id != inv.management_account_id:
-                state.parents[f"account:{name}"] = inv.path_of_parent(acct.parent_id)
-                state.account_ids[f"account:{name}"] = acct.id
-        for kind in ("SCP", "RCP"):
-            name, doc = MANAGED[kind]
-            state.documents[(kind, name)] = doc
-        if "RCP" in enabled:  # attached everywhere by AWS, and it cannot be detached
-            for level in state.parents:
-                state.attached["RCP"].setdefault(level, set()).add(RCP_FULL_AWS_ACCESS_NAME)
-        for (ptype, name), pol in inv.policies.items():
-            kind = TYPES.get(ptype)
-            if kind is None:
-                continue
-            if not pol.aws_managed:
-                state.documents[(kind, name)] = pol.content
-            for tid in pol.targets:
-                state.attached[kind].setdefault(inv.key_of(tid) or tid, set()).add(name)
-        return state
-
-    def apply(self, ch: Change) -> bool:
-        """Replay one change; True when it can change a decision."""
-        d = ch.detail
-        if ch.kind == "policy_type" and ch.key in TYPES:
-            kind = TYPES[ch.key]
-            self.enabled.add(kind)  # AWS attaches the managed full-access policy everywhere
-            for level in self.parents:
-                self.attached[kind].setdefault(level, set()).add(MANAGED[kind][0])
-        elif ch.kind in ("ou", "account") and ch.action in ("create", "move"):
-            key = ch.key if ch.kind == "ou" else f"account:{ch.key}"
-            self.parents[key] = d.get("parent") or d.get("ou") or d.get("to") or ROOT
-            if ch.kind == "account":
-                self.account_ids.setdefault(key, OU_ACCOUNT)
-            if ch.action == "create":
-                for kind in self.enabled:
-                    self.attached[kind][key] = {MANAGED[kind][0]}
-        elif ch.kind == "policy" and d.get("type") in TYPES and ch.action in ("create", "update"):
-            self.documents[(TYPES[d["type"]], ch.key)] = d.get("content", "")
-        elif ch.kind == "attachment" and d.get("type") in TYPES:
-            names = self.attached[TYPES[d["type"]]].setdefault(d["target"], set())
-            (names.add if ch.action == "attach" else names.discard)(d["policy"])
-        else:
-            return False
-        return True
-
     def path(self, level: str) -> list[str]:
         out: list[str] = []
         at: str | None = level
@@ -312,42 +258,3 @@ def check_lockout_sentinels(spec: Spec, rendered: Mapping[str, RenderedPolicy],
     Passes: the shipped spec. Fails: ``Deny *`` on ``arn:*`` at Root.
     """
     yield from state_findings(spec, rendered, file)
-
-
-def engine_steps(engine: str, changes: Sequence[Change]) -> list[Change]:
-    """The order in which ``engine`` really makes ``changes``.
-
-    ``direct`` applies the plan in its order. ``pulumi`` runs creates and updates in
-    parallel as its dependency graph allows and deletes last (Pulumi, "How Pulumi
-    works"), so the worst order is assumed: policy updates before new attachments, then
-    detachments and deletes; FullAWSAccess, which is not Pulumi's, moves afterwards by
-    the direct engine.
-    """
-    if engine != "pulumi":
-        return list(changes)
-    full = [c for c in changes if c.kind == "attachment"
-            and c.detail.get("policy") == FULL_AWS_ACCESS]
-    rest = [c for c in changes if c not in full]
-    rank = {"create": 0, "enable": 0, "move": 0, "update": 1, "attach": 2, "detach": 3,
-            "delete": 4}
-    return [*sorted(rest, key=lambda c: rank.get(c.action, 0)), *full]
-
-
-def step_findings(spec: Spec, rendered: Mapping[str, RenderedPolicy], inv: Inventory,
-                  steps: Sequence[Change]) -> Iterator[Finding]:
-    """Replay ``steps`` over the live state: a level locked after some step, which is
-    neither locked now (not the plan's doing) nor in the final state (reported by
-    ``state_findings``), is reported once, at the first step that locks it."""
-    judge = Judge(sentinels(spec), inv.management_account_id
-                  or spec.organization.management_account_id)
-    state = OrgState.from_inventory(inv)
-    skip = set(judge.locks(state)) | set(judge.locks(OrgState.from_spec(spec, rendered)))
-    for i, ch in enumerate(steps):
-        if not state.apply(ch):
-            continue
-        for level, lock in judge.locks(state).items():
-            if level in skip:
-                continue
-            skip.add(level)
-            yield finding("LOCKOUT_UNSAFE_STEP", f"after step {i + 1} ({ch.describe()}) "
-                          + lock.message(), key=level)

@@ -1,6 +1,6 @@
 """The mutating steps of notebooks 01 and 02: plan a scope, check it may run, apply it.
 
-Whether a run may write is decided by ``aigov.target.permission`` (the same rule as the
+Whether a run may write is decided by ``aigov.deploy.permission`` (the same rule as the
 deploy gate's); only a permitted run gets clients that can write.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from aigov.deploy.permission import WritePermission, may_write, writer
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Plan, plan_structure
 from aigov.runbook.notebook import Context
-from aigov.target.permission import WritePermission, may_write, writer
 
 SCOPES = {"organization": {"organization", "policy_type"}, "structure": {"ou", "account"}}
 

@@ -10,7 +10,7 @@ environment, fixed dummy credentials are used: moto accepts any, and a real key 
 never be sent to a local emulator.
 
 Clients are read-only unless made by ``writable()``, which only the write permission
-(``aigov.target.permission.writer``) calls: a read-only run holds no client that can
+(``aigov.deploy.permission.writer``) calls: a read-only run holds no client that can
 write (``aigov.target.readonly``). ``target`` is derived from the endpoints botocore
 really resolves (``aigov.target.endpoints``).
 """
@@ -77,7 +77,7 @@ class OrgClients:
 
     def writable(self) -> OrgClients:
         """The same target with clients that may write. Call only through
-        ``aigov.target.permission.writer``, which checks the run may write."""
+        ``aigov.deploy.permission.writer``, which checks the run may write."""
         return replace(self, read_only=False)
 
     @cached_property
