@@ -147,7 +147,7 @@ def test_enabling_policy_types_discovers_once_after_the_last_not_after_each(emul
     FullAWSAccess id is needed only once, before the next other change."""
     from aigov.target import calls
 
-    c = clients(emulator.url)
+    c = clients(emulator.url).writable()
     calls.reset()
     apply_plan(c, _structure(spec, discover(c)))
     got = calls.counts()
