@@ -120,11 +120,7 @@ def test_playground_decision_changes_from_allow_to_deny_when_the_action_changes(
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(lab.url)
             expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=READY_MS)
-            # JupyterLab drops a "Run All" sent while the kernel still starts.
-            expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=READY_MS)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-itemLabel",
-                         has_text=re.compile(r"^Run All Cells$")).click()
+            _run_all(page)
             decision = page.locator(".aigov-decision").first  # the editor shows a copy
             expect(decision).to_contain_text("ALLOW", timeout=READY_MS)
             action = page.locator(".aigov-action input")
@@ -160,6 +156,8 @@ def test_playground_decision_changes_from_allow_to_deny_when_the_action_changes(
 
 
 def _run_all(page) -> None:  # noqa: ANN001 - a Playwright page
+    """Run > Run All Cells, once the kernel is idle (JupyterLab drops a Run All sent while
+    the kernel still starts)."""
     from playwright.sync_api import expect
 
     expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=READY_MS)

@@ -44,7 +44,27 @@ def _describe(name: str, f: Finding) -> str:
 
 
 class BadLine(ValueError):
-    """A line that does not follow the contract; the message says what and where."""
+    """A line that does not follow the contract; the message says what and where, and
+    ``case_id`` the line's id when it was read before the problem was found."""
+
+    def __init__(self, message: str, case_id: Any = None) -> None:
+        super().__init__(message)
+        self.case_id = case_id
+
+
+def read_line(line: str, keys: set[str]) -> dict[str, Any]:
+    """One JSON Lines object with only ``keys`` (simulate's and prove's batch contracts)."""
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise BadLine("a line is a JSON object")
+    unknown = set(data) - keys
+    if unknown:
+        raise BadLine(f"unknown key(s) {', '.join(sorted(unknown))} "
+                      f"(known: {', '.join(sorted(keys))})", data.get("id"))
+    return data
 
 
 class BatchSimulator:
@@ -142,24 +162,15 @@ class BatchSimulator:
         """One output object for one input line (never raises on bad input)."""
         case_id: Any = None
         try:
-            try:
-                data = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
-            if not isinstance(data, dict):
-                raise BadLine("a line is a JSON object")
+            data = read_line(line, LINE_KEYS)
             case_id = data.get("id")
-            unknown = set(data) - LINE_KEYS
-            if unknown:
-                raise BadLine(f"unknown key(s) {', '.join(sorted(unknown))} "
-                              f"(known: {', '.join(sorted(LINE_KEYS))})")
             if "request" not in data:
                 raise BadLine("missing request")
             scps = self._chain(data.get("scps", []), "scps")
             rcps = self._chain(data["rcps"], "rcps") if "rcps" in data else None
             req = self._request(data["request"])
         except BadLine as exc:
-            return {"id": case_id, "error": str(exc)}
+            return {"id": case_id if exc.case_id is None else exc.case_id, "error": str(exc)}
         d = self.evaluator.decide(req, scps, rcps)
         return {"id": case_id, "decision": d.decision, "reason": d.reason}
 

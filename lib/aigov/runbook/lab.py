@@ -27,7 +27,6 @@ option to turn it off; tests log in with the printed URL.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 import shutil
@@ -40,11 +39,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from aigov.errors import UsageError
 from aigov.paths import outputs_dir, repo_root
 from aigov.target.emulator import EMULATOR_ENV, HOST, free_port
+from aigov.target.endpoints import is_loopback
 
 NOTEBOOK = Path("notebooks") / "onboarding.ipynb"
 
@@ -104,17 +103,6 @@ def lab_launch(notebook: Path, port: int, endpoint_env: dict[str, str], token: s
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.insert(-1, "--allow-root")  # containers often run as root; JupyterLab refuses
     return LabLaunch(argv, env, root_dir, notebook.resolve(), port, token)
-
-
-def is_loopback(url: str) -> bool:
-    """An endpoint on this machine (the emulator), by its host."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def emulator_only(env: dict[str, str]) -> dict[str, str]:

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import orjson
 
-from aigov.policy.batch import BadLine, BatchSimulator
+from aigov.policy.batch import BadLine, BatchSimulator, read_line
 from aigov.policy.prove.encode import Group
 from aigov.policy.prove.properties import BATCH_ACCOUNT, BadProperty, parse_property
 from aigov.policy.prove.solve import DEFAULT_TIMEOUT_MS, EncodingBug, prove
@@ -33,17 +33,8 @@ class BatchProver:
         """One output object for one input line (never raises on bad input)."""
         case_id: Any = None
         try:
-            try:
-                data = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
-            if not isinstance(data, dict):
-                raise BadLine("a line is a JSON object")
+            data = read_line(line, LINE_KEYS)
             case_id = data.get("id")
-            unknown = set(data) - LINE_KEYS
-            if unknown:
-                raise BadLine(f"unknown key(s) {', '.join(sorted(unknown))} "
-                              f"(known: {', '.join(sorted(LINE_KEYS))})")
             if "property" not in data:
                 raise BadLine("missing property")
             scps = self.sim._chain(data.get("scps", []), "scps")  # noqa: SLF001 - one reader
@@ -53,7 +44,7 @@ class BatchProver:
             except BadProperty as exc:
                 raise BadLine(f"{exc.key}: {exc}") from None
         except BadLine as exc:
-            return {"id": case_id, "error": str(exc)}
+            return {"id": case_id if exc.case_id is None else exc.case_id, "error": str(exc)}
         group = Group("batch", scps, rcps, (BATCH_ACCOUNT,))
         try:
             outcome = prove(prop, [group], batch=True, timeout_ms=self.timeout_ms)[0]
