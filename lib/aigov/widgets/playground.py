@@ -35,7 +35,7 @@ from aigov.policy.evaluate import Decision
 from aigov.policy.render import RenderedPolicy, render_spec
 from aigov.policy.simulate import OrgModel, tests_dir
 from aigov.spec.model import Spec
-from aigov.widgets.cases import append_case  # noqa: F401 - re-exported for callers
+from aigov.widgets.cases import append_case
 from aigov.widgets.completion import all_actions, complete_action
 from aigov.widgets.keys import keyboard_scope
 from aigov.widgets.tree import node_label, tree_order
