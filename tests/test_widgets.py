@@ -16,8 +16,8 @@ from aigov.policy.simulate import run_policy_tests
 from aigov.spec import load_spec
 from aigov.target.emulator import EMULATOR_CREDENTIALS
 from aigov.widgets import LiveOrgView, OUTreeBrowser, PolicyEditor, PolicyPlayground
-from aigov.widgets.completion import complete_action, known_action
 from aigov.widgets.cases import append_case
+from aigov.widgets.completion import complete_action, known_action
 from conftest import ROOT
 
 LEAVE = "organizations:LeaveOrganization"
