@@ -21,26 +21,18 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aigov.findings import Finding, finding
+from aigov.org.audit import path_ids
 from aigov.org.inventory import Inventory
 from aigov.policy.effective import EffectivePolicy, effective_policy, spec_effective_policy
 from aigov.policy.types import AI_OPT_OUT, BACKUP, BEDROCK, MANAGEMENT_TYPES
 from aigov.spec.model import Spec
 
 
-def _path_ids(inv: Inventory, target_id: str) -> list[str]:
-    parents = {o.id: o.parent_id for o in inv.ous.values()}
-    parents.update({a.id: a.parent_id for a in inv.accounts.values()})
-    chain = [target_id]
-    while chain[-1] in parents and len(chain) < 10:  # AWS: at most 5 OU levels
-        chain.append(parents[chain[-1]])
-    return list(reversed(chain))
-
-
 def live_effective(inv: Inventory, account_id: str, policy_type: str) -> EffectivePolicy:
     """The effective ``policy_type`` policy of an account from the live attachments (the
     order AWS attached them in is not listed; policies of one level merge by name)."""
     levels = []
-    for tid in _path_ids(inv, account_id):
+    for tid in path_ids(inv, account_id):
         docs = []
         for (ptype, name), pol in sorted(inv.policies.items()):
             if ptype == policy_type and tid in pol.targets:
