@@ -65,6 +65,9 @@ class Finding:
     file: str = ""
     location: dict[str, Any] = field(default_factory=dict)
     fix: str = ""
+    # The element path in the document (("Statement", 0, "Condition", op, key)), for
+    # messages that name the element; not part of the JSON shape.
+    path: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape of docs/contracts/lint-findings.md (``location`` keys only where they apply)."""
@@ -103,7 +106,7 @@ class Finding:
 
 def finding(code: str, message: str | None = None, *, file: str = "",
             fix: str | None = None, severity: Severity | str | None = None,
-            **location: Any) -> Finding:
+            path: tuple[Any, ...] = (), **location: Any) -> Finding:
     """Build a ``Finding`` for ``code``, taking severity and fix from the catalogue."""
     info = catalogue().get(code)
     if info is None:
@@ -111,7 +114,7 @@ def finding(code: str, message: str | None = None, *, file: str = "",
     return Finding(code=code, severity=Severity(severity) if severity else info.severity,
                    message=message or info.title, file=file,
                    location={k: v for k, v in location.items() if v is not None},
-                   fix=info.fix if fix is None else fix)
+                   fix=info.fix if fix is None else fix, path=path)
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

@@ -24,8 +24,6 @@ from typing import IO, Any
 import orjson
 
 from aigov.errors import PolicySyntaxError
-from aigov.findings import Finding
-from aigov.policy.checks.wellformed import form_errors
 from aigov.policy.evaluate import Chain, Evaluator, Level, Request, make_request
 from aigov.policy.managed import aws_managed_at
 from aigov.policy.parse import Policy, parse_policy
@@ -33,14 +31,6 @@ from aigov.policy.types import RCP, SCP
 
 LINE_KEYS = {"id", "scps", "rcps", "request"}
 REQUEST_KEYS = {"action", "resource", "context", "principal", "account"}
-
-
-def _describe(name: str, f: Finding) -> str:
-    """``scps[0][1], statement 2, Condition: ... (POLICY_CONDITION_VALUE)``: what lint says."""
-    where = [name, *(f"statement {f.location['statement']}" for _ in [0]
-                     if "statement" in f.location),
-             *([f.location["element"]] if "element" in f.location else [])]
-    return f"{', '.join(where)}: {f.message} ({f.code})"
 
 
 class BadLine(ValueError):
@@ -95,12 +85,9 @@ class BatchSimulator:
         compiled = self._documents.get((ptype, content))
         if compiled is None:
             try:
-                compiled = parse_policy(raw, name=name, policy_type=ptype)
+                compiled = parse_policy(raw, name=name, policy_type=ptype, custom=True)
             except PolicySyntaxError as exc:
                 raise BadLine(exc.message) from None
-            errors = form_errors(compiled.document, ptype, name)
-            if errors:
-                raise BadLine(_describe(name, errors[0]))
             if len(self._documents) >= self._limit:
                 self._documents.clear()
             self._documents[(ptype, content)] = compiled

@@ -24,6 +24,7 @@ from aigov.inputs import load_json, read_text
 from aigov.paths import resolve
 from aigov.policy.checks import quotas, registry
 from aigov.policy.checks.document import PolicyDoc, json_lines
+from aigov.policy.checks.wellformed import NOT_AN_OBJECT
 from aigov.policy.render import RenderedPolicy, minify, render_text
 from aigov.policy.types import POLICY_TYPES
 from aigov.spec.load import SafeLoader, validate_spec
@@ -33,7 +34,7 @@ from aigov.spec.model import PolicyRef, Spec
 def lint_document(doc: PolicyDoc, quota: dict[str, Any] | None = None) -> list[Finding]:
     """Every document check of ``doc.type``, plus its size quota."""
     if not isinstance(doc.document, dict):
-        return [doc.at("POLICY_MALFORMED", "a policy document must be a JSON object", path=())]
+        return [doc.at("POLICY_MALFORMED", NOT_AN_OBJECT, path=())]
     out: list[Finding] = []
     for rule in registry.document_rules(doc.type):
         out.extend(rule.check(doc))

@@ -1,42 +1,76 @@
-"""Parse SCP and RCP documents into compiled policies, once, for many evaluations.
+"""Compile SCP and RCP documents into policies, once, for many evaluations.
 
-The grammar is the IAM policy language as SCPs and RCPs accept it (AWS Organizations
-User Guide, "SCP syntax" and "RCP syntax"; since September 2025 SCPs take the full
-language: conditions and resource ARNs in Allow statements, NotResource, wildcards
-anywhere in action names). ``Statement`` is an object or a list; ``Principal`` and
-``NotPrincipal`` exist only in RCPs, where ``Principal`` must be ``"*"``. A malformed
-document raises ``PolicySyntaxError`` naming the policy, the statement and the element.
+The grammar is not here: it lives once, in ``checks/`` (``checks/wellformed.py`` lists
+the checks, ``checks/grammar.py`` and ``checks/values.py`` hold them), and lint reads
+it too. The compiler runs those checks on the document model lint reads
+(``checks/document.PolicyDoc``) and refuses a document with the first error they find,
+as a ``PolicySyntaxError`` naming the policy, the statement, the element and lint's code
+(and the line, when the document came from a file). Then it compiles what the checks
+accepted, cheaply: actions at once (the per-action index needs them), each statement's
+resources and conditions only when a request first reaches that statement, and every
+pattern shared across documents (``match.pattern``). Sources: IAM JSON policy element
+reference; AWS Organizations User Guide, "SCP syntax" and "RCP syntax".
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from aigov.errors import InputError, PolicySyntaxError
+from aigov.findings import Finding
 from aigov.inputs import load_json
-from aigov.policy.conditions import Condition, ConditionError, parse_condition_block
+from aigov.policy.checks.document import PolicyDoc, as_list
+from aigov.policy.checks.wellformed import first_error
+from aigov.policy.conditions import Condition, parse_condition_block
 from aigov.policy.match import Context, PatternSet, pattern
 from aigov.policy.types import SCP
 
-VERSIONS = ("2012-10-17", "2008-10-17")
-STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
-                  "Principal", "NotPrincipal", "Condition"}
+
+@lru_cache(maxsize=8_192)
+def _action_set(texts: tuple[str, ...]) -> PatternSet:
+    return PatternSet([pattern(a, ignore_case=True) for a in texts])
 
 
-@dataclass(frozen=True, slots=True)
+@lru_cache(maxsize=8_192)
+def _resource_set(texts: tuple[str, ...], variables: bool) -> PatternSet:
+    return PatternSet([pattern(r, resource=True, variables=variables) for r in texts])
+
+
 class Statement:
-    """One compiled statement. ``index`` is its position in the policy (0-based)."""
+    """One compiled statement. ``index`` is its position in the policy (0-based).
 
-    index: int
-    sid: str
-    effect: str
-    actions: PatternSet
-    not_action: bool
-    resources: PatternSet
-    not_resource: bool
-    conditions: tuple[Condition, ...]
+    ``resources`` and ``conditions`` are compiled on first use: most statements of a
+    new document are never reached by a request whose action they do not name."""
+
+    __slots__ = ("index", "sid", "effect", "actions", "not_action", "not_resource",
+                 "_resources", "_conditions", "_raw", "_variables")
+
+    def __init__(self, index: int, sid: str, effect: str, actions: PatternSet,
+                 not_action: bool, not_resource: bool, raw: dict[str, Any],
+                 variables: bool) -> None:
+        self.index, self.sid, self.effect = index, sid, effect
+        self.actions, self.not_action, self.not_resource = actions, not_action, not_resource
+        self._raw, self._variables = raw, variables
+        self._resources: PatternSet | None = None
+        self._conditions: tuple[Condition, ...] | None = None
+
+    @property
+    def resources(self) -> PatternSet:
+        if self._resources is None:
+            raw = self._raw["NotResource" if self.not_resource else "Resource"]
+            self._resources = _resource_set(tuple(as_list(raw)), self._variables)
+        return self._resources
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        if self._conditions is None:
+            block = self._raw.get("Condition")
+            self._conditions = (parse_condition_block(block, variables=self._variables)
+                                if block else ())
+        return self._conditions
 
     def label(self) -> str:
         return f"statement {self.index}" + (f" ({self.sid})" if self.sid else "")
@@ -50,10 +84,14 @@ class Statement:
             return False
         return all(c.holds(ctx) for c in self.conditions)
 
+    def __repr__(self) -> str:
+        return f"Statement({self.label()}, {self.effect})"
+
 
 @dataclass(eq=False)
 class Policy:
-    """A compiled policy: its statements split by effect, and a per-action index."""
+    """A compiled policy: its statements split by effect, and a per-action index.
+    ``source`` is the document model lint reads (``PolicyDoc``)."""
 
     name: str
     type: str
@@ -61,6 +99,7 @@ class Policy:
     statements: tuple[Statement, ...]
     _by_action: dict[str, tuple[tuple[Statement, ...], tuple[Statement, ...]]] = field(
         default_factory=dict, repr=False)
+    source: PolicyDoc | None = field(default=None, repr=False)
 
     def candidates(self, action: str) -> tuple[tuple[Statement, ...], tuple[Statement, ...]]:
         """``(denies, allows)`` whose Action/NotAction match ``action`` (lower case).
@@ -77,127 +116,70 @@ class Policy:
         return hit
 
 
-def _fail(name: str, message: str, *, statement: int | None = None,
-          element: str | None = None, fix: str | None = None) -> PolicySyntaxError:
+def syntax_error(name: str, f: Finding) -> PolicySyntaxError:
+    """The compiler's refusal of policy ``name`` for finding ``f``: ``policy 'x',
+    statement 1, Condition.DateLessThan.aws:CurrentTime: ... (POLICY_CONDITION_VALUE)``."""
     where = [f"policy {name!r}"]
-    if statement is not None:
-        where.append(f"statement {statement}")
+    path = list(f.path)
+    if "statement" in f.location:
+        where.append(f"statement {f.location['statement']}")
+        path = path[2:] if len(path) > 1 and isinstance(path[1], int) else path[1:]
+    element = ".".join(str(p) for p in path) or f.location.get("element")
     if element:
         where.append(element)
-    return PolicySyntaxError(f"{', '.join(where)}: {message}", location=None, fix=fix)
+    line = f.location.get("line")
+    return PolicySyntaxError(f"{', '.join(where)}: {f.message} ({f.code})",
+                             file=f.file or None, location=str(line) if line else None,
+                             fix=f.fix or None)
 
 
-def _strings(name: str, i: int, element: str, raw: Any) -> list[str]:
-    items = raw if isinstance(raw, list) else [raw]
-    if not items:
-        raise _fail(name, f"{element} is an empty list", statement=i, element=element,
-                    fix="list at least one value, or \"*\"")
-    if not all(isinstance(x, str) and x for x in items):
-        raise _fail(name, f"{element} must be a string or a list of non-empty strings",
-                    statement=i, element=element)
-    return items
+def load_document(document: Any, name: str) -> Any:
+    """A policy given as JSON text, decoded (with aigov.inputs' limits)."""
+    if not isinstance(document, str):
+        return document
+    try:
+        return load_json(document)
+    except json.JSONDecodeError as exc:
+        raise PolicySyntaxError(f"policy {name!r}: not JSON: {exc.msg} at line {exc.lineno} "
+                                f"column {exc.colno}",
+                                fix="check commas, quotes and brackets") from None
+    except InputError as exc:
+        raise PolicySyntaxError(f"policy {name!r}: {exc.message} (line {exc.line})",
+                                fix=exc.fix) from None
 
 
-def _one_of(name: str, i: int, stmt: dict[str, Any], a: str, b: str,
-            required: bool = True) -> str | None:
-    if a in stmt and b in stmt:
-        raise _fail(name, f"a statement takes {a} or {b}, not both", statement=i, element=b)
-    if a not in stmt and b not in stmt:
-        if required:
-            raise _fail(name, f"the statement has neither {a} nor {b}", statement=i,
-                        element=a, fix=f"add \"{a}\": \"*\" or the values it applies to")
-        return None
-    return a if a in stmt else b
+def parse_policy(document: Any, *, name: str = "policy", policy_type: str = SCP,
+                 custom: bool = False) -> Policy:
+    """Check and compile one SCP or RCP: a dict, its JSON text, or a ``PolicyDoc``.
 
-
-def _principal(name: str, i: int, policy_type: str, stmt: dict[str, Any]) -> None:
-    which = _one_of(name, i, stmt, "Principal", "NotPrincipal", required=False)
-    if which is None:
-        return
-    if policy_type == SCP:
-        raise _fail(name, f"SCPs do not take {which} (an SCP applies to every principal of "
-                    "the accounts it is attached to)", statement=i, element=which,
-                    fix="remove it; match principals with a condition on aws:PrincipalArn")
-    value = stmt[which]
-    if which == "NotPrincipal" or value not in ("*", {"AWS": "*"}):
-        raise _fail(name, "an RCP's Principal must be \"*\"", statement=i, element=which,
-                    fix="use \"Principal\": \"*\" and restrict principals with conditions")
-
-
-def _statement(name: str, policy_type: str, i: int, stmt: Any, variables: bool) -> Statement:
-    if not isinstance(stmt, dict):
-        raise _fail(name, "a statement must be a JSON object", statement=i)
-    for key in stmt:
-        if key not in STATEMENT_KEYS:
-            raise _fail(name, f"unknown statement element {key!r}", statement=i, element=key,
-                        fix=f"use one of {', '.join(sorted(STATEMENT_KEYS))}")
-    sid = stmt.get("Sid", "")
-    if not isinstance(sid, str):
-        raise _fail(name, "Sid must be a string", statement=i, element="Sid")
-    effect = stmt.get("Effect")
-    if effect not in ("Allow", "Deny"):
-        raise _fail(name, f"Effect must be \"Allow\" or \"Deny\", not {effect!r}", statement=i,
-                    element="Effect")
-    _principal(name, i, policy_type, stmt)
-    act_key = _one_of(name, i, stmt, "Action", "NotAction")
-    assert act_key is not None
-    actions = _strings(name, i, act_key, stmt[act_key])
-    for a in actions:
-        if a != "*" and ":" not in a:
-            raise _fail(name, f"action {a!r} is not service:action", statement=i,
-                        element=act_key, fix="write e.g. s3:GetObject, s3:Get*, or *")
-    res_key = _one_of(name, i, stmt, "Resource", "NotResource")
-    assert res_key is not None
-    resources = _strings(name, i, res_key, stmt[res_key])
-    conditions: tuple[Condition, ...] = ()
-    if "Condition" in stmt:
-        try:
-            conditions = parse_condition_block(stmt["Condition"], variables=variables)
-        except ConditionError as exc:
-            raise _fail(name, str(exc), statement=i, element=exc.element) from None
-    return Statement(
-        index=i, sid=sid, effect=effect,
-        actions=PatternSet([pattern(a, ignore_case=True) for a in actions]),
-        not_action=act_key == "NotAction",
-        resources=PatternSet([pattern(r, resource=True, variables=variables)
-                              for r in resources]),
-        not_resource=res_key == "NotResource", conditions=conditions)
-
-
-def parse_policy(document: Any, *, name: str = "policy", policy_type: str = SCP) -> Policy:
-    """Compile one SCP or RCP (a dict, or its JSON text).
+    ``custom``: hold the document to every rule of a policy someone wrote, as lint does
+    (``checks.wellformed.error_checks``); otherwise to the rules of any document AWS
+    holds, its own managed policies included.
 
     >>> p = parse_policy({"Version": "2012-10-17", "Statement": {"Effect": "Deny",
     ...     "Action": "s3:*", "Resource": "*"}}, name="no-s3")
     >>> [s.label() for s in p.statements]
     ['statement 0']
     """
-    if isinstance(document, str):
-        try:
-            document = load_json(document)
-        except json.JSONDecodeError as exc:
-            raise _fail(name, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                        fix="check commas, quotes and brackets") from None
-        except InputError as exc:
-            raise _fail(name, f"{exc.message} (line {exc.line})", fix=exc.fix) from None
-    if not isinstance(document, dict):
-        raise _fail(name, "a policy must be a JSON object")
-    for key in document:
-        if key not in ("Version", "Id", "Statement"):
-            raise _fail(name, f"unknown top-level element {key!r}", element=key,
-                        fix="a policy has Version, Statement and optionally Id")
-    version = document.get("Version", "2008-10-17")
-    if version not in VERSIONS:
-        raise _fail(name, f"Version {version!r} is not 2012-10-17", element="Version",
-                    fix="write \"Version\": \"2012-10-17\"")
-    raw = document.get("Statement")
-    if raw is None or raw == []:
-        raise _fail(name, "the policy has no Statement", element="Statement")
-    if not isinstance(raw, dict | list):
-        raise _fail(name, "Statement must be an object or a list of objects",
-                    element="Statement")
-    stmts = raw if isinstance(raw, list) else [raw]
+    if isinstance(document, PolicyDoc):
+        doc = document
+    else:
+        doc = PolicyDoc(document=load_document(document, name), type=policy_type, name=name)
+    error = first_error(doc, custom=custom)
+    if error is not None:
+        raise syntax_error(name, error)
+    return compile_policy(doc, name=name)
+
+
+def compile_policy(doc: PolicyDoc, *, name: str) -> Policy:
+    """Compile a document ``first_error`` accepted (nothing is checked again here)."""
     # Policy variables exist only in version 2012-10-17 (IAM reference, "Version").
-    variables = version == "2012-10-17"
-    compiled = tuple(_statement(name, policy_type, i, s, variables) for i, s in enumerate(stmts))
-    return Policy(name=name, type=policy_type, document=document, statements=compiled)
+    variables = doc.document.get("Version", "2008-10-17") == "2012-10-17"
+    statements = []
+    for i, stmt in doc.statements():
+        not_action = "Action" not in stmt
+        actions = _action_set(tuple(as_list(stmt["NotAction" if not_action else "Action"])))
+        statements.append(Statement(i, stmt.get("Sid", ""), stmt["Effect"], actions,
+                                    not_action, "Resource" not in stmt, stmt, variables))
+    return Policy(name=name, type=doc.type, document=doc.document,
+                  statements=tuple(statements), source=doc)

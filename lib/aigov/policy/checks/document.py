@@ -130,7 +130,7 @@ class PolicyDoc:
             if element:
                 path = (*path, element)
         return finding(code, message, file=self.file, statement=statement, element=element,
-                       line=self.line(path), **kw)
+                       line=self.line(path) if self.lines else None, path=path, **kw)
 
 
 def as_list(value: Any) -> list[Any]:

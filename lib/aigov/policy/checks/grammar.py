@@ -22,18 +22,27 @@ STATEMENT_ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "N
 # and numbers (0-9)."
 SID_RE = re.compile(r"\A[A-Za-z0-9]*\Z")
 ACTION_RE = re.compile(r"\A(\*|[a-z0-9][a-z0-9-]*:[A-Za-z0-9*?]+)\Z")
-def check_version(doc: PolicyDoc) -> Iterator[Finding]:
+# The versions of the IAM policy language; SCPs and RCPs take only the first.
+VERSIONS = ("2012-10-17", "2008-10-17")
+
+
+def check_version(doc: PolicyDoc, organizations: bool = True) -> Iterator[Finding]:
     """Every SCP and RCP says ``"Version": "2012-10-17"``.
 
     Passes: ``{"Version": "2012-10-17", "Statement": [...]}``.
     Fails: no Version -> POLICY_VERSION_MISSING; ``"2008-10-17"`` -> POLICY_VERSION_INVALID.
+    ``organizations=False`` reads the IAM language alone, as the evaluator compiles any
+    document AWS holds: a missing Version means 2008-10-17 there, and only a version IAM
+    does not know is an error (IAM JSON policy elements: Version).
     """
     d = doc.document
     if "Version" not in d:
-        yield doc.at("POLICY_VERSION_MISSING", "the policy has no Version", path=())
-    elif d["Version"] != "2012-10-17":
-        yield doc.at("POLICY_VERSION_INVALID", f"Version is {d['Version']!r}, not '2012-10-17'",
-                     path=("Version",), element="Version")
+        if organizations:
+            yield doc.at("POLICY_VERSION_MISSING", "the policy has no Version", path=())
+    elif d["Version"] != "2012-10-17" and (organizations or d["Version"] not in VERSIONS):
+        yield doc.at("POLICY_VERSION_INVALID", f"Version {d['Version']!r} is not 2012-10-17",
+                     path=("Version",), element="Version",
+                     fix='write "Version": "2012-10-17"')
 
 
 def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
@@ -47,10 +56,16 @@ def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
     for key in d:
         if key not in TOP_ELEMENTS:
             yield doc.at("POLICY_UNKNOWN_ELEMENT", f"unknown top-level element {key!r}",
-                         path=(key,), element=key)
+                         path=(key,), element=key,
+                         fix="a policy has Version, Statement and optionally Id")
     st = d.get("Statement")
-    if not st or not isinstance(st, dict | list):
-        yield doc.at("POLICY_NO_STATEMENT", "the policy has no Statement", path=())
+    if not st:
+        yield doc.at("POLICY_NO_STATEMENT", "the policy has no Statement",
+                     path=("Statement",), element="Statement")
+        return
+    if not isinstance(st, dict | list):
+        yield doc.at("POLICY_NO_STATEMENT", "Statement must be an object or a list of "
+                     "objects", path=("Statement",), element="Statement")
         return
     sids: dict[str, int] = {}
     for i, stmt in doc.statements():
@@ -60,21 +75,22 @@ def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
         for key in stmt:
             if key not in STATEMENT_ELEMENTS:
                 yield doc.at("POLICY_UNKNOWN_ELEMENT", f"unknown statement element {key!r}",
-                             statement=i, element=key)
+                             statement=i, element=key,
+                             fix=f"use one of {', '.join(sorted(STATEMENT_ELEMENTS))}")
         if stmt.get("Effect") not in ("Allow", "Deny"):
             yield doc.at("POLICY_BAD_EFFECT", f"Effect is {stmt.get('Effect')!r}; it must be "
                          "'Allow' or 'Deny'", statement=i, element="Effect")
-        if ("Action" in stmt) == ("NotAction" in stmt):
-            yield doc.at("POLICY_ACTION_ELEMENT", "a statement needs exactly one of Action "
-                         "and NotAction", statement=i)
-        if ("Resource" in stmt) == ("NotResource" in stmt):
-            yield doc.at("POLICY_RESOURCE_ELEMENT", "a statement needs exactly one of "
-                         "Resource and NotResource", statement=i)
+        yield from _check_pair(doc, i, stmt, "Action", "NotAction", "POLICY_ACTION_ELEMENT")
+        yield from _check_pair(doc, i, stmt, "Resource", "NotResource",
+                               "POLICY_RESOURCE_ELEMENT")
         element, values = actions_of(stmt)
         for a in values:
-            if not isinstance(a, str) or not ACTION_RE.match(a):
-                yield doc.at("POLICY_ACTION_FORMAT", f"{a!r} is not an action "
-                             "(service:Action, wildcards allowed)", statement=i, element=element)
+            if not isinstance(a, str) or not a:
+                yield doc.at("POLICY_ACTION_FORMAT", f"{element} must be a string or a list "
+                             f"of non-empty strings, not {a!r}", statement=i, element=element)
+            elif not ACTION_RE.match(a):
+                yield doc.at("POLICY_ACTION_FORMAT", f"action {a!r} is not service:Action "
+                             "(wildcards allowed)", statement=i, element=element)
         sid = stmt.get("Sid")
         if sid is not None:
             if not isinstance(sid, str) or not SID_RE.match(sid):
@@ -86,6 +102,28 @@ def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
             else:
                 sids[sid] = i
         yield from _check_condition(doc, i, stmt.get("Condition"))
+
+
+def _check_pair(doc: PolicyDoc, i: int, stmt: dict, a: str, b: str,
+                code: str) -> Iterator[Finding]:
+    """Exactly one of ``a`` and ``b`` (Action/NotAction, Resource/NotResource), holding a
+    string or a non-empty list; resources are non-empty strings (the action values have
+    their own finding, POLICY_ACTION_FORMAT)."""
+    if a in stmt and b in stmt:
+        yield doc.at(code, f"a statement takes {a} or {b}, not both", statement=i, element=b)
+        return
+    if a not in stmt and b not in stmt:
+        yield doc.at(code, f"the statement has neither {a} nor {b}", statement=i, element=a,
+                     fix=f"add \"{a}\": \"*\" or the values it applies to")
+        return
+    key = a if a in stmt else b
+    raw = stmt[key]
+    if raw == []:
+        yield doc.at(code, f"{key} is an empty list", statement=i, element=key,
+                     fix="list at least one value, or \"*\"")
+    elif a == "Resource" and not all(isinstance(v, str) and v for v in as_list(raw)):
+        yield doc.at(code, f"{key} must be a string or a list of non-empty strings",
+                     statement=i, element=key)
 
 
 def _check_condition(doc: PolicyDoc, i: int, cond: object) -> Iterator[Finding]:
@@ -123,32 +161,39 @@ def check_scp_grammar(doc: PolicyDoc) -> Iterator[Finding]:
         if isinstance(stmt, dict):
             for key in ("Principal", "NotPrincipal"):
                 if key in stmt:
-                    yield doc.at("SCP_PRINCIPAL", f"SCPs do not support {key}", statement=i,
-                                 element=key)
+                    yield doc.at("SCP_PRINCIPAL", f"SCPs do not take {key} (an SCP applies "
+                                 "to every principal of the accounts it is attached to)",
+                                 statement=i, element=key, fix="remove it; match principals "
+                                 "with a condition on aws:PrincipalArn")
 
 
-def check_rcp_grammar(doc: PolicyDoc) -> Iterator[Finding]:
+def check_rcp_grammar(doc: PolicyDoc, custom: bool = True) -> Iterator[Finding]:
     """Custom RCPs are Deny-only, with ``"Principal": "*"``, no NotAction or NotPrincipal,
     and only actions of services that support RCPs (``Allow`` is reserved for the
     AWS-managed RCPFullAWSAccess).
 
     Passes: ``{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}``.
     Fails: ``{"Effect": "Allow", "Principal": {"AWS": "1111"}, "Action": "ec2:*", ...}`` ->
-    RCP_ALLOW, RCP_PRINCIPAL, RCP_UNSUPPORTED_SERVICE.
+    RCP_ALLOW, RCP_PRINCIPAL, RCP_UNSUPPORTED_SERVICE. ``custom=False`` keeps the rules
+    every RCP follows, AWS's own included (the principal), as the evaluator compiles them.
     """
-    supported = rcp_supported_services()
+    supported = rcp_supported_services() if custom else frozenset()
     for i, stmt in doc.statements():
         if not isinstance(stmt, dict):
             continue
-        if stmt.get("Effect") == "Allow":
-            yield doc.at("RCP_ALLOW", "custom RCPs may only Deny", statement=i, element="Effect")
         if "NotPrincipal" in stmt:
             yield doc.at("RCP_PRINCIPAL", "RCPs do not support NotPrincipal; use Principal "
                          "\"*\" with an aws:PrincipalArn condition", statement=i,
                          element="NotPrincipal")
         elif stmt.get("Principal") != "*":
-            yield doc.at("RCP_PRINCIPAL", f"Principal is {stmt.get('Principal')!r}; RCPs "
-                         "require \"*\"", statement=i, element="Principal")
+            yield doc.at("RCP_PRINCIPAL", "an RCP's Principal must be \"*\", not "
+                         f"{stmt.get('Principal')!r}", statement=i, element="Principal",
+                         fix="use \"Principal\": \"*\" and restrict principals with "
+                         "conditions")
+        if not custom:
+            continue
+        if stmt.get("Effect") == "Allow":
+            yield doc.at("RCP_ALLOW", "custom RCPs may only Deny", statement=i, element="Effect")
         if "NotAction" in stmt:
             yield doc.at("RCP_NOT_ACTION", "RCPs do not support NotAction", statement=i,
                          element="NotAction")
