@@ -59,6 +59,8 @@ SPECS: list[tuple[str, str | bytes, str | bytes, str, int | None]] = [
     ("yaml_alias_bomb", VALID + "parameters:\n" + "".join(
         "  " + line + "\n" for line in BILLION_LAUGHS.splitlines()), POLICY,
      "SPEC_ALIAS_EXPANSION", None),
+    ("yaml_recursive_alias", VALID + "parameters: &p {loop: *p}\n", POLICY,
+     "SPEC_ALIAS_EXPANSION", 10),
     ("spec_of_50_megabytes", VALID + "# " + "x" * (50 * 1024 * 1024) + "\n", POLICY,
      "SPEC_TOO_LARGE", None),
     ("spec_with_2016_ous", VALID.replace("  - name: AI\n    tags: {team: ml}\n",

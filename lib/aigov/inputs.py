@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent
+from yaml.resolver import Resolver
 
 from aigov.errors import InputError, UsageError
 
@@ -89,29 +92,83 @@ def decode_utf8(data: bytes, file: str = "") -> str:
 
 
 # -- YAML ------------------------------------------------------------------------------
-class _StrictComposer(yaml.SafeLoader):
-    """SafeLoader whose composer bounds nesting depth (PyYAML composes recursively, so
-    thousands of levels would end in RecursionError)."""
+# libyaml (PyYAML's C extension) turns text into events about ten times faster than
+# PyYAML's pure-Python scanner and parser, and lazily, so a bomb stops being read at the
+# first refusal. The node tree is still composed in Python (``yaml.composer.Composer``),
+# so the depth bound below sees every level: libyaml's own composer
+# (``CSafeLoader.get_single_node``) recurses in C with no bound. Without the extension
+# the pure-Python parser gives the same events, only slower.
+class _Checked(Composer):
+    """PyYAML's composer with every structural check made while it composes, in one
+    pass: nesting depth (composing recurses once per level, so thousands of levels would
+    end in RecursionError), plain and unique mapping keys, and the size of the tree
+    once aliases are expanded (composition is bottom-up, so each node's expanded size is
+    known when it is done; an alias to a node not yet done is an alias inside its own
+    anchor, ``&a [*a]``, a structure that contains itself)."""
 
     max_depth = MAX_YAML_DEPTH
+    _depth = 0
+
+    def compose_document(self) -> Any:
+        self._sizes: dict[int, int] = {}  # id(node) -> nodes it expands to
+        return super().compose_document()
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        depth = getattr(self, "_depth", 0) + 1
+        depth = self._depth + 1
         if depth > self.max_depth:
-            mark = self.peek_event().start_mark
             raise InputError(f"YAML nested deeper than {self.max_depth} levels",
-                             line=mark.line + 1, kind="too_deep",
+                             line=self._line(), kind="too_deep",
                              fix="flatten the structure; no aigov file needs this depth")
+        sizes = self._sizes
+        alias = self.check_event(AliasEvent)  # type: ignore[attr-defined]
+        line = self._line()
         self._depth = depth
         try:
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
         finally:
             self._depth = depth - 1
+        if alias:
+            if id(node) not in sizes:
+                raise InputError("a YAML alias refers to its own anchor (a structure "
+                                 "that contains itself)", line=line, kind="aliases",
+                                 fix="write the value out instead of the alias")
+            return node
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            _check_keys(node, "")
+            total += sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(sizes[id(v)] for v in node.value)
+        if total > MAX_YAML_NODES:
+            raise InputError(f"YAML aliases expand to more than {MAX_YAML_NODES:,} nodes "
+                             "(an alias bomb?)", line=node.start_mark.line + 1,
+                             kind="aliases", fix="write the values out or use fewer aliases")
+        sizes[id(node)] = total
+        return node
+
+    def _line(self) -> int:
+        return self.peek_event().start_mark.line + 1  # type: ignore[attr-defined]
+
+
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _StrictComposer(_Checked, CParser, Resolver):  # type: ignore[misc]
+        """libyaml's events, composed and checked in Python."""
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            _Checked.__init__(self)
+            Resolver.__init__(self)
+else:  # pragma: no cover - PyYAML built without libyaml
+    class _StrictComposer(_Checked, yaml.SafeLoader):  # type: ignore[no-redef]
+        """PyYAML's pure-Python reader, scanner and parser, checked."""
 
 
 def compose_yaml(text: str, file: str = "") -> yaml.Node | None:
     """Compose ``text`` to a node tree and check it: no duplicate or complex keys, a
-    bounded depth and a bounded alias expansion. Raises ``InputError``."""
+    bounded depth and a bounded alias expansion. Raises ``InputError``, or
+    ``yaml.YAMLError`` for a plain syntax error (``yaml_error`` words it)."""
     loader = _StrictComposer(text)
     try:
         node = loader.get_single_node()
@@ -121,36 +178,16 @@ def compose_yaml(text: str, file: str = "") -> yaml.Node | None:
     except RecursionError:
         raise InputError("YAML nested too deep to read", file=file, kind="too_deep",
                          fix="flatten the structure") from None
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" not in str(exc.problem):  # libyaml's own bound on flow levels
+            raise
+        mark = exc.problem_mark
+        raise InputError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", file=file,
+                         line=mark.line + 1 if mark else None, kind="too_deep",
+                         fix="flatten the structure; no aigov file needs this depth") from None
     finally:
         loader.dispose()
-    if node is not None:
-        _check_node(node, file)
     return node
-
-
-def _check_node(root: yaml.Node, file: str) -> None:
-    """One pass over distinct nodes (aliases share a node): keys and expanded size."""
-    sizes: dict[int, int] = {}
-
-    def size(n: yaml.Node) -> int:
-        known = sizes.get(id(n))
-        if known is not None:
-            return known
-        sizes[id(n)] = 1  # a recursive alias (&a [*a]) counts once and is refused below
-        total = 1
-        if isinstance(n, yaml.MappingNode):
-            _check_keys(n, file)
-            total += sum(size(k) + size(v) for k, v in n.value)
-        elif isinstance(n, yaml.SequenceNode):
-            total += sum(size(v) for v in n.value)
-        if total > MAX_YAML_NODES:
-            raise InputError(f"YAML aliases expand to more than {MAX_YAML_NODES:,} nodes "
-                             "(an alias bomb?)", file=file, line=n.start_mark.line + 1,
-                             kind="aliases", fix="write the values out or use fewer aliases")
-        sizes[id(n)] = total
-        return total
-
-    size(root)
 
 
 def _check_keys(n: yaml.MappingNode, file: str) -> None:
