@@ -13,10 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 
 class Severity(StrEnum):
@@ -39,7 +36,14 @@ class CodeInfo:
 
 @cache
 def catalogue() -> dict[str, CodeInfo]:
-    """Load every ``codes/*.yaml`` file into one mapping of code -> ``CodeInfo``."""
+    """Load every ``codes/*.yaml`` file into one mapping of code -> ``CodeInfo``.
+
+    yaml and importlib.resources are imported here, on first use: a command that finds
+    nothing (``aigov simulate --batch`` on well-formed policies) never loads them."""
+    from importlib import resources
+
+    import yaml
+
     out: dict[str, CodeInfo] = {}
     for entry in sorted(resources.files("aigov.codes").iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):

