@@ -36,7 +36,7 @@ ctx = start("03_policies", globals())
 # Size is the minified document aigov sends, counted as AWS counts it.
 
 # %%
-report = lint_report(ctx.spec)
+report = lint_report(ctx.bundle)
 report.policies()
 
 # %% [markdown]

@@ -41,7 +41,7 @@ ctx = start("06_audit", globals())
 # compared semantically: reordered keys or values are not drift.
 
 # %%
-report = audit_report(ctx.spec, ctx.session())
+report = audit_report(ctx.bundle, ctx.session())
 report.drift_frame()
 
 # %% [markdown]

@@ -42,7 +42,7 @@ ctx = start("onboarding", globals())
 # browser below to see its path from Root and everything that applies to it on the way.
 
 # %%
-browser = OUTreeBrowser(ctx.spec, select="ai-dev")
+browser = OUTreeBrowser(ctx.bundle, select="ai-dev")
 browser
 
 # %% [markdown]
@@ -53,7 +53,7 @@ browser
 # and its decision in `policies/tests/onboarding.yaml`, so `aigov test-policies` keeps it.
 
 # %%
-playground = PolicyPlayground(ctx.spec, region=ctx.params.region)
+playground = PolicyPlayground(ctx.bundle, region=ctx.params.region)
 playground
 
 # %% [markdown]

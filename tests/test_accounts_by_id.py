@@ -14,7 +14,7 @@ from aigov.errors import SpecError
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
 from aigov.org.inventory import AccountInfo, Inventory
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 
@@ -43,7 +43,7 @@ def duplicate(emulator, tmp_path):
     discovery meets it first (issue 11 had it in AI/Production; any place seen before
     AI/Development makes a match by name pick it)."""
     c = clients(emulator.url).writable()
-    apply_plan(c, plan(load_spec(write_spec(tmp_path)), discover(c)))
+    apply_plan(c, build_plan(load_spec(write_spec(tmp_path)), discover(c)))
     inv = discover(c)
     dev = inv.accounts["ai-dev"]
     made = c.organizations.create_account(AccountName="ai-dev", Email="aws+prod-dev@example.com")
@@ -78,7 +78,7 @@ def test_a_pinned_id_leaves_the_other_account_of_that_name_alone(duplicate, emul
     pinned = tmp_path / "pinned"
     pinned.mkdir()
     path = write_spec(pinned, dev)
-    assert plan(load_spec(path), discover(c)).empty
+    assert build_plan(load_spec(path), discover(c)).empty
     assert main(["apply", "--spec", str(path), "--engine", "direct",
                  "--endpoint-url", emulator.url]) == 0
     inv = discover(c)

@@ -16,7 +16,7 @@ from botocore.config import Config
 from aigov.errors import ApplyError
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
-from aigov.org.plan import Plan, plan
+from aigov.org.plan import Plan, build_plan
 from aigov.spec import load_spec
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients, clients
@@ -65,7 +65,7 @@ def c(emulator: Emulator) -> OrgClients:
 
 
 def converge(c: OrgClients, spec: Spec, allow_delete: bool = False, progress: Any = None) -> Plan:
-    p = plan(spec, discover(c), allow_delete=allow_delete)
+    p = build_plan(spec, discover(c), allow_delete=allow_delete)
     apply_plan(c, p, progress)
     return p
 
@@ -107,7 +107,7 @@ def test_first_apply_creates_policies_and_attachments_and_a_second_plan_is_empty
     inv = discover(c)
     assert set(scps_at(c, inv.ous["AI"].id)) == {"FullAWSAccess", "allow-ai"}
     assert set(scps_at(c, inv.root_id)) == {"FullAWSAccess", "deny-leave"}
-    assert plan(spec, discover(c)).empty
+    assert build_plan(spec, discover(c)).empty
 
 
 def test_changed_content_is_one_update_and_lands(c: OrgClients, tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_changed_content_is_one_update_and_lands(c: OrgClients, tmp_path: Path) 
     assert second.changes[0].detail["fields"] == ["content"]
     inv = discover(c)
     assert json.loads(scps_at(c, inv.ous["AI"].id)["allow-ai"]) == narrower
-    assert plan(spec, discover(c)).empty
+    assert build_plan(spec, discover(c)).empty
 
 
 def test_moved_account_is_one_move_and_lands_in_its_new_ou(c: OrgClients, tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_moved_account_is_one_move_and_lands_in_its_new_ou(c: OrgClients, tmp_pa
     assert actions(moved) == [("move", "account", "ai-dev")]
     inv = discover(c)
     assert inv.accounts["ai-dev"].parent_id == inv.ous["Sandbox"].id
-    assert plan(spec, discover(c)).empty
+    assert build_plan(spec, discover(c)).empty
 
 
 def test_fullawsaccess_is_detached_only_after_its_replacement_is_attached(
@@ -157,28 +157,28 @@ def test_moving_an_allow_list_attaches_the_new_target_before_detaching_the_old(
                      ("detach", "attachment", "allow-ai -> AI"),
                      ("detach", "attachment", "FullAWSAccess -> Sandbox")]
     assert all(s == [] for s in steps) and levels_without_allow(c) == []
-    assert plan(spec, discover(c)).empty
+    assert build_plan(spec, discover(c)).empty
 
 
 def test_policy_removed_from_the_spec_is_kept_unless_deletion_is_allowed(
         c: OrgClients, tmp_path: Path) -> None:
     converge(c, write_spec(tmp_path))
     spec = write_spec(tmp_path, with_deny=False)
-    assert plan(spec, discover(c)).empty
+    assert build_plan(spec, discover(c)).empty
     p = converge(c, spec, allow_delete=True)
     assert actions(p) == [("detach", "attachment", "deny-leave -> Root"),
                           ("delete", "policy", "deny-leave")]
     inv = discover(c)
     assert (SCP, "deny-leave") not in inv.policies
     assert (SCP, "FullAWSAccess") in inv.policies
-    assert plan(spec, discover(c), allow_delete=True).empty
+    assert build_plan(spec, discover(c), allow_delete=True).empty
 
 
 def test_aws_managed_fullawsaccess_is_never_updated_or_deleted(
         c: OrgClients, tmp_path: Path) -> None:
     converge(c, write_spec(tmp_path))
     spec = write_spec(tmp_path, detach_from=("AI",))
-    p = plan(spec, discover(c), allow_delete=True)
+    p = build_plan(spec, discover(c), allow_delete=True)
     assert not [ch for ch in p.changes if ch.kind == "policy" and ch.key == "FullAWSAccess"]
 
 
@@ -197,7 +197,7 @@ def test_emulator_stopped_mid_apply_then_a_rerun_converges(tmp_path: Path) -> No
         c.__dict__["organizations"] = c.session.client(
             "organizations", endpoint_url=emu.url,
             config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5))
-        full = plan(spec, discover(c))
+        full = build_plan(spec, discover(c))
         assert len(full.changes) > 6
 
         def stop_after_three(i: int, n: int, ch: Any) -> None:
@@ -208,10 +208,10 @@ def test_emulator_stopped_mid_apply_then_a_rerun_converges(tmp_path: Path) -> No
             apply_plan(c, full, stop_after_three)
         emu = Emulator(port, state_dir=state)  # replays what the first run did
         c = clients(emu.url).writable()
-        rest = plan(spec, discover(c))
+        rest = build_plan(spec, discover(c))
         assert 0 < len(rest.changes) < len(full.changes)
         apply_plan(c, rest)
-        assert plan(spec, discover(c)).empty
+        assert build_plan(spec, discover(c)).empty
         assert levels_without_allow(c) == []
         assert set(scps_at(c, discover(c).ous["AI"].id)) == {"allow-ai"}
     finally:

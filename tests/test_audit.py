@@ -8,7 +8,7 @@ import pytest
 from aigov.org.apply import apply_plan
 from aigov.org.audit import audit_report
 from aigov.org.discover import discover
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 from conftest import FIXTURES
@@ -18,7 +18,7 @@ from conftest import FIXTURES
 def report(emulator):
     spec = load_spec(FIXTURES / "audit" / "uncovered.yaml")
     c = clients(emulator.url).writable()
-    apply_plan(c, plan(spec, discover(c)))
+    apply_plan(c, build_plan(spec, discover(c)))
     return audit_report(spec, c)
 
 
@@ -50,7 +50,7 @@ def test_summary_counts_drift_and_uncovered_targets(report):
 def test_summary_counts_drift_by_code(emulator):
     spec = load_spec(FIXTURES / "audit" / "uncovered.yaml")
     c = clients(emulator.url).writable()
-    apply_plan(c, plan(spec, discover(c)))
+    apply_plan(c, build_plan(spec, discover(c)))
     inv = discover(c)
     c.organizations.move_account(AccountId=inv.accounts["open-app"].id,
                                  SourceParentId=inv.ous["Open"].id,

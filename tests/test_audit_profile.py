@@ -19,7 +19,7 @@ import yaml
 from aigov.cli import main
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
 from aigov.runbook.record import MANIFEST, list_runs
 from aigov.spec import load_spec
 from aigov.target.clients import clients
@@ -70,7 +70,7 @@ def audits(tmp_path_factory):
     emu = Emulator(state_dir=state)
     try:
         c = clients(emu.url).writable()
-        apply_plan(c, plan(spec, discover(c)))
+        apply_plan(c, build_plan(spec, discover(c)))
     finally:
         emu.stop()
     marks = {"clean": line_count(state)}

@@ -8,7 +8,6 @@ import boto3
 
 from aigov.org.discover import discover
 from aigov.org.drift import drift
-from aigov.policy.render import render_spec
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 from aigov.target.emulator import EMULATOR_CREDENTIALS
@@ -38,5 +37,5 @@ def test_duplicate_ous_and_accounts_are_drift_findings(emulator):
     assert inv.duplicate_ous == {"AI": (first, second)}
     assert set(inv.duplicate_accounts) == {"name ai-dev", "email ai-dev@example.com"}
     spec = load_spec(FIXTURES / "spec" / "valid.yaml")
-    codes = [f.code for f in drift(spec, inv, render_spec(spec))]
+    codes = [f.code for f in drift(spec, inv)]
     assert codes.count("DRIFT_DUPLICATE_OU") == 1 and codes.count("DRIFT_DUPLICATE_ACCOUNT") == 2

@@ -10,7 +10,8 @@ from aigov.cli import main
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
 from aigov.org.drift import drift
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
+from aigov.policy.bundle import Bundle
 from aigov.policy.normalize import normalize_document, same_policy
 from aigov.policy.render import render_spec
 from aigov.spec import load_spec
@@ -36,12 +37,12 @@ def rendered(spec):
 def org(emulator, spec, rendered):
     """The spec applied to a fresh emulator; returns its clients."""
     c = clients(emulator.url).writable()
-    apply_plan(c, plan(spec, discover(c), rendered))
+    apply_plan(c, build_plan(spec, discover(c)))
     return c
 
 
 def _codes(spec, rendered, c) -> list[tuple[str, str]]:
-    return sorted((f.code, f.location.get("key", "")) for f in drift(spec, discover(c), rendered))
+    return sorted((f.code, f.location.get("key", "")) for f in drift(Bundle.of(spec, rendered), discover(c)))
 
 
 def _doc(c, name: str, ptype: str = SCP) -> tuple[str, dict]:
@@ -90,7 +91,7 @@ def test_account_created_by_hand_is_unmanaged(org, spec, rendered):
 
 def test_account_missing_from_the_organization(emulator, spec, rendered):
     c = clients(emulator.url).writable()
-    apply_plan(c, plan(spec, discover(c), rendered))
+    apply_plan(c, build_plan(spec, discover(c)))
     inv = discover(c)
     c.organizations.remove_account_from_organization(AccountId=inv.accounts["ai-staging"].id)
     codes = _codes(spec, rendered, c)
@@ -130,7 +131,7 @@ def test_a_reordered_action_list_is_neither_a_planned_change_nor_drift(org, spec
     stmt["Action"] = list(reversed(stmt["Action"]))
     org.organizations.update_policy(PolicyId=pid, Content=json.dumps(doc))
     assert json.loads(discover(org).policies[(SCP, "protect-security-services")].content) == doc
-    changes = plan(spec, discover(org), rendered).changes
+    changes = build_plan(spec, discover(org)).changes
     assert [c.describe() for c in changes if c.kind == "policy"] == []
     assert _codes(spec, rendered, org) == []
 
@@ -151,7 +152,7 @@ def test_policy_made_by_hand_is_unmanaged_once_with_its_targets(org, spec, rende
             {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}))
     org.organizations.attach_policy(PolicyId=created["Policy"]["PolicySummary"]["Id"],
                                     TargetId=inv.ous["AI"].id)
-    found = drift(spec, discover(org), rendered)
+    found = drift(Bundle.of(spec, rendered), discover(org))
     assert [(f.code, f.location["key"]) for f in found] == [("DRIFT_POLICY_UNMANAGED",
                                                              "hand-made")]
     assert "AI" in found[0].message
@@ -199,7 +200,7 @@ def test_drift_makes_read_calls_only(tmp_path, spec, rendered):
     emu = Emulator(state_dir=tmp_path)
     try:
         c = clients(emu.url).writable()
-        apply_plan(c, plan(spec, discover(c), rendered))
+        apply_plan(c, build_plan(spec, discover(c)))
         start = line_count(tmp_path)
         assert main(["drift", "--endpoint-url", emu.url]) == 0
     finally:

@@ -14,7 +14,7 @@ from aigov.errors import ChecksFailed
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
-from aigov.org.plan import Plan, plan
+from aigov.org.plan import Plan, build_plan
 from aigov.spec import load_spec
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients, clients
@@ -119,7 +119,7 @@ def test_a_plan_detaching_fullawsaccess_before_its_replacement_refuses(
         live: OrgClients, tmp_path: Path) -> None:
     base = tmp_path / "base"
     base.mkdir()
-    apply_plan(live, plan(write_spec(base, extra=[]), discover(live)))
+    apply_plan(live, build_plan(write_spec(base, extra=[]), discover(live)))
     # Move the allow-list to Sandbox and take FullAWSAccess away from Sandbox.
     moved = tmp_path / "moved"
     moved.mkdir()
@@ -132,10 +132,10 @@ def test_a_plan_detaching_fullawsaccess_before_its_replacement_refuses(
         p.model_copy(update={"targets": ("Sandbox", "AI")}) if p.name == "allow-ai" else p
         for p in spec.policies)})
     inv = discover(live)
-    good = plan(spec, inv)
+    good = build_plan(spec, inv)
     reversed_plan = Plan(tuple(reversed(good.changes)))
-    assert "LOCKOUT_UNSAFE_STEP" not in evaluate_gate(spec, plan=good, inventory=inv).codes()
-    verdict = evaluate_gate(spec, plan=reversed_plan, inventory=inv)
+    assert "LOCKOUT_UNSAFE_STEP" not in evaluate_gate(spec, direct_plan=good, inventory=inv).codes()
+    verdict = evaluate_gate(spec, direct_plan=reversed_plan, inventory=inv)
     assert "LOCKOUT_UNSAFE_STEP" in verdict.codes()
 
 
@@ -165,7 +165,7 @@ def test_aws_target_allows_when_all_three_hold(tmp_path: Path) -> None:
 
 
 def test_an_empty_plan_needs_no_permission_to_mutate(tmp_path: Path) -> None:
-    verdict = evaluate_gate(write_spec(tmp_path), plan=Plan(), inventory=_aws_inventory(),
+    verdict = evaluate_gate(write_spec(tmp_path), direct_plan=Plan(), inventory=_aws_inventory(),
                             target="aws", allow_mutations=False, confirm=False)
     assert verdict.ok
 

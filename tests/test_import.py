@@ -15,7 +15,8 @@ from aigov.org.drift import drift
 from aigov.org.export import export_inventory, safe_stem, template_text
 from aigov.org.importer import import_organization
 from aigov.org.inventory import Inventory, PolicyInfo
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
+from aigov.policy.bundle import Bundle
 from aigov.policy.render import render_spec
 from aigov.policy.simulate import run_policy_tests
 from aigov.spec import load_spec
@@ -68,9 +69,9 @@ def test_imported_spec_plans_no_change_and_has_no_drift(odd):
     c, _ids, report, out, _ = odd
     spec = load_spec(out / "organization.yaml")
     inv = discover(c)
-    rendered = render_spec(spec)
-    assert plan(spec, inv, rendered).empty
-    assert drift(spec, inv, rendered) == []
+    bundle = Bundle(spec)  # one rendering for the plan and the drift check
+    assert build_plan(bundle, inv).empty
+    assert drift(bundle, inv) == []
     assert report.exit_code == 0
 
 
@@ -166,7 +167,7 @@ def test_editing_one_policy_plans_exactly_that_update(odd):
     document["Statement"][0]["Action"].append("kms:*")
     path.write_text(json.dumps(document, indent=2))
     spec = load_spec(out / "organization.yaml")
-    changes = plan(spec, discover(c)).changes
+    changes = build_plan(spec, discover(c)).changes
     assert [(ch.action, ch.kind, ch.key) for ch in changes] == [
         ("update", "policy", "allow list")]
     assert changes[0].detail["fields"] == ["content"]
@@ -234,7 +235,7 @@ def test_an_import_failing_halfway_leaves_nothing_behind(odd_org, tmp_path, monk
     def broken(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(aigov.policy.lint, "lint_spec", broken)
+    monkeypatch.setattr(aigov.policy.lint, "lint_bundle", broken)  # the import lints last
     with pytest.raises(OSError):
         import_organization(c, tmp_path / "half")
     assert list(tmp_path.iterdir()) == []  # neither the folder nor a partial copy

@@ -16,7 +16,7 @@ from aigov.org.audit import audit_report
 from aigov.org.discover import discover
 from aigov.org.inventory import AccountInfo, Inventory
 from aigov.org.management import effective_drift, live_ai_settings, spec_ai_settings
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 from aigov.target.emulator import Emulator, running_emulator
@@ -28,7 +28,7 @@ def applied() -> Iterator[Emulator]:
     with running_emulator() as emu:
         spec = load_spec()
         c = clients(emu.url).writable()
-        apply_plan(c, plan(spec, discover(c)))
+        apply_plan(c, build_plan(spec, discover(c)))
         yield emu
 
 

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 
@@ -48,9 +48,9 @@ def test_starter_specs_bedrock_policy_is_applied_at_the_ai_ou(emulator):
     """The direct engine enables BEDROCK_POLICY and attaches the guardrail policy at AI."""
     spec = load_spec()
     c = clients(emulator.url).writable()
-    apply_plan(c, plan(spec, discover(c)))
+    apply_plan(c, build_plan(spec, discover(c)))
     inv = discover(c)
     assert "BEDROCK_POLICY" in inv.enabled_policy_types
     info = inv.policies[("BEDROCK_POLICY", "ai-bedrock-guardrails")]
     assert info.targets == {inv.ous["AI"].id}
-    assert plan(spec, discover(c)).empty
+    assert build_plan(spec, discover(c)).empty

@@ -159,9 +159,9 @@ def test_plain_string_constraint_is_in(constraint) -> None:
 
 def test_sentinel_proven_never_denied_on_the_starter_spec_and_refuted_when_locked_out() -> None:
     from aigov.policy.prove.sentinels import prove_never_denied
-    from aigov.policy.simulate import OrgModel, _spec
+    from aigov.policy.simulate import bundle_of
 
-    model = OrgModel(_spec(None))
+    model = bundle_of(None).model()
     ok = prove_never_denied(model, "arn:aws:iam::${account}:role/aigov-break-glass",
                             ["iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy"])
     assert ok.proven, ok.describe()

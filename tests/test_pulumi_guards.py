@@ -25,7 +25,7 @@ from aigov.deploy.pulumi_guards import (
 from aigov.errors import ApplyError, ChecksFailed
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
-from aigov.org.plan import Change, Plan, plan
+from aigov.org.plan import Change, Plan, build_plan
 from aigov.policy.render import render_spec
 from aigov.spec import load_spec
 from aigov.target.clients import clients
@@ -104,10 +104,10 @@ def allow_list_dropped(emulator, tmp_path):
     allow-list from AI and drops AI from detach_from."""
     c = clients(emulator.url).writable()
     before = _spec(tmp_path / "v1", SPEC_WITH_ALLOW_LIST)
-    apply_plan(c, plan(before, discover(c)))
+    apply_plan(c, build_plan(before, discover(c)))
     after = _spec(tmp_path / "v2", SPEC_WITHOUT)
     inv = discover(c)
-    return c, after, inv, plan(after, inv)
+    return c, after, inv, build_plan(after, inv)
 
 
 def test_the_old_pulumi_order_detaches_ais_last_scp_and_aws_refuses(allow_list_dropped) -> None:
@@ -131,7 +131,7 @@ def test_the_pulumi_engines_order_reattaches_full_aws_access_first(allow_list_dr
     assert order.changes[0].key == "FullAWSAccess -> AI"
     assert list(step_findings(spec, render_spec(spec), inv, order.changes)) == []
     apply_plan(c, order, inventory=inv)
-    assert plan(spec, discover(c)).empty
+    assert build_plan(spec, discover(c)).empty
 
 
 def test_pulumi_order_puts_full_aws_access_detachments_last() -> None:
@@ -160,12 +160,12 @@ def test_the_direct_order_is_accepted_and_its_reverse_is_refused_as_aws_would(
     spec = _spec(tmp_path / "v1", SPEC_WITH_ALLOW_LIST)
     apply_plan(c, Plan(tuple(plan_structure(spec, discover(c)))))
     inv = discover(c)
-    direct = plan(spec, inv)
+    direct = build_plan(spec, inv)
     detach_first = Plan(tuple(sorted(direct.changes, key=lambda ch: ch.action != "detach")))
     assert [f.code for f in step_findings(spec, render_spec(spec), inv,
                                              detach_first.changes)] == ["LOCKOUT_UNSAFE_STEP"]
     with pytest.raises(ApplyError) as err:
         apply_plan(c, detach_first, inventory=inv)
     assert err.value.__cause__.response["Reason"] == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
-    apply_plan(c, plan(spec, discover(c)))
-    assert plan(spec, discover(c)).empty
+    apply_plan(c, build_plan(spec, discover(c)))
+    assert build_plan(spec, discover(c)).empty

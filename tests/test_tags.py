@@ -7,8 +7,7 @@ import pytest
 from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
 from aigov.org.drift import drift
-from aigov.org.plan import Plan, plan, tag_changes
-from aigov.policy.render import render_spec
+from aigov.org.plan import Plan, build_plan, tag_changes
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 from conftest import FIXTURES
@@ -20,7 +19,7 @@ SPEC = FIXTURES / "tags" / "organization.yaml"
 def tagged(emulator):
     spec = load_spec(SPEC)
     c = clients(emulator.url).writable()
-    apply_plan(c, plan(spec, discover(c)))
+    apply_plan(c, build_plan(spec, discover(c)))
     return spec, c
 
 
@@ -35,8 +34,8 @@ def test_direct_engine_creates_ous_and_accounts_with_the_specs_tags(tagged) -> N
     assert _tags(c, inv.ous["AI"].id) == {"owner": "ai-platform", "cost-center": "4711"}
     assert inv.accounts["ai-dev"].tags == {"environment": "development"}
     assert inv.ous["AI/Development"].tags == {}
-    assert plan(spec, inv).empty
-    assert drift(spec, inv, render_spec(spec)) == []
+    assert build_plan(spec, inv).empty
+    assert drift(spec, inv) == []
 
 
 def test_tags_changed_by_hand_are_drift_and_the_plan_puts_them_back(tagged) -> None:
@@ -47,17 +46,17 @@ def test_tags_changed_by_hand_are_drift_and_the_plan_puts_them_back(tagged) -> N
                                                          {"Key": "extra", "Value": "x"}])
     org.untag_resource(ResourceId=inv.accounts["ai-dev"].id, TagKeys=["environment"])
     inv = discover(c)
-    found = drift(spec, inv, render_spec(spec))
+    found = drift(spec, inv)
     assert sorted((f.code, f.location["key"]) for f in found) == [
         ("DRIFT_TAGS", "AI"), ("DRIFT_TAGS", "AI"), ("DRIFT_TAGS", "account:ai-dev")]
     assert any("owner='someone' (spec 'ai-platform')" in f.message for f in found)
-    changes = plan(spec, inv).changes
+    changes = build_plan(spec, inv).changes
     assert [(ch.action, ch.kind, ch.key) for ch in changes] == [
         ("tag", "ou", "AI"), ("untag", "ou", "AI"), ("tag", "account", "ai-dev")]
     apply_plan(c, Plan(changes), inventory=inv)
     inv = discover(c)
     assert inv.ous["AI"].tags == {"owner": "ai-platform", "cost-center": "4711"}
-    assert plan(spec, inv).empty
+    assert build_plan(spec, inv).empty
 
 
 def test_tag_changes_set_what_differs_and_remove_what_the_spec_lacks() -> None:

@@ -82,6 +82,13 @@ class Finding:
             d["fix"] = self.fix
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        """The inverse of ``to_dict`` (findings kept in a file and read back)."""
+        return cls(code=d["code"], severity=Severity(d["severity"]), message=d["message"],
+                   file=d.get("file", ""), location=dict(d.get("location") or {}),
+                   fix=d.get("fix", ""))
+
     def where(self) -> str:
         loc = self.location
         parts = [self.file] if self.file else []

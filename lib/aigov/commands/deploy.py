@@ -10,7 +10,7 @@ from typing import Any
 from aigov.deploy.flow import apply_deploy, gate_deploy, plan_deploy
 from aigov.deploy.request import DeployRequest
 from aigov.errors import ChecksFailed, UsageError
-from aigov.spec.model import Spec
+from aigov.policy.bundle import Bundle
 
 
 def progress(i: int, n: int, change: Any) -> None:
@@ -18,19 +18,14 @@ def progress(i: int, n: int, change: Any) -> None:
     print(f"  [{i + 1}/{n}] {change.describe()}", flush=True)
 
 
-def _load(spec: str | None) -> Spec:
-    from aigov.spec import load_spec
-
-    return load_spec(spec)
-
-
 def _request(spec: str | None, endpoint_url: str | None, **kwargs: Any) -> DeployRequest:
-    """A command-line request: the target is derived from the endpoints (every one
+    """A command-line request over the spec's one bundle (read and rendered once for
+    plan, gate and apply); the target is derived from the endpoints (every one
     loopback: emulator; else aws and every AWS rule)."""
     from aigov.target.clients import clients
 
     c = clients(endpoint_url)
-    return DeployRequest(_load(spec), c, target=c.target.kind,
+    return DeployRequest(Bundle.load(spec), c, target=c.target.kind,
                          progress=progress, **kwargs)
 
 
@@ -49,7 +44,7 @@ def plan_command(spec: str | None, engine: str, offline: bool, as_json: bool,
         print(json.dumps({**planned.summary(), "changes": [
             {"action": c.action, "kind": c.kind, "key": c.key,
              "detail": {k: v for k, v in c.detail.items() if k != "content"}}
-            for c in planned.plan.changes],
+            for c in planned.direct_plan.changes],
             "preview": [{"phase": r.phase, "changes": r.changes} for r in planned.preview]},
             indent=2, sort_keys=True))
     else:
@@ -62,15 +57,14 @@ def graph_command(spec: str | None, as_json: bool, endpoint_url: str | None) -> 
     from aigov.deploy.adopt import adoption, import_ids
     from aigov.deploy.graph import resource_graph
     from aigov.org.discover import discover
-    from aigov.policy.render import render_spec
     from aigov.target.clients import clients
 
-    loaded = _load(spec)
-    rendered = render_spec(loaded)
+    bundle = Bundle.load(spec)
     imports = None
     if endpoint_url or os.environ.get("AWS_ENDPOINT_URL"):
-        imports = import_ids(adoption(loaded, rendered, discover(clients(endpoint_url))))
-    graph = resource_graph(loaded, rendered, imports=imports)
+        imports = import_ids(adoption(bundle.spec, bundle.rendered,
+                                      discover(clients(endpoint_url))))
+    graph = resource_graph(bundle, imports=imports)
     print(graph.to_json() if as_json else graph.render())
     return 0
 

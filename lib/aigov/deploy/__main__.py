@@ -20,19 +20,17 @@ import pulumi
 from aigov.deploy.adopt import adoption
 from aigov.deploy.program import build, export_outputs
 from aigov.org.discover import discover
-from aigov.policy.render import render_spec
-from aigov.spec import load_spec
+from aigov.policy.bundle import Bundle
 from aigov.target.clients import clients
 
 
 def main() -> None:
     config = pulumi.Config("aigov")
-    spec = load_spec(config.get("spec") or None)
-    rendered = render_spec(spec)
+    bundle = Bundle.load(config.get("spec") or None)
     adopt = config.get_bool("adopt") or False
     inv = discover(clients())
-    imports = adoption(spec, rendered, inv) if adopt else None
-    export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt,
+    imports = adoption(bundle.spec, bundle.rendered, inv) if adopt else None
+    export_outputs(build(bundle, imports=imports, adopt_only=adopt,
                          live_types=inv.enabled_policy_types))
 
 

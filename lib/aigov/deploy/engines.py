@@ -21,7 +21,7 @@ from aigov.deploy.request import DeployRequest, Outcome, Planned
 from aigov.errors import UsageError
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
-from aigov.org.plan import FULL_AWS_ACCESS, Plan, plan
+from aigov.org.plan import FULL_AWS_ACCESS, Plan, build_plan
 
 ENGINES: dict[str, type[Engine]] = {}
 
@@ -50,8 +50,9 @@ def get_engine(name: str) -> Engine:
 class Engine:
     name = ""
 
-    def plan(self, req: DeployRequest, planned: Planned) -> None:
-        """Add the engine's own plan to ``planned`` (the direct one needs nothing more)."""
+    def prepare(self, req: DeployRequest, planned: Planned) -> None:
+        """Add the engine's own preview to ``planned`` (the direct engine's plan is
+        ``planned.direct_plan`` already; it needs nothing more)."""
 
     def apply(self, req: DeployRequest, planned: Planned) -> Outcome:
         raise NotImplementedError
@@ -64,9 +65,9 @@ class DirectEngine(Engine):
 
         # The ids the plan was made from, just discovered by plan_deploy: discovering
         # again before the first change cost one call per OU and per policy.
-        result = apply_plan(req.clients, planned.plan, req.progress,
+        result = apply_plan(req.clients, planned.direct_plan, req.progress,
                             inventory=planned.inventory)
-        return Outcome(self.name, len(planned.plan.changes), result.count, "applied")
+        return Outcome(self.name, len(planned.direct_plan.changes), result.count, "applied")
 
 
 @register("pulumi")
@@ -74,11 +75,11 @@ class PulumiEngine(Engine):
     def driver(self, req: DeployRequest, inv: Inventory):
         from aigov.deploy.pulumi_driver import PulumiDriver
 
-        return PulumiDriver(req.spec, req.rendered, target=req.target,
+        return PulumiDriver(req.bundle, target=req.target,
                             endpoint_url=req.clients.endpoint_url,
                             account_id=stack_account(inv), region=req.region)
 
-    def plan(self, req: DeployRequest, planned: Planned) -> None:
+    def prepare(self, req: DeployRequest, planned: Planned) -> None:
         """Pulumi's preview. While an adoption is pending Pulumi can preview only the
         import (an import must match what exists); the update after it is what the
         direct plan lists, shown as such, and it is previewed again, and refused if it
@@ -86,22 +87,22 @@ class PulumiEngine(Engine):
         from aigov.deploy.pulumi_driver import PulumiRun
 
         planned.preview = self.driver(req, planned.inventory).preview(planned.inventory)
-        if [r.phase for r in planned.preview] == ["adopt"] and not planned.plan.empty:
+        if [r.phase for r in planned.preview] == ["adopt"] and not planned.direct_plan.empty:
             planned.preview.append(PulumiRun("after import (the direct plan's changes)",
-                                             planned.plan.counts()))
+                                             planned.direct_plan.counts()))
 
     def apply(self, req: DeployRequest, planned: Planned) -> Outcome:
         from aigov.org.apply import apply_plan
 
         # FullAWSAccess is not Pulumi's: the direct engine re-attaches it before the
         # update (so no target is ever left without an SCP) and detaches it after.
-        before, _ = full_access_split(planned.plan)
+        before, _ = full_access_split(planned.direct_plan)
         applied = apply_plan(req.clients, before, req.progress,
                              inventory=planned.inventory).count
         inv = discover(req.clients) if applied else planned.inventory
         runs = self.driver(req, inv).up(inv, allow_delete=req.allow_delete)
         applied += sum(r.changed for r in runs if r.phase in ("adopt", "up"))
-        fresh = plan(req.spec, discover(req.clients), req.rendered)
+        fresh = build_plan(req.bundle, discover(req.clients))
         after = Plan(tuple(c for c in fresh.changes if c.kind == "attachment"
                            and c.detail.get("policy") == FULL_AWS_ACCESS))
         applied += apply_plan(req.clients, after, req.progress).count

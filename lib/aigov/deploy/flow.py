@@ -18,16 +18,16 @@ from aigov.deploy.pulumi_guards import account_damage, full_access_split, pulumi
 from aigov.deploy.request import DeployRequest, Outcome, Planned
 from aigov.findings import finding
 from aigov.org.discover import discover
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
 
 
 def plan_deploy(req: DeployRequest, engine: str = "auto") -> Planned:
     """Discover, plan with the direct engine, and let the chosen engine plan too."""
     chosen = get_engine(engine)
     inv = discover(req.clients).bind(req.spec)
-    planned = Planned(chosen.name, engine, inv, plan(req.spec, inv, req.rendered,
-                                                     allow_delete=req.allow_delete))
-    chosen.plan(req, planned)
+    planned = Planned(chosen.name, engine, inv,
+                      build_plan(req.bundle, inv, allow_delete=req.allow_delete))
+    chosen.prepare(req, planned)
     return planned
 
 
@@ -36,17 +36,18 @@ def gate_deploy(req: DeployRequest, planned: Planned) -> Verdict:
     and is replayed in the Pulumi engine's order (``pulumi_order``: FullAWSAccess back
     first, Pulumi's creates and updates before its deletes, FullAWSAccess away last);
     a preview step that replaces or deletes an account refuses the apply."""
-    order = pulumi_order(planned.plan) if planned.engine == "pulumi" else planned.plan
-    verdict = evaluate_gate(req.spec, plan=order, inventory=planned.inventory,
+    direct = planned.direct_plan
+    order = pulumi_order(direct) if planned.engine == "pulumi" else direct
+    verdict = evaluate_gate(req.bundle, direct_plan=order, inventory=planned.inventory,
                             target=req.rules, allow_mutations=req.allow_mutations,
-                            confirm=req.confirm, rendered=req.rendered,
-                            pending=planned.changes_planned, applying=req.approve)
+                            confirm=req.confirm, pending=planned.changes_planned,
+                            applying=req.approve)
     if planned.engine != "pulumi":
         return verdict
     verdict.add("the Pulumi update never replaces or deletes an account",
                 account_damage(s for r in planned.preview for s in getattr(r, "steps", [])),
                 "no account step")
-    before, after = full_access_split(planned.plan)
+    before, after = full_access_split(planned.direct_plan)
     if not before.empty or not after.empty:
         note = (f"FullAWSAccess: {len(before.changes)} attachment(s) before the Pulumi update, "
                 f"{len(after.changes)} detachment(s) after it, by the direct engine")
@@ -58,7 +59,7 @@ def gate_deploy(req: DeployRequest, planned: Planned) -> Verdict:
 def apply_deploy(req: DeployRequest, planned: Planned, verdict: Verdict) -> Outcome:
     """Apply after a passing verdict; ``approve=False`` shows the plan and stops."""
     verdict.raise_if_refused()
-    if planned.changes_planned == 0 and planned.plan.empty:
+    if planned.changes_planned == 0 and planned.direct_plan.empty:
         return Outcome(planned.engine, 0, 0, "nothing to do")
     if not req.approve:
         return Outcome(planned.engine, planned.changes_planned, 0, "not approved")
@@ -67,6 +68,6 @@ def apply_deploy(req: DeployRequest, planned: Planned, verdict: Verdict) -> Outc
                            allow_mutations=req.allow_mutations, confirm=req.confirm)
     req = replace(req, clients=writer(req.clients, permission))
     outcome = ENGINES[planned.engine]().apply(req, planned)
-    outcome.remaining = len(plan(req.spec, discover(req.clients), req.rendered,
-                                 allow_delete=req.allow_delete).changes)
+    outcome.remaining = len(build_plan(req.bundle, discover(req.clients),
+                                       allow_delete=req.allow_delete).changes)
     return outcome

@@ -12,7 +12,6 @@ before the first write.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +21,8 @@ from aigov.errors import AigovError, ChecksFailed
 from aigov.findings import Finding, Severity, finding
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Change, Plan
+from aigov.policy.bundle import Bundle
 from aigov.policy.lockout import state_findings
-from aigov.policy.render import RenderedPolicy, render_spec
 from aigov.spec.model import Spec
 
 
@@ -81,12 +80,12 @@ class Verdict:
                                findings=self.findings)
 
 
-def lint_findings(spec: Spec) -> list[Finding]:
-    from aigov.policy.lint import lint_spec
-
+def lint_findings(bundle: Bundle) -> list[Finding]:
+    """The bundle's lint errors as one gate finding. The bundle lints once: a command's
+    lint, or notebook 03's findings reused in 05 when the files are byte-identical
+    (``Bundle.reuse_lint``)."""
     # The lockout finding has its own check below; it is not counted twice.
-    errors = [f for f in lint_spec(spec.source) if f.severity is Severity.ERROR
-              and f.code != "LOCKOUT_SENTINEL_DENIED"]
+    errors = [f for f in bundle.lint_errors if f.code != "LOCKOUT_SENTINEL_DENIED"]
     if not errors:
         return []
     first = errors[0]
@@ -94,14 +93,14 @@ def lint_findings(spec: Spec) -> list[Finding]:
                     f"{first.code} {first.message}", file=first.file)]
 
 
-def policy_test_findings(spec: Spec) -> tuple[list[Finding], str]:
+def policy_test_findings(bundle: Bundle) -> tuple[list[Finding], str]:
     try:
         from aigov.policy.simulate import run_policy_tests
     except ImportError as exc:
         return [finding("DEPLOY_POLICY_TESTS_UNAVAILABLE",
                         f"the policy test runner cannot be imported: {exc}")], ""
     try:
-        report = run_policy_tests(spec)  # the planned state is the spec itself
+        report = run_policy_tests(bundle)  # the planned state is the spec itself
     except AigovError as exc:  # a policy the evaluator cannot parse, a bad test target
         return [finding("DEPLOY_POLICY_TESTS_FAILED",
                         f"the policy tests could not run: {exc.message}")], ""
@@ -127,42 +126,44 @@ def mutation_findings(inv: Inventory | None, spec: Spec, *, target: str,
                      confirm=confirm).findings
 
 
-def evaluate_gate(spec: Spec, *, plan: Plan | None = None, inventory: Inventory | None = None,
-                  target: str = "emulator", allow_mutations: bool = False,
-                  confirm: bool = False,
-                  rendered: Mapping[str, RenderedPolicy] | None = None,
+def evaluate_gate(bundle: Bundle | Spec, *, direct_plan: Plan | None = None,
+                  inventory: Inventory | None = None, target: str = "emulator",
+                  allow_mutations: bool = False, confirm: bool = False,
                   pending: int = 0, applying: bool = True,
                   steps: list[Change] | None = None) -> Verdict:
-    """Every check, each reported (the verdict lists all reasons, not just the first).
+    """Every check, each reported (the verdict lists all reasons, not just the first),
+    over the bundle's documents and its lint findings.
 
-    ``plan`` and ``inventory`` (the direct engine's plan and what it was computed from)
-    add the step-by-step check over ``steps`` (the engine's real order, default the
-    plan's: ``aigov.deploy.lockout_steps.engine_steps``); an empty plan needs no permission to mutate unless
-    ``pending`` (the engine's own count, e.g. Pulumi's preview) says there is work, and
-    a run that only shows the plan (``applying=False``) needs none either.
+    ``direct_plan`` and ``inventory`` (the direct engine's plan and what it was computed
+    from) add the step-by-step check over ``steps`` (the engine's real order, default
+    the plan's: ``aigov.deploy.lockout_steps.engine_steps``); an empty plan needs no
+    permission to mutate unless ``pending`` (the engine's own count, e.g. Pulumi's
+    preview) says there is work, and a run that only shows the plan
+    (``applying=False``) needs none either.
     """
-    rendered = rendered if rendered is not None else render_spec(spec)
+    bundle = Bundle.of(bundle)
+    spec, rendered = bundle.spec, bundle.rendered
     verdict = Verdict()
-    lint = lint_findings(spec)
+    lint = lint_findings(bundle)
     verdict.add("lint", lint, "no lint errors")
     if lint:
         verdict.checks.append(Check("policy tests against the planned state", False,
                                     "not run: fix the lint errors first"))
     else:
-        found, detail = policy_test_findings(spec)
+        found, detail = policy_test_findings(bundle)
         verdict.add("policy tests against the planned state", found, detail or "passed")
     verdict.add("no OU or account locks its administrators out",
-                list(state_findings(spec, rendered, str(spec.source or ""))),
+                list(state_findings(spec, rendered, bundle.file)),
                 "every sentinel request stays allowed in the planned state")
-    if plan is not None and inventory is not None:
-        order = steps if steps is not None else engine_steps("direct", plan.changes)
+    if direct_plan is not None and inventory is not None:
+        order = steps if steps is not None else engine_steps("direct", direct_plan.changes)
         verdict.add("no step of the plan locks anyone out",
                     list(step_findings(spec, rendered, inventory, order)),
                     f"{len(order)} step(s) checked")
     if not applying:
         verdict.checks.append(Check(f"may change the organization (target {target})", True,
                                     "not applying: the plan is only shown"))
-    elif plan is None or not plan.empty or pending:
+    elif direct_plan is None or not direct_plan.empty or pending:
         verdict.add(f"may change the organization (target {target})",
                     mutation_findings(inventory, spec, target=target,
                                       allow_mutations=allow_mutations, confirm=confirm),

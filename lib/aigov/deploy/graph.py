@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aigov.deploy.program import TYPES, Imports, build, export_outputs, format_urn
+from aigov.policy.bundle import Bundle
 from aigov.policy.render import RenderedPolicy
 from aigov.spec.model import Spec
 
@@ -125,10 +126,11 @@ def _name_of(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
-def resource_graph(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
+def resource_graph(spec: Spec | Bundle, rendered: Mapping[str, RenderedPolicy] | None = None,
                    imports: Imports | None = None, adopt_only: bool = False,
                    live_types: Iterable[str] = ()) -> ResourceGraph:
-    """Run the program under Pulumi's mocks and return every registered resource."""
+    """Run the program under Pulumi's mocks and return every registered resource (over
+    a bundle's documents, or ``rendered`` / the spec rendered once here)."""
 
     def run() -> None:
         export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt_only,

@@ -42,7 +42,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aigov.policy.render import RenderedPolicy, render_spec
+from aigov.policy.bundle import Bundle
+from aigov.policy.render import RenderedPolicy
 from aigov.spec.model import ROOT, Spec
 
 ORGANIZATION = "organization"
@@ -147,7 +148,7 @@ def attachments(spec: Spec) -> list[tuple[str, str]]:
     return out
 
 
-def build(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
+def build(spec: Spec | Bundle, rendered: Mapping[str, RenderedPolicy] | None = None,
           imports: Imports | None = None, adopt_only: bool = False,
           live_types: Iterable[str] = ()) -> dict[str, Any]:
     """Declare the spec's resources in the running Pulumi program; return them by name.
@@ -160,7 +161,8 @@ def build(spec: Spec, rendered: Mapping[str, RenderedPolicy] | None = None,
     import pulumi
     from pulumi_aws import organizations as aws_org
 
-    rendered = rendered if rendered is not None else render_spec(spec)
+    bundle = Bundle.of(spec, rendered)  # the documents rendered once, by the caller's bundle
+    spec, rendered = bundle.spec, bundle.rendered
     out: dict[str, Any] = {}
 
     def wanted(name: str) -> bool:
@@ -254,14 +256,15 @@ def export_outputs(resources: Mapping[str, Any]) -> None:
                           if name != ORGANIZATION})
 
 
-def program(spec: Spec, imports: Imports | None = None, adopt_only: bool = False,
+def program(bundle: Bundle | Spec, imports: Imports | None = None, adopt_only: bool = False,
             live_types: Iterable[str] = ()):
-    """A zero-argument Pulumi program (what the Automation API's inline program takes)."""
-    rendered = render_spec(spec)
+    """A zero-argument Pulumi program (what the Automation API's inline program takes)
+    over the bundle's documents, rendered once however often Pulumi runs it."""
+    bundle = Bundle.of(bundle)
     live = tuple(live_types)
 
     def run() -> None:
-        export_outputs(build(spec, rendered, imports=imports, adopt_only=adopt_only,
+        export_outputs(build(bundle, imports=imports, adopt_only=adopt_only,
                              live_types=live))
 
     return run

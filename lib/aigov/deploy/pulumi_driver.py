@@ -36,6 +36,7 @@ from aigov.errors import ApplyError, ChecksFailed, UsageError
 from aigov.findings import finding
 from aigov.org.inventory import Inventory
 from aigov.paths import outputs_dir
+from aigov.policy.bundle import Bundle
 from aigov.policy.render import RenderedPolicy
 from aigov.spec.model import Spec
 from aigov.target.emulator import EMULATOR_ENV
@@ -206,12 +207,14 @@ def _pulumi_error(op: str, exc: Exception) -> ApplyError:
 class PulumiDriver:
     """One stack of the aigov project for one target."""
 
-    def __init__(self, spec: Spec, rendered: Mapping[str, RenderedPolicy], *, target: str,
+    def __init__(self, bundle: Bundle | Spec,
+                 rendered: Mapping[str, RenderedPolicy] | None = None, *, target: str,
                  endpoint_url: str | None, account_id: str | None,
                  region: str = "us-east-1", on_output: Output | None = None) -> None:
         pulumi_cli()
         self.stack_name = stack_name(target, account_id)
-        self.spec, self.rendered = spec, rendered
+        self.bundle = Bundle.of(bundle, rendered)
+        self.spec, self.rendered = self.bundle.spec, self.bundle.rendered
         self.target, self.endpoint_url, self.region = target, endpoint_url, region
         self.on_output = on_output or print
         self._stack: Any = None
@@ -258,10 +261,10 @@ class PulumiDriver:
         previewed once that import is in the state, just before its update)."""
         pending = self.pending_adoption(inv)
         if pending:
-            return [self._preview("adopt", make_program(self.spec, pending, adopt_only=True),
+            return [self._preview("adopt", make_program(self.bundle, pending, adopt_only=True),
                                   self._targets(pending))]
         return [self._preview("preview", make_program(
-            self.spec, live_types=inv.enabled_policy_types))]
+            self.bundle, live_types=inv.enabled_policy_types))]
 
     def _targets(self, pending: Mapping[str, Adopted]) -> list[str]:
         """The adoption update touches only what it imports (``--target``), so nothing
@@ -296,9 +299,9 @@ class PulumiDriver:
         runs = []
         pending = self.pending_adoption(inv)
         if pending:
-            runs.append(self._up("adopt", make_program(self.spec, pending, adopt_only=True),
+            runs.append(self._up("adopt", make_program(self.bundle, pending, adopt_only=True),
                                  self._targets(pending)))
-        full = make_program(self.spec, live_types=inv.enabled_policy_types)
+        full = make_program(self.bundle, live_types=inv.enabled_policy_types)
         preview = self._preview("preview", full)
         runs.append(preview)
         refuse_account_damage(preview)

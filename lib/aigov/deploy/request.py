@@ -13,7 +13,8 @@ from typing import Any
 from aigov.org.apply import Progress
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Plan
-from aigov.policy.render import RenderedPolicy, render_spec
+from aigov.policy.bundle import Bundle
+from aigov.policy.render import RenderedPolicy
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients
 
@@ -22,7 +23,7 @@ from aigov.target.clients import OrgClients
 class DeployRequest:
     """Everything a deploy needs, from the notebook's parameters or the command line."""
 
-    spec: Spec
+    bundle: Bundle                  # the spec, rendered once (a bare Spec gets its own)
     clients: OrgClients
     target: str = "emulator"
     allow_mutations: bool = False
@@ -30,12 +31,18 @@ class DeployRequest:
     approve: bool = True
     allow_delete: bool = False
     region: str = "us-east-1"
-    rendered: dict[str, RenderedPolicy] = field(default_factory=dict)
     progress: Progress | None = None   # called after each applied change (the caller shows it)
 
     def __post_init__(self) -> None:
-        if not self.rendered:
-            self.rendered = render_spec(self.spec)
+        self.bundle = Bundle.of(self.bundle)
+
+    @property
+    def spec(self) -> Spec:
+        return self.bundle.spec
+
+    @property
+    def rendered(self) -> dict[str, RenderedPolicy]:
+        return self.bundle.rendered
 
     @property
     def rules(self) -> str:
@@ -49,14 +56,14 @@ class Planned:
     engine: str                     # the engine that runs (never "auto")
     requested: str
     inventory: Inventory
-    plan: Plan                      # the direct engine's Changes (the gate replays them)
+    direct_plan: Plan               # the direct engine's Changes (the gate replays them)
     preview: list[Any] = field(default_factory=list)   # Pulumi's runs (PulumiRun)
 
     @property
     def changes_planned(self) -> int:
         if self.engine == "pulumi" and self.preview:
             return sum(run.changed for run in self.preview)
-        return len(self.plan.changes)
+        return len(self.direct_plan.changes)
 
     def table(self):  # -> pandas.DataFrame
         if self.engine == "pulumi" and self.preview:
@@ -65,7 +72,7 @@ class Planned:
             return pd.DataFrame([{"phase": r.phase, "operation": op, "resources": n}
                                  for r in self.preview for op, n in sorted(r.changes.items())],
                                 columns=["phase", "operation", "resources"])
-        return self.plan.table()
+        return self.direct_plan.table()
 
     def render(self) -> str:
         head = f"engine: {self.engine}" + (f" (requested {self.requested})"
@@ -75,7 +82,7 @@ class Planned:
                                                           sorted(r.changes.items()))
                              for r in self.preview)
         else:
-            body = self.plan.render()
+            body = self.direct_plan.render()
         return f"{head}\n{body}"
 
     def summary(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from aigov.findings import Finding, Severity
 from aigov.org.discover import discover
 from aigov.org.drift import drift, drift_rows, effective_drift_for
 from aigov.org.inventory import Inventory
+from aigov.policy.bundle import Bundle
 from aigov.policy.types import RCP, SCP
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients
@@ -166,12 +167,10 @@ class AuditReport:
                           for k, v in self.summary().items()}, name="value").to_frame()
 
 
-def audit_report(spec: Spec, c: OrgClients) -> AuditReport:
-    """Discover the live organization (read calls only) and audit it against ``spec``."""
-    from aigov.policy.render import render_spec
-
+def audit_report(bundle: Bundle | Spec, c: OrgClients) -> AuditReport:
+    """Discover the live organization (read calls only) and audit it against the spec's
+    bundle (its rendered documents)."""
+    bundle = Bundle.of(bundle)
     inv = discover(c)
-    rendered = render_spec(spec)
-    found = drift(spec, inv, rendered, file=str(spec.source or ""))
-    return AuditReport(spec, inv, [*found, *effective_drift_for(spec, inv, c, rendered)])
-
+    found = drift(bundle, inv, file=bundle.file)
+    return AuditReport(bundle.spec, inv, [*found, *effective_drift_for(bundle, inv, c)])

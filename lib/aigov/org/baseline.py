@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from aigov.policy.bundle import Bundle
 from aigov.policy.checks.catalogue import actions, match_actions, services
 from aigov.policy.render import RenderedPolicy
 from aigov.policy.simulate import OrgModel, load_cases
@@ -165,14 +166,13 @@ def baseline_cases(model: OrgModel, targets: Sequence[str],
     return cases
 
 
-def build_baseline(spec: Spec, rendered: dict[str, RenderedPolicy],
-                   shipped_tests: Path | None) -> list[dict[str, Any]]:
-    """The baseline's cases for an imported spec (``shipped_tests``: the project's
-    ``policies/tests`` folder, or None to use only the per-service requests)."""
-    model = OrgModel(spec, rendered=rendered)
-    targets = baseline_targets(spec)
+def build_baseline(bundle: Bundle, shipped_tests: Path | None) -> list[dict[str, Any]]:
+    """The baseline's cases for an imported spec's bundle (``shipped_tests``: the
+    project's ``policies/tests`` folder, or None to use only the per-service requests)."""
+    model = bundle.model()
+    targets = baseline_targets(bundle.spec)
     scenarios = shipped_scenarios(shipped_tests) if shipped_tests else []
-    scenarios += service_scenarios(model, targets, list(rendered.values()))
+    scenarios += service_scenarios(model, targets, list(bundle.rendered.values()))
     return baseline_cases(model, targets, scenarios)
 
 

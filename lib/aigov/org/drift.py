@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from aigov.findings import Finding, finding
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Change, plan_policies, plan_structure
+from aigov.policy.bundle import Bundle
 from aigov.policy.render import RenderedPolicy
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients
@@ -40,13 +41,13 @@ PLAN_CODES = {
 
 # -- the drift check -----------------------------------------------------------------
 
-def drift(spec: Spec, inventory: Inventory, rendered: Mapping[str, RenderedPolicy],
-          file: str = "") -> list[Finding]:
-    """Every difference between the live organization and the spec, as findings.
-
-    ``rendered``: policy name -> RenderedPolicy (``render_spec(spec)``). ``file``: the
-    spec's path, named in each finding.
+def drift(bundle: Bundle | Spec, inventory: Inventory, file: str = "") -> list[Finding]:
+    """Every difference between the live organization and the spec (its bundle: the
+    rendered documents are the bundle's), as findings. ``file``: the spec's path, named
+    in each finding.
     """
+    bundle = Bundle.of(bundle)
+    spec, rendered = bundle.spec, bundle.rendered
     # Accounts as the spec means them (by id where given); a repeated name is a drift
     # finding here (DRIFT_DUPLICATE_ACCOUNT), refused only by plan and apply.
     inv = inventory.bind(spec, strict=False)
@@ -85,7 +86,7 @@ def drift(spec: Spec, inventory: Inventory, rendered: Mapping[str, RenderedPolic
                              f"{inv.path_of_parent(acct.parent_id)} is not in the spec",
                              file=file, key=f"account:{name}"))
     changes = [*plan_structure(spec, inv),
-               *plan_policies(spec, inv, dict(rendered), allow_delete=True)]
+               *plan_policies(bundle, inv, allow_delete=True)]
     unmanaged = {c.key for c in changes if (c.action, c.kind) == ("delete", "policy")}
     # Discovery cannot list the policies of a disabled type: DRIFT_POLICY_TYPE_DISABLED
     # says it once instead of every policy and attachment of that type as missing.
@@ -163,29 +164,24 @@ def drift_rows(findings: list[Finding]) -> list[dict[str, str]]:
 
 def check_drift(spec_path: str | None = None, endpoint_url: str | None = None,
                 region: str | None = None) -> list[Finding]:
-    """Load and render the spec, discover the live organization (read calls only), and
-    return ``drift``. Bad spec: ``SpecError``; unreachable target: ``TargetError``."""
+    """``aigov drift``: the spec's bundle against the live organization (read calls
+    only). Bad spec: ``SpecError``; unreachable target: ``TargetError``."""
     from aigov.org.discover import discover
-    from aigov.policy.render import render_spec
-    from aigov.spec import load_spec
     from aigov.target.clients import clients
 
-    spec = load_spec(spec_path)
-    rendered = render_spec(spec)
+    bundle = Bundle.load(spec_path)
     c = clients(endpoint_url, region)
     inv = discover(c)
-    found = drift(spec, inv, rendered, file=str(spec.source or ""))
-    return [*found, *effective_drift_for(spec, inv, c, rendered)]
+    found = drift(bundle, inv, file=bundle.file)
+    return [*found, *effective_drift_for(bundle, inv, c)]
 
 
-def effective_drift_for(spec: Spec, inv: Inventory, c: OrgClients,
-                        rendered: Mapping[str, RenderedPolicy]) -> list[Finding]:
+def effective_drift_for(bundle: Bundle, inv: Inventory, c: OrgClients) -> list[Finding]:
     """Effective management policies against AWS's DescribeEffectivePolicy, on the aws
     target only: moto does not implement the call, and aigov never fakes its answer."""
     from aigov.org.management import effective_drift
 
     if c.is_emulator or not inv.exists:
         return []
-    return effective_drift(spec, inv, c.organizations, file=str(spec.source or ""),
-                           documents={n: r.document for n, r in rendered.items()})
-
+    return effective_drift(bundle.spec, inv, c.organizations, file=bundle.file,
+                           documents={n: r.document for n, r in bundle.rendered.items()})

@@ -225,23 +225,21 @@ def _check_out(out: Path, force: bool) -> None:
 def _write(export: Export, inv: Inventory, work: Path,
            shipped_tests: Path | None) -> ImportReport:
     from aigov.paths import repo_root
-    from aigov.policy.lint import lint_spec
-    from aigov.policy.render import render_spec
-    from aigov.spec import load_spec
+    from aigov.policy.bundle import Bundle
 
     for rel, text in export.files.items():
         (work / rel).parent.mkdir(parents=True, exist_ok=True)
         (work / rel).write_text(text, encoding="utf-8")
     spec_path = work / SPEC_FILE
     spec_path.write_text(spec_yaml(export, inv.organization_id or ""), encoding="utf-8")
-    spec = load_spec(spec_path)
+    bundle = Bundle.load(spec_path)  # rendered once for the baseline and lint
     tests = shipped_tests if shipped_tests is not None else repo_root() / "policies" / "tests"
-    cases = build_baseline(spec, render_spec(spec), tests if tests.is_dir() else None)
+    cases = build_baseline(bundle, tests if tests.is_dir() else None)
     (work / BASELINE_FILE).parent.mkdir(parents=True, exist_ok=True)
     (work / BASELINE_FILE).write_text(baseline_yaml(cases, inv.organization_id or ""),
                                       encoding="utf-8")
     lint: dict[str, int] = {}
-    for f in lint_spec(spec_path):
+    for f in bundle.findings:
         lint[f.severity.value] = lint.get(f.severity.value, 0) + 1
     return ImportReport(work, inv.organization_id or "", _counts(inv),
                         _imported_counts(export), export.findings, len(cases), lint,

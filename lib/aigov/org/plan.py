@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aigov.org.inventory import Inventory
+from aigov.policy.bundle import Bundle
 from aigov.policy.normalize import same_policy
 from aigov.policy.types import SCP
 from aigov.spec.model import ROOT, Spec
@@ -72,7 +73,7 @@ class Plan:
 
 def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
     """Organization, policy types, OUs and accounts that the live state lacks."""
-    changes: list[Change] = []  # ``inv`` is bound to the spec by the caller (plan())
+    changes: list[Change] = []  # ``inv`` is bound to the spec by build_plan()
     if not inv.exists:
         changes.append(Change("create", "organization", "organization",
                               {"feature_set": spec.organization.feature_set}))
@@ -133,8 +134,7 @@ def _live_full_aws_access(spec: Spec, inv: Inventory) -> set[str]:
     return held | {t for t in spec.targets() if inv.target_id(t) is None}
 
 
-def plan_policies(spec: Spec, inv: Inventory, rendered: dict,
-                  allow_delete: bool = False) -> list[Change]:
+def plan_policies(bundle: Bundle, inv: Inventory, allow_delete: bool = False) -> list[Change]:
     """Policies and attachments, in the order that never leaves a level without an Allow.
 
     create policies -> attach (new allow-lists land first) -> update contents -> detach
@@ -143,6 +143,7 @@ def plan_policies(spec: Spec, inv: Inventory, rendered: dict,
     updated or deleted; a policy the spec does not name is left alone unless
     ``allow_delete``.
     """
+    spec, rendered = bundle.spec, bundle.rendered
     creates, attaches, updates, detaches, deletes = [], [], [], [], []
     live_pairs = inv.attachments()
     for pol in spec.policies:
@@ -193,13 +194,11 @@ def _attachment(action: str, ptype: str, policy: str, target: str) -> Change:
                   {"policy": policy, "type": ptype, "target": target})
 
 
-def plan(spec: Spec, inv: Inventory, rendered: dict | None = None,
-         allow_delete: bool = False) -> Plan:
+def build_plan(bundle: Bundle | Spec, inv: Inventory, allow_delete: bool = False) -> Plan:
     """The direct engine's whole plan from the live state: structure, then policies and
-    attachments (``rendered``: policy name -> RenderedPolicy, rendered here if absent)."""
-    from aigov.policy.render import render_spec
-
-    rendered = rendered if rendered is not None else render_spec(spec)
-    inv = inv.bind(spec)  # accounts as the spec means them (by id where it gives one)
-    return Plan(tuple([*plan_structure(spec, inv),
-                       *plan_policies(spec, inv, rendered, allow_delete)]))
+    attachments, from the bundle's rendered documents (a bare ``Spec`` gets a bundle of
+    its own)."""
+    bundle = Bundle.of(bundle)
+    inv = inv.bind(bundle.spec)  # accounts as the spec means them (by id where it gives one)
+    return Plan(tuple([*plan_structure(bundle.spec, inv),
+                       *plan_policies(bundle, inv, allow_delete)]))

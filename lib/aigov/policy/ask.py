@@ -252,12 +252,12 @@ def read_drafts(items: Sequence[str]) -> dict[str, dict[str, Any]]:
 def answer_request(spec: Any = None, *, target: str, action: str, resource: str = "*",
                    region: str | None = None, principal: str | None = None,
                    context: Sequence[str] = (), drafts: Sequence[str] = ()) -> Answer:
-    """The CLI's one call: load the spec, apply drafts, ask."""
-    from aigov.policy.render import render_spec
-    from aigov.spec import load_spec
+    """The CLI's one call: the spec's bundle (``spec``: a path, a spec or a bundle) with
+    the drafts in place of the policies they name, then ask."""
+    from aigov.policy.simulate import bundle_of
 
-    loaded = load_spec(spec) if spec is None or isinstance(spec, str) else spec
-    rendered = with_drafts(render_spec(loaded), read_drafts(drafts))
-    model = OrgModel(loaded, rendered=rendered)
+    bundle = bundle_of(spec)
+    drafted = read_drafts(drafts)
+    model = (bundle.with_drafts(drafted) if drafted else bundle).model()
     return ask(model, target, action, resource, region, parse_context_args(context),
                principal)

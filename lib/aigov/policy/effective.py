@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.errors import UsageError
+from aigov.policy.bundle import Bundle
 from aigov.policy.types import MANAGEMENT_TYPES
 from aigov.spec.model import Spec
 
@@ -179,26 +180,25 @@ def effective_policy(levels: Iterable[tuple[str, Sequence[tuple[str, dict[str, A
     return EffectivePolicy(policy_type, target or last, merger.content(), merger.ignored)
 
 
-def spec_levels(spec: Spec, target: str, policy_type: str,
+def spec_levels(spec: Spec | Bundle, target: str, policy_type: str,
                 documents: dict[str, dict[str, Any]] | None = None,
                 ) -> list[tuple[str, list[tuple[str, dict[str, Any]]]]]:
     """The spec's policies of ``policy_type`` on the path from Root to ``target`` (an
-    account name or id, an OU path, or Root), rendered, in the spec's order."""
-    from aigov.policy.render import render_policy
-
+    account name or id, an OU path, or Root), in the spec's order: from ``documents``
+    when given, else rendered by the bundle (each policy once, only those on the path)."""
+    bundle = Bundle.of(spec)
     levels = []
-    for level in spec.levels(target):
+    for level in bundle.spec.levels(target):
         docs = []
-        for p in spec.policies_at(level):
+        for p in bundle.spec.policies_at(level):
             if p.type == policy_type:
                 doc = (documents or {}).get(p.name)
-                docs.append((p.name, doc if doc is not None else
-                             render_policy(spec, p).document))
+                docs.append((p.name, doc if doc is not None else bundle.document(p.name)))
         levels.append((level, docs))
     return levels
 
 
-def spec_effective_policy(spec: Spec, target: str, policy_type: str,
+def spec_effective_policy(spec: Spec | Bundle, target: str, policy_type: str,
                           documents: dict[str, dict[str, Any]] | None = None,
                           ) -> EffectivePolicy:
     """What AWS's DescribeEffectivePolicy would say for ``target`` once the spec is

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -29,6 +29,9 @@ from aigov.policy.render import RenderedPolicy, minify, render_text
 from aigov.policy.types import POLICY_TYPES
 from aigov.spec.load import SafeLoader, validate_spec
 from aigov.spec.model import PolicyRef, Spec
+
+if TYPE_CHECKING:
+    from aigov.policy.bundle import Bundle, Rendered
 
 
 def lint_document(doc: PolicyDoc, quota: dict[str, Any] | None = None) -> list[Finding]:
@@ -74,26 +77,42 @@ def _template_finding(exc: PolicySyntaxError, file: str) -> Finding:
                    line=int(m.group(1)) if m else None)
 
 
-def render_for_lint(spec: Spec, policy: PolicyRef) -> tuple[PolicyDoc | None, list[Finding]]:
-    """Render one of the spec's policies into a ``PolicyDoc`` (or the findings why not)."""
+def render_for_lint(spec: Spec, policy: PolicyRef, text: Rendered | None = None,
+                    ) -> tuple[PolicyDoc | None, list[Finding]]:
+    """One of the spec's policies as a ``PolicyDoc`` (or the findings why not); ``text``
+    is the template's outcome already rendered (``Bundle.texts``), else it renders here."""
     file = str(spec.policy_path(policy))
-    try:
-        text = render_text(spec, policy)
-    except PolicySyntaxError as exc:
-        return None, [_template_finding(exc, file)]
-    except InputError as exc:
-        return None, [input_finding(exc, file)]
+    if text is None:
+        try:
+            text = render_text(spec, policy)
+        except (PolicySyntaxError, InputError) as exc:
+            text = exc
+    if isinstance(text, PolicySyntaxError):
+        return None, [_template_finding(text, file)]
+    if isinstance(text, InputError):
+        return None, [input_finding(text, file)]
     return parse_document(text, policy.type, file=file, name=policy.name)
 
 
 def lint_loaded_spec(spec: Spec, file: str = "") -> tuple[dict[str, PolicyDoc], list[Finding]]:
-    """Lint every policy of a valid spec and the spec-wide rules; return the documents
-    (by policy name, for display) and the findings, with the spec's ``lint:`` overrides."""
+    """Lint a valid spec (a bundle of its own): see ``lint_bundle``."""
+    from aigov.policy.bundle import Bundle
+
+    return lint_bundle(Bundle(spec), file)
+
+
+def lint_bundle(bundle: Bundle, file: str | None = None,
+                ) -> tuple[dict[str, PolicyDoc], list[Finding]]:
+    """Lint every policy of a bundle, each from the text the bundle rendered once, and
+    the spec-wide rules; return the documents (by policy name, for display) and the
+    findings, with the spec's ``lint:`` overrides. ``Bundle.findings`` keeps the answer."""
+    spec = bundle.spec
+    file = bundle.file if file is None else file
     quota = quotas.load_quotas(spec.quotas)
     docs: dict[str, PolicyDoc] = {}
     found: list[Finding] = []
     for policy in spec.policies:
-        doc, errs = render_for_lint(spec, policy)
+        doc, errs = render_for_lint(spec, policy, bundle.texts[policy.name])
         found.extend(errs)
         if doc is not None:
             docs[policy.name] = doc
@@ -188,12 +207,14 @@ def rendered_policy(doc: PolicyDoc, policy: PolicyRef | None) -> RenderedPolicy:
 
 
 def lint_spec(spec_path: str | Path | None = None) -> list[Finding]:
-    """Every finding for the spec and the policies it references."""
+    """``aigov lint``: every finding for the spec and the policies it references. An
+    invalid spec is findings too (not an exception), so this one takes a path."""
+    from aigov.policy.bundle import Bundle
+
     spec, found = validate_spec(spec_path)
     if spec is None:
         return found
-    _, more = lint_loaded_spec(spec, str(spec.source or ""))
-    return [*found, *more]
+    return [*found, *Bundle(spec).findings]
 
 
 _TEMPLATE_TAG = re.compile(r"\{[{%#]")

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aigov.findings import Finding, Severity
+from aigov.policy.bundle import Bundle
 from aigov.policy.checks.document import PolicyDoc
 from aigov.policy.checks.quotas import load_quotas
-from aigov.policy.lint import lint_loaded_spec
 from aigov.spec.model import Spec
 
 if TYPE_CHECKING:
@@ -106,7 +106,10 @@ class LintReport:
         return fig
 
 
-def lint_report(spec: Spec) -> LintReport:
-    """Render and lint every policy of a valid spec."""
-    docs, found = lint_loaded_spec(spec, str(spec.source or ""))
-    return LintReport(spec=spec, docs=docs, findings=found, quotas=load_quotas(spec.quotas))
+def lint_report(bundle: Bundle | Spec) -> LintReport:
+    """Every policy of a valid spec's bundle, rendered and linted (once: the bundle
+    keeps its lint, or reuses the findings its ``lint_store`` holds for these files)."""
+    bundle = Bundle.of(bundle)
+    spec = bundle.spec
+    return LintReport(spec=spec, docs=bundle.lint_documents, findings=bundle.findings,
+                      quotas=load_quotas(spec.quotas))

@@ -142,8 +142,10 @@ def _template_line(exc: BaseException) -> str | None:
     return f"line {line}" if line else None
 
 
-def render_policy(spec: Spec, policy: PolicyRef) -> RenderedPolicy:
-    text = render_text(spec, policy)
+def render_policy(spec: Spec, policy: PolicyRef, text: str | None = None) -> RenderedPolicy:
+    """One policy as AWS will store it; ``text`` is its template already rendered
+    (``Bundle.texts``), else it is rendered here."""
+    text = render_text(spec, policy) if text is None else text
     try:
         document = load_json(text, str(spec.policy_path(policy)))
     except json.JSONDecodeError as exc:

@@ -23,6 +23,7 @@ import yaml
 from aigov.errors import SpecError, UsageError
 from aigov.findings import Finding, finding
 from aigov.inputs import load_yaml, read_text
+from aigov.policy.bundle import Bundle
 from aigov.policy.evaluate import (
     EXAMPLE_ACCOUNT,
     Chain,
@@ -34,8 +35,8 @@ from aigov.policy.evaluate import (
     make_request,
 )
 from aigov.policy.explain import explain
+from aigov.policy.managed import RenderedPolicy, aws_managed_at
 from aigov.policy.parse import Policy, parse_policy
-from aigov.policy.render import RenderedPolicy, attached, aws_managed_at, render_spec
 from aigov.policy.types import RCP, SCP
 from aigov.spec.model import ROOT, Spec
 
@@ -49,19 +50,18 @@ class OrgModel:
     """The spec compiled for simulation: one ``Policy`` per rendered document, and one
     ``Chain`` per target, built once and reused for every request."""
 
-    def __init__(self, spec: Spec, *, management_account: str | None = None,
+    def __init__(self, bundle: Bundle | Spec, *, management_account: str | None = None,
                  rendered: Mapping[str, RenderedPolicy] | None = None) -> None:
-        self.spec = spec
-        self.rendered = dict(rendered) if rendered is not None else render_spec(spec)
-        self.management_account = management_account or spec.organization.management_account_id
+        self.bundle = bundle = Bundle.of(bundle, rendered)  # rendered: drafts in place
+        self.spec = spec = bundle.spec
+        self.rendered = bundle.rendered
+        self.management_account = management_account or bundle.management_account
         enabled = spec.organization.enabled_policy_types
         self.rcps_enabled = RCP in enabled
         self.scps_enabled = SCP in enabled
         self._managed = {m.name: parse_policy(m.document, name=m.name, policy_type=t)
                          for t in (SCP, RCP) for m in aws_managed_at(t)}
-        self.policies: dict[str, Policy] = {
-            name: parse_policy(r.document, name=name, policy_type=r.type)
-            for name, r in self.rendered.items() if r.type in (SCP, RCP)}
+        self.policies: dict[str, Policy] = bundle.parsed
         self._levels: dict[tuple[str, str], Level] = {}
         self._chains: dict[tuple[str, str], Chain] = {}
         self._resolved: dict[str, str] = {}
@@ -78,7 +78,7 @@ class OrgModel:
         got = self._levels.get((key, kind))
         if got is None:
             ptype = SCP if kind == "SCP" else RCP
-            here = attached(self.spec, self.rendered, key, ptype)
+            here = self.bundle.attached(key, ptype)
             pols = [self._managed[r.name] if r.aws_managed else self.policies[r.name]
                     for r in here if r.aws_managed or r.name in self.policies]
             got = self._levels[(key, kind)] = Level(key, tuple(pols))
@@ -327,21 +327,23 @@ def check_cases(model: OrgModel, cases: Sequence[Case]) -> TestReport:
     return TestReport(results)
 
 
-def run_policy_tests(spec: str | Spec | None = None, *, model: OrgModel | None = None,
+def run_policy_tests(spec: str | Spec | Bundle | None = None, *, model: OrgModel | None = None,
                      paths: Sequence[Path] | None = None) -> TestReport:
-    """``aigov test-policies``: every case of ``policies/tests/*.yaml`` against the spec."""
+    """``aigov test-policies``: every case of ``policies/tests/*.yaml`` against the spec
+    (a path, a spec or a bundle; ``model`` when one is compiled already)."""
     if model is None:
-        model = OrgModel(_spec(spec))
+        model = bundle_of(spec).model()
     return check_cases(model, load_all_cases(model.spec, paths))
 
 
-def _spec(spec: str | Spec | None) -> Spec:
-    if isinstance(spec, Spec):
-        return spec
+def bundle_of(spec: str | Spec | Bundle | None) -> Bundle:
+    """The bundle of a spec path (the CLI's ``--spec``; default the repository's spec),
+    a spec, or a bundle."""
+    if isinstance(spec, Spec | Bundle):
+        return Bundle.of(spec)
     from aigov.paths import default_spec, resolve
-    from aigov.spec import load_spec
 
-    return load_spec(resolve(spec) if spec else default_spec())
+    return Bundle.load(resolve(spec) if spec else default_spec())
 
 
 def run_batch(infile, outfile) -> int:  # noqa: ANN001 - text streams

@@ -21,7 +21,7 @@ def show_progress(i: int, n: int, change: Any) -> None:
 def request_from_context(ctx: Any) -> DeployRequest:
     """A ``DeployRequest`` from a notebook's ``Context`` (its parameters and spec)."""
     p = ctx.params
-    return DeployRequest(ctx.spec, ctx.session(), target=ctx.session().target.kind,
+    return DeployRequest(ctx.bundle, ctx.session(), target=ctx.session().target.kind,
                          allow_mutations=p.allow_mutations, confirm=p.confirm,
                          approve=p.approve and not p.read_only, allow_delete=p.allow_delete,
                          region=p.region, progress=show_progress)
@@ -47,13 +47,13 @@ def discover_management_account(session_factory: Any) -> str | None:
 
 
 def model_for_run(ctx: Any) -> OrgModel:
-    """The spec compiled for a runbook notebook. The management account comes from the
-    spec (``organization.management_account_id``), else from the target's one
+    """The notebook's bundle compiled for simulation. The management account comes from
+    the spec (``organization.management_account_id``), else from the target's one
     ``DescribeOrganization`` (not a full discovery: 492 calls at 1,000 accounts)."""
     mgmt = ctx.spec.organization.management_account_id
     if mgmt is None and (ctx.endpoint_url or ctx.params.target == "aws"):
         mgmt = discover_management_account(ctx.session)
-    return OrgModel(ctx.spec, management_account=mgmt)
+    return ctx.bundle.model(mgmt)
 
 
 def import_for_run(ctx: Any) -> Any:  # -> aigov.org.importer.ImportReport

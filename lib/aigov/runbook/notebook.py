@@ -1,7 +1,7 @@
 """What a runbook notebook calls first and last: parameters in, headline results out.
 
 A notebook's second cell is ``ctx = start("03_policies", globals())``; later cells call
-the library with ``ctx.spec`` / ``ctx.session()`` and record their headline results with
+the library with ``ctx.bundle`` (the spec, read and rendered once) / ``ctx.session()`` and record their headline results with
 ``ctx.record(...)``. The runner copies ``<run_dir>/results/<notebook>.json`` into the
 manifest, so a scheduler reads the outcome without opening the notebook (docs/contracts/run-records.md).
 """
@@ -17,10 +17,12 @@ from typing import Any
 
 from aigov.errors import ChecksFailed
 from aigov.paths import resolve
+from aigov.policy.bundle import Bundle
 from aigov.runbook.params import RunParams, params_from_namespace
-from aigov.spec import Spec, load_spec
+from aigov.spec import Spec
 
 RESULTS_DIR = "results"
+LINT_STORE = "shared/lint.json"  # lint's findings, kept for the run's later notebooks
 
 
 @dataclass
@@ -32,8 +34,17 @@ class Context:
     results: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
+    def bundle(self) -> Bundle:
+        """The spec read once and its policies rendered once, for every cell of this
+        notebook. Under ``aigov run`` lint's findings are kept in the run folder
+        (``shared/lint.json``) under the digest of the spec and policy files, so 05's
+        gate reuses 03's lint when nothing changed and lints again when anything did."""
+        store = Path(self.params.run_dir) / LINT_STORE if self.params.run_dir else None
+        return Bundle.load(self.params.spec, lint_store=store)
+
+    @property
     def spec(self) -> Spec:
-        return load_spec(self.params.spec)
+        return self.bundle.spec
 
     @property
     def spec_path(self) -> Path:

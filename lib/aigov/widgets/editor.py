@@ -21,9 +21,10 @@ import pandas as pd
 
 from aigov.errors import AigovError, UsageError
 from aigov.findings import Finding
+from aigov.policy.bundle import Bundle
 from aigov.policy.checks.quotas import load_quotas
 from aigov.policy.lint import lint_document, parse_document
-from aigov.policy.render import RenderedPolicy, render_spec
+from aigov.policy.render import RenderedPolicy
 from aigov.policy.types import AUTHORIZATION_TYPES
 from aigov.spec.model import Spec
 from aigov.widgets.keys import keyboard_scope
@@ -35,16 +36,17 @@ class PolicyEditor(View):
     """``e = PolicyEditor(spec, playground=p, policy="deny-leave-organization")``;
     ``e.set_text(...)`` then read ``e.findings``, ``e.size``, ``e.max_size``."""
 
-    def __init__(self, spec: Spec, *, policy: str | None = None,
+    def __init__(self, spec: Spec | Bundle, *, policy: str | None = None,
                  playground: PolicyPlayground | None = None,
                  rendered: Mapping[str, RenderedPolicy] | None = None) -> None:
         import ipywidgets as w
 
-        self.spec = spec
+        if rendered is None and playground is not None:
+            rendered = playground.base  # the playground's documents: not rendered again
+        bundle = Bundle.of(spec, rendered)
+        self.spec = spec = bundle.spec
         self.playground = playground
-        if rendered is None:
-            rendered = playground.base if playground is not None else render_spec(spec)
-        self.rendered = dict(rendered)
+        self.rendered = dict(bundle.rendered)
         self.quotas = load_quotas(spec.quotas)
         self.findings: list[Finding] = []
         self.size = 0

@@ -30,10 +30,11 @@ import yaml
 
 from aigov.errors import AigovError, UsageError
 from aigov.paths import resolve
-from aigov.policy.ask import Answer, KeyHelp, ask, context_help, org_defaults, with_drafts
+from aigov.policy.ask import Answer, KeyHelp, ask, context_help, org_defaults
+from aigov.policy.bundle import Bundle
 from aigov.policy.evaluate import Decision
-from aigov.policy.render import RenderedPolicy, render_spec
-from aigov.policy.simulate import OrgModel, tests_dir
+from aigov.policy.render import RenderedPolicy
+from aigov.policy.simulate import tests_dir
 from aigov.spec.model import Spec
 from aigov.widgets.cases import append_case
 from aigov.widgets.completion import all_actions, complete_action
@@ -97,14 +98,15 @@ class PolicyPlayground(View):
     """``p = PolicyPlayground(spec); p.set(action="organizations:LeaveOrganization")``;
     then ``p.decision.decision == "deny"`` and ``p.deciding`` names the policy."""
 
-    def __init__(self, spec: Spec, *, cases_file: str | Path | None = None,
+    def __init__(self, spec: Spec | Bundle, *, cases_file: str | Path | None = None,
                  rendered: Mapping[str, RenderedPolicy] | None = None, **request: Any) -> None:
         import ipywidgets as w
 
-        self.spec = spec
-        self.base = dict(rendered) if rendered is not None else render_spec(spec)
+        self.bundle = Bundle.of(spec, rendered)  # the notebook's bundle: rendered once
+        self.spec = spec = self.bundle.spec
+        self.base = self.bundle.rendered
         self.drafts: dict[str, dict[str, Any]] = {}
-        self.model = OrgModel(spec, rendered=self.base)
+        self.model = self.bundle.model()
         self.decision: Decision | None = None
         self.answer: Answer | None = None
         self.error: str | None = None
@@ -248,7 +250,7 @@ class PolicyPlayground(View):
             drafts.pop(policy, None)
         else:
             drafts[policy] = dict(document)
-        self.model = OrgModel(self.spec, rendered=with_drafts(self.base, drafts))
+        self.model = self.bundle.with_drafts(drafts).model()
         self.drafts = drafts
         self.refresh()
 

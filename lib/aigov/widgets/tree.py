@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from aigov.policy.render import RenderedPolicy, attached, render_spec
+from aigov.policy.bundle import Bundle
+from aigov.policy.render import RenderedPolicy, attached
 from aigov.policy.types import POLICY_TYPES, short_name
 from aigov.spec.model import ROOT, Spec
 from aigov.widgets.keys import keyboard_scope
@@ -47,12 +48,13 @@ class OUTreeBrowser(View):
     """``OUTreeBrowser(spec).select("ai-dev")``; read ``path``, ``attached_frame()``,
     ``accounts()``."""
 
-    def __init__(self, spec: Spec, select: str = ROOT,
+    def __init__(self, spec: Spec | Bundle, select: str = ROOT,
                  rendered: Mapping[str, RenderedPolicy] | None = None) -> None:
         import ipywidgets as w
 
-        self.spec = spec
-        self.rendered = dict(rendered) if rendered is not None else render_spec(spec)
+        self.bundle = Bundle.of(spec, rendered)  # the notebook's bundle: rendered once
+        self.spec = spec = self.bundle.spec
+        self.rendered = self.bundle.rendered
         order = tree_order(spec)
         self._picker = w.Select(options=[(node_label(spec, k), k) for k in order],
                                 rows=min(len(order), 14), description="OU/account",
@@ -87,7 +89,7 @@ class OUTreeBrowser(View):
                  "description": p.description}
                 for level in self.spec.levels(key) for t in POLICY_TYPES
                 if t in self.spec.organization.enabled_policy_types
-                for p in attached(self.spec, self.rendered, level, t)]
+                for p in self.bundle.attached(level, t)]
         return pd.DataFrame(rows, columns=["level", "type", "policy", "description"])
 
     def accounts(self, target: str | None = None) -> list[str]:

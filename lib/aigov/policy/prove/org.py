@@ -21,12 +21,13 @@ from typing import Any
 
 from aigov.errors import SpecError, UsageError
 from aigov.findings import Finding, finding
+from aigov.policy.bundle import Bundle
 from aigov.policy.evaluate import Chain
 from aigov.policy.parse import Policy
 from aigov.policy.prove.encode import Group
 from aigov.policy.prove.properties import BATCH_ACCOUNT, Property, load_properties
 from aigov.policy.prove.solve import DEFAULT_TIMEOUT_MS, EncodingBug, Outcome, prove
-from aigov.policy.simulate import MANAGEMENT, OrgModel, _spec
+from aigov.policy.simulate import MANAGEMENT, OrgModel, bundle_of
 from aigov.spec.model import ROOT, Spec
 
 
@@ -207,11 +208,11 @@ def prove_property(model: OrgModel, prop: Property, *,
     return PropertyResult(prop, outcomes, time.perf_counter() - t0)
 
 
-def run_proofs(spec: str | Spec | None = None, *, model: OrgModel | None = None,
+def run_proofs(spec: str | Spec | Bundle | None = None, *, model: OrgModel | None = None,
                paths: Sequence[Path] | None = None,
                timeout_ms: int = DEFAULT_TIMEOUT_MS) -> ProofReport:
     """``aigov prove``: every property of ``policies/properties/*.yaml`` against the spec."""
     if model is None:
-        model = OrgModel(_spec(spec))
+        model = bundle_of(spec).model()
     props = load_all_properties(model.spec, paths)
     return ProofReport([prove_property(model, p, timeout_ms=timeout_ms) for p in props])
