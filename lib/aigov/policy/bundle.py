@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from aigov.errors import InputError, PolicySyntaxError
 from aigov.findings import Finding, Severity
-from aigov.policy.managed import RenderedPolicy, aws_managed_at
+from aigov.policy.managed import RenderedPolicy
 from aigov.policy.types import RCP, SCP
 from aigov.spec.model import Spec
 
@@ -138,11 +138,10 @@ class Bundle:
     def attached(self, level: str, policy_type: str) -> list[RenderedPolicy]:
         """Policies of ``policy_type`` attached directly at ``level`` (a canonical key),
         the AWS-managed FullAWSAccess / RCPFullAWSAccess where they sit included
-        (``policy/managed.py``, ``aws_managed_at``)."""
-        out = aws_managed_at(policy_type, self.spec.full_aws_access_at(level))
-        out.extend(self.rendered[p.name] for p in self.spec.policies_at(level)
-                   if p.type == policy_type)
-        return out
+        (``render.attached``, the one placement rule)."""
+        from aigov.policy.render import attached
+
+        return attached(self.spec, self.rendered, level, policy_type)
 
     def with_drafts(self, drafts: Mapping[str, Any]) -> Bundle:
         """A bundle whose named policies are replaced by draft documents (the spec's

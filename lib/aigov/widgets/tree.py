@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from aigov.policy.bundle import Bundle
-from aigov.policy.render import RenderedPolicy, attached
+from aigov.policy.render import RenderedPolicy
 from aigov.policy.types import POLICY_TYPES, short_name
 from aigov.spec.model import ROOT, Spec
 from aigov.widgets.keys import keyboard_scope
@@ -149,7 +149,7 @@ class OUTreeBrowser(View):
             for t in POLICY_TYPES:
                 if t in self.spec.organization.enabled_policy_types:
                     row[short_name(t)] = ", ".join(p.name for p in
-                                              attached(self.spec, self.rendered, key, t))
+                                              self.bundle.attached(key, t))
             row["accounts"] = len(self.accounts(key))
             rows.append(row)
         return pd.DataFrame(rows)
