@@ -2,8 +2,9 @@
 
 Each case starts from a valid spec (one OU, one account, one SCP) and breaks one thing,
 as a careless or hostile user would. ``aigov lint`` must exit 2 within seconds with a
-finding naming the file, the line and the fix; ``aigov apply`` against a real moto server
-must exit 2 and leave it without an organization. AWS rules behind each case: botocore's
+finding naming the file, the line and the fix; ``aigov plan``, ``aigov apply`` and
+``aigov run`` against a real moto server must exit 2 and leave it without an
+organization (``run`` before it writes a record). AWS rules behind each case: botocore's
 Organizations model (lengths, patterns, enums), the Organizations quotas (2,000 OUs),
 EnablePolicyType (all features required), IAM's JSON grammar (no NaN, one Statement).
 """
@@ -115,6 +116,15 @@ SPECS: list[tuple[str, str | bytes, str | bytes, str, int | None]] = [
      POLICY.replace("}]}", "}],\n \"Statement\": [{\"Effect\": \"Deny\", \"Action\": "
                     "\"s3:*\", \"Resource\": \"*\"}]}"), "POLICY_DUPLICATE_KEY", 3),
     ("policy_of_a_megabyte", VALID, POLICY + " " * (1024 * 1024), "POLICY_TOO_LARGE", None),
+    ("policy_sid_ending_in_newline", VALID, POLICY.replace('{"Effect"', '{"Sid": "AllowAll\\n",'
+                                                           ' "Effect"'),
+     "POLICY_CONTROL_CHARACTER", 2),
+    ("policy_action_with_escaped_nul", VALID, POLICY.replace('"*", "Resource"',
+                                                             '"s3:Get\\u0000", "Resource"'),
+     "POLICY_CONTROL_CHARACTER", 2),
+    ("policy_condition_value_with_a_raw_tab", VALID,
+     POLICY.replace('"Resource": "*"', '"Resource": "*",\n "Condition": {"StringEquals": '
+                    '{"aws:PrincipalTag/team": "ml\t"}}'), "POLICY_CONTROL_CHARACTER", 3),
 ]
 
 
@@ -166,10 +176,47 @@ def test_bad_input_apply_exits_2_and_creates_nothing(tmp_path, capsys, shared_em
                  "--endpoint-url", shared_emulator.url]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "internal error" not in err
-    org = boto3.client("organizations", endpoint_url=shared_emulator.url, region_name="us-east-1",
+    _no_organization(shared_emulator.url)
+
+
+def _no_organization(url: str) -> None:
+    org = boto3.client("organizations", endpoint_url=url, region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     with pytest.raises(ClientError, match="AWSOrganizationsNotInUseException"):
         org.describe_organization()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("spec", "policy"), [c[1:3] for c in SPECS], ids=[c[0] for c in SPECS])
+def test_bad_input_plan_exits_2_naming_the_file(tmp_path, capsys, shared_emulator, monkeypatch,
+                                                spec, policy):
+    monkeypatch.setenv("AIGOV_OUTPUTS", str(tmp_path / "outputs"))
+    path = _write(tmp_path, spec, policy)
+    assert main(["plan", "--spec", str(path), "--engine", "direct",
+                 "--endpoint-url", shared_emulator.url]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err
+    assert "organization.yaml" in err or "allow_all.json" in err
+    assert "fix:" in err
+    _no_organization(shared_emulator.url)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("spec", "policy"), [c[1:3] for c in SPECS], ids=[c[0] for c in SPECS])
+def test_bad_input_run_exits_2_before_any_record(tmp_path, capsys, shared_emulator, monkeypatch,
+                                                 spec, policy):
+    """``aigov run`` reads the spec and renders every policy before a record, a kernel
+    or the emulator starts."""
+    monkeypatch.setenv("AIGOV_OUTPUTS", str(tmp_path / "outputs"))
+    path = _write(tmp_path, spec, policy)
+    started = time.monotonic()
+    assert main(["run", "--endpoint-url", shared_emulator.url, "-p", f"spec={path}"]) == 2
+    assert time.monotonic() - started < 30
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err
+    assert "organization.yaml" in err or "allow_all.json" in err
+    assert not (tmp_path / "outputs" / "runs").exists()
+    _no_organization(shared_emulator.url)
 
 
 def test_an_unexpected_exception_is_exit_3_with_one_line_and_no_traceback(
@@ -196,3 +243,16 @@ def test_a_size_limit_is_configurable_and_checked(tmp_path, capsys, monkeypatch)
     monkeypatch.setenv("AIGOV_MAX_SPEC_BYTES", "lots")
     assert main(["lint", "--spec", str(path)]) == 2
     assert "AIGOV_MAX_SPEC_BYTES" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("override", ["{severity: {POLICY_CONTROL_CHARACTER: warning}}",
+                                      "{ignore: [{code: POLICY_CONTROL_CHARACTER}]}"],
+                         ids=["severity", "ignore"])
+def test_lint_overrides_cannot_silence_bad_input(tmp_path, capsys, override):
+    """A spec's ``lint:`` tunes checks; it cannot make a malformed file acceptable (plan
+    and apply would refuse it anyway), so overriding an input code is itself refused."""
+    policy = next(c[2] for c in SPECS if c[0] == "policy_sid_ending_in_newline")
+    path = _write(tmp_path, VALID + f"lint: {override}\n", policy)
+    assert main(["lint", "--spec", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "POLICY_CONTROL_CHARACTER" in err and "cannot be overridden" in err

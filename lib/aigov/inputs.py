@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -244,16 +245,56 @@ def _line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+# A control character in a policy string: a raw one (JSON forbids U+0000-U+001F raw, and
+# U+007F-U+009F are as invisible) or an escape of one (``\n``, ``\t``, ``\u0000``...).
+_RAW_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ESCAPED_CONTROL = re.compile(r"\\(?:[bfnrt]|u00[01][0-9a-fA-F]|u007[fF]|u00[89][0-9a-fA-F])")
+_ESCAPED_BACKSLASH = re.compile(r"\\\\")
+
+
+def _control_in_string(body: str) -> str | None:
+    """The first control character in the body of a JSON string (between its quotes),
+    as ``U+XXXX``, or ``None``."""
+    raw = _RAW_CONTROL.search(body)
+    if raw:
+        return f"U+{ord(raw.group()):04X}"
+    escaped = _ESCAPED_CONTROL.search(_ESCAPED_BACKSLASH.sub("", body))
+    if escaped is None:
+        return None
+    code = escaped.group()[1:]
+    named = {"b": 8, "f": 12, "n": 10, "r": 13, "t": 9}
+    return f"U+{named[code]:04X}" if code in named else f"U+{code[1:].upper()}"
+
+
+def _shown(token: str) -> str:
+    """A JSON string token as JSON with every control character escaped, shortened."""
+    try:
+        shown = json.dumps(json.loads(token, strict=False))
+    except ValueError:
+        shown = ascii(token)
+    return shown if len(shown) <= 60 else shown[:56] + '..."'
+
+
 def _scan_json(text: str, file: str, max_depth: int) -> None:
-    """Refuse depth and bare NaN/Infinity before ``json`` sees the text (the C scanner
-    recurses and Python's accepts NaN, which IAM does not)."""
+    """Refuse depth, bare NaN/Infinity and control characters in strings before
+    ``json`` sees the text (the C scanner recurses, Python's accepts NaN, which IAM does
+    not, and a string may carry a control character: docs/contracts/input-limits.md)."""
     depth, i, n = 0, 0, len(text)
     while i < n:
         ch = text[i]
         if ch == '"':
+            start = i
             i += 1
             while i < n and text[i] != '"':
                 i += 2 if text[i] == "\\" else 1
+            control = _control_in_string(text[start + 1:i])
+            if control:
+                shown = _shown(text[start:i + 1])
+                raise InputError(f"the string {shown} holds a control character ({control});"
+                                 " no name, action, ARN, Sid, key or value of a policy does",
+                                 file=file, line=_line_of(text, start), kind="control",
+                                 fix="remove it (a template value ending in a newline: "
+                                 "strip it, e.g. {{ value | trim | tojson }})")
         elif ch in "[{":
             depth += 1
             if depth > max_depth:
@@ -287,8 +328,8 @@ def _no_duplicates(text: str, file: str) -> Callable[[list[tuple[str, Any]]], di
 
 
 def load_json(text: str, file: str = "", max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """Parse JSON strictly: no duplicate keys, no NaN/Infinity, at most ``max_depth``
-    levels. Raises ``InputError``, or ``json.JSONDecodeError`` for plain syntax errors
+    """Parse JSON strictly: no duplicate keys, no NaN/Infinity, no control character in
+    a string, at most ``max_depth`` levels. Raises ``InputError``, or ``json.JSONDecodeError`` for plain syntax errors
     (callers report those with their own code)."""
     _scan_json(text, file, max_depth)
     return json.loads(text, object_pairs_hook=_no_duplicates(text, file))

@@ -62,7 +62,7 @@ def parse_document(text: str, policy_type: str, *, file: str = "", name: str = "
 # InputError.kind -> the policy finding code (each an input error: exit 2).
 INPUT_CODES = {"too_large": "POLICY_TOO_LARGE", "not_utf8": "POLICY_NOT_UTF8",
                "duplicate_key": "POLICY_DUPLICATE_KEY", "too_deep": "POLICY_TOO_DEEP",
-               "nan": "POLICY_NAN"}
+               "nan": "POLICY_NAN", "control": "POLICY_CONTROL_CHARACTER"}
 
 
 def input_finding(exc: InputError, file: str) -> Finding:
@@ -184,6 +184,12 @@ def _checked_overrides(overrides: dict[str, Any], file: str = "") -> dict[str, A
     if not isinstance(ignore, list) or not all(isinstance(i, dict) and "code" in i
                                                for i in ignore):
         problems.append("lint.ignore must be a list of {code: CODE, file: GLOB}")
+    else:
+        # Bad input is not a matter of taste: plan and apply refuse it whatever lint says.
+        named = [*(sev if isinstance(sev, dict) else ()), *(i["code"] for i in ignore)]
+        problems += [f"lint: {c} is bad input (exit 2) and cannot be overridden"
+                     for c in dict.fromkeys(named)
+                     if c in code_catalogue() and code_catalogue()[c].input]
     if problems:
         raise SpecError("; ".join(problems), file=file or None, location="lint",
                         fix="e.g. lint: {severity: {QUOTA_POLICY_SIZE_NEAR: warning}, "

@@ -46,7 +46,8 @@ PROFILES_DIR = "notebooks/profiles"
 NOTEBOOKS_DIR = "notebooks"
 # Exceptions that mean "bad input" when a notebook raises them (exit 2), by class name
 # as papermill reports it; anything else that fails a notebook exits 1.
-INPUT_ERRORS = {"UsageError", "SpecError", "PolicySyntaxError", "TargetError", "ReadOnlyError"}
+INPUT_ERRORS = {"UsageError", "SpecError", "PolicySyntaxError", "TargetError", "ReadOnlyError",
+                "InputError"}
 # ipykernel logs a transport warning at every start ("Kernel is running over TCP without
 # encryption": the kernel binds 127.0.0.1 only) and "KeyboardInterrupt caught in kernel"
 # when papermill interrupts it at shutdown; neither is about the notebook. Cell errors
@@ -230,9 +231,12 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
         merged["endpoint_url"] = endpoint_url
     checked = validate_params(merged)  # exit 2 before anything starts
     _check_endpoint(merged)
+    from aigov.policy.render import render_spec
     from aigov.spec import load_spec
 
-    spec_path = load_spec(checked.spec).source  # exit 2 on a bad spec, before any call
+    spec = load_spec(checked.spec)  # exit 2 on a bad spec, before any call
+    render_spec(spec)  # and on a policy file that is bad input (input-limits.md)
+    spec_path = spec.source
     assert spec_path is not None
     redactor = Redactor.from_environment(prof.redact, resolve=True)
     key = signing_key(prof.signing_key)  # exit 2 on a missing key, before anything runs
