@@ -148,9 +148,35 @@ def _wait_for(path: Path, proc: subprocess.Popen, bound_s: float = 300) -> None:
         time.sleep(0.2)
 
 
+def _kernel_pid(marker: Path) -> int:
+    """The pid the sleeper notebook's kernel wrote into the marker; it is a kernel."""
+    deadline = time.monotonic() + 30
+    while not (text := marker.read_text().strip()):
+        assert time.monotonic() < deadline, "the sleeper never wrote its pid"
+        time.sleep(0.1)
+    pid = int(text)
+    assert b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    return pid
+
+
+def _stopped(pid: int, bound_s: float = 30) -> bool:
+    """True once ``pid`` has exited (gone, or a zombie left for init to reap)."""
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 @pytest.fixture
 def sleeping_run(tmp_path):
-    """``aigov run`` of the ``interrupted`` profile, stopped inside its second notebook."""
+    """``aigov run`` of the ``interrupted`` profile, stopped inside its second notebook;
+    yields the outputs folder, the runner process and the sleeping kernel's pid."""
     outputs, marker, scratch = tmp_path / "outputs", tmp_path / "marker", tmp_path / "tmp"
     scratch.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "aigov.cli", "run", "--profile",
@@ -159,7 +185,7 @@ def sleeping_run(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait_for(marker, proc)
-        yield outputs, proc
+        yield outputs, proc, _kernel_pid(marker)
     finally:
         marker.unlink(missing_ok=True)  # lets an orphaned kernel's loop end
         if proc.poll() is None:
@@ -168,9 +194,10 @@ def sleeping_run(tmp_path):
 
 
 def test_ctrl_c_leaves_a_record_marked_incomplete_that_verifies(sleeping_run):
-    outputs, proc = sleeping_run
+    outputs, proc, kernel = sleeping_run
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=300) == 130
+    assert _stopped(kernel), "the kernel outlived the interrupted run"
     (run_dir,) = list_runs(outputs / "runs")
     m = _manifest(run_dir)
     assert (m["status"], m["interrupted"]) == ("incomplete", True)
@@ -182,13 +209,16 @@ def test_ctrl_c_leaves_a_record_marked_incomplete_that_verifies(sleeping_run):
 @pytest.mark.slow
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)],
                          ids=["SIGTERM", "SIGHUP"])
-def test_sigterm_and_sighup_end_a_run_like_ctrl_c(sleeping_run, tmp_path, sig, code):
+def test_sigterm_and_sighup_end_a_run_like_ctrl_c_and_stop_the_kernel(sleeping_run, tmp_path,
+                                                                     sig, code):
     """What systemd and Airflow send (SIGTERM), or a closed terminal (SIGHUP): the record
-    is marked interrupted, the report written, the kernel stopped, no scratch notebook
-    left in the temporary folder, no traceback."""
-    outputs, proc = sleeping_run
+    is marked interrupted, the report written, the kernel process stopped (no orphaned
+    ipykernel still running the notebook), no scratch notebook left in the temporary
+    folder, no traceback."""
+    outputs, proc, kernel = sleeping_run
     proc.send_signal(sig)
     assert proc.wait(timeout=300) == code
+    assert _stopped(kernel), "the kernel outlived the interrupted run"
     err = proc.communicate(timeout=60)[1]
     assert "Traceback" not in err and "interrupted" in err
     (run_dir,) = list_runs(outputs / "runs")
@@ -200,7 +230,7 @@ def test_sigterm_and_sighup_end_a_run_like_ctrl_c(sleeping_run, tmp_path, sig, c
 
 
 def test_a_killed_runner_leaves_a_record_marked_incomplete(sleeping_run):
-    outputs, proc = sleeping_run
+    outputs, proc, _kernel = sleeping_run
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=120)
     (run_dir,) = list_runs(outputs / "runs")

@@ -7,7 +7,9 @@ import time
 
 
 def emulator_command(port: int | None = None, state_dir: str | None = None) -> int:
-    """``aigov emulator``: serve until Ctrl-C, printing the environment to export."""
+    """``aigov emulator``: serve until Ctrl-C (exit 130), SIGTERM (143) or SIGHUP (129),
+    printing the environment to export. A stop by signal is not a success: a service
+    manager reads 143 as "stopped", 0 as "finished" (docs/contracts/exit-codes.md)."""
     from aigov.paths import resolve
     from aigov.target.emulator import running_emulator
 
@@ -22,9 +24,11 @@ def emulator_command(port: int | None = None, state_dir: str | None = None) -> i
         try:
             while True:
                 time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-    return 0
+        except KeyboardInterrupt as exc:  # Ctrl-C, and SIGTERM/SIGHUP (errors.Interrupted)
+            stopped_by = exc
+    print(f"aigov emulator: stopped ({getattr(stopped_by, 'name', 'SIGINT')})",
+          file=sys.stderr)
+    return getattr(stopped_by, "exit_code", 130)
 
 
 def lab_command(port: int | None = None, endpoint_url: str | None = None,
