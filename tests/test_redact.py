@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from aigov.runbook.record import MANIFEST, list_runs
-from aigov.runbook.redact import MASK, Redactor, forms, redact_tree, scrub_tree
+from aigov.runbook.redact import MASK, Redactor, forms, redact_tree, scrub_tree, stamp
 from aigov.target.emulator import Emulator
 from conftest import FIXTURES, ROOT
 
@@ -186,6 +186,25 @@ def test_scrub_tree_removes_what_it_cannot_check_and_never_a_links_target(tmp_pa
     assert sorted(r.file for r in refused) == ["link", "x.gz"]
     assert sorted(p.name for p in run.iterdir()) == ["ok.txt"]
     assert outside.read_text() == "keep me"
+
+
+def test_a_later_pass_skips_a_file_only_while_its_bytes_are_those_it_wrote(tmp_path):
+    """The runner redacts each notebook once and later passes skip it, but a file
+    rewritten with a secret (same size, its timestamp set back) is redacted again."""
+    redactor, done = Redactor({"s3cr3t-value"}), {}
+    path = tmp_path / "a.txt"
+    path.write_text("x s3cr3t-value")
+    assert redact_tree(tmp_path, redactor, done).changed == [path]
+    assert redact_tree(tmp_path, redactor, done).changed == []
+    st = path.stat()
+    path.write_text("s3cr3t-value".ljust(len(path.read_text()), "."))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert redact_tree(tmp_path, redactor, done).changed == [path]
+    assert "s3cr3t" not in path.read_text()
+    redactor.add(["another-secret"])  # new secrets: every file is passed again
+    path.write_text("another-secret")
+    done["a.txt"] = stamp(path.read_bytes(), Redactor({"s3cr3t-value"}))
+    assert redact_tree(tmp_path, redactor, done).changed == [path]
 
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYLEAKTESTKEY"

@@ -17,6 +17,7 @@ it is refused: removed and named, and the run that wrote it fails (fail closed).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterable
@@ -28,7 +29,7 @@ from aigov.runbook.encodings import View, forms, mask_spans, needle
 from aigov.runbook.files import Refused, walk
 from aigov.target.emulator import EMULATOR_KEY
 
-__all__ = ["MASK", "Redactor", "forms", "redact_tree", "scrub_tree"]
+__all__ = ["MASK", "Redactor", "forms", "redact_tree", "scrub_tree", "stamp"]
 
 MASK = "***REDACTED***"
 # Access key ids: AKIA (long-term) and ASIA (temporary), 16 more upper-case alnum chars.
@@ -181,24 +182,29 @@ class TreeReport:
     refused: list[Refused] = field(default_factory=list)
 
 
+def stamp(data: bytes, redactor: Redactor) -> tuple[str, int]:
+    """What a pass remembers of a file it redacted: the digest of its redacted bytes and
+    how many secrets it was redacted against (secrets are only ever added)."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest(), len(redactor.secrets)
+
+
 def redact_tree(root: Path, redactor: Redactor,
                 done: dict[str, tuple] | None = None) -> TreeReport:
     """Redact every regular file under ``root`` in place, never following a link.
 
     Links, special files and files that are neither text nor an image are reported as
     refused and left alone; ``scrub_tree`` removes them. ``done`` (kept by the caller
-    between passes) skips a file unchanged since a pass with the same secrets.
+    between passes) skips a file whose bytes are exactly what a pass with the same
+    secrets wrote (redacting it again would change nothing): the content is compared,
+    never a size or a timestamp a writer could set back.
     """
     report = TreeReport()
     files, report.refused = walk(root, skip_seals=False)
     for rel in files:
         path = root / rel
-        if done is not None:
-            st = path.stat()
-            stamp = (st.st_size, st.st_mtime_ns, len(redactor.secrets))
-            if done.get(rel) == stamp:
-                continue
         before = path.read_bytes()
+        if done is not None and done.get(rel) == stamp(before, redactor):
+            continue
         text = as_text(before)
         if text is not None:
             after = redactor.text(text).encode("utf-8")
@@ -212,8 +218,7 @@ def redact_tree(root: Path, redactor: Redactor,
             path.write_bytes(after)
             report.changed.append(path)
         if done is not None:
-            st = path.stat()
-            done[rel] = (st.st_size, st.st_mtime_ns, len(redactor.secrets))
+            done[rel] = stamp(after, redactor)
     return report
 
 

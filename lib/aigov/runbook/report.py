@@ -10,6 +10,9 @@ copy of the stylesheet.
 ``finish_record`` is what the runner calls once the status is final and before the
 manifest is sealed: write the report, then pass every file of the folder through the
 redactor (``scrub_tree``), so the hashes the manifest seals are of redacted files.
+``seal_notebook`` writes each executed notebook and its own HTML copy into the record
+as soon as the notebook ends, redacted in memory first (nothing unredacted touches the
+record's folder), and notes them so that later passes skip them while unchanged.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from __future__ import annotations
 import html
 import json
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from aigov.runbook.files import Refused
-from aigov.runbook.redact import Redactor, scrub_tree
+from aigov.runbook.redact import Redactor, scrub_tree, stamp
 
 REPORT = "report.html"
 
@@ -100,21 +104,50 @@ def build_report(run_dir: Path, manifest: dict[str, Any]) -> str:
     return body
 
 
-def write_report(run_dir: Path, manifest: dict[str, Any], redactor: Redactor) -> Path:
+def write_report(run_dir: Path, manifest: dict[str, Any], redactor: Redactor,
+                 done: dict[str, tuple] | None = None) -> Path:
     path = run_dir / REPORT
-    path.write_text(redactor.text(build_report(run_dir, manifest)), encoding="utf-8")
+    data = redactor.text(build_report(run_dir, manifest)).encode("utf-8")
+    path.write_bytes(data)
+    if done is not None:
+        done[REPORT] = stamp(data, redactor)
     return path
 
 
-def finish_record(run_dir: Path, manifest: dict[str, Any],
-                  redactor: Redactor) -> list[Refused]:
+def finish_record(run_dir: Path, manifest: dict[str, Any], redactor: Redactor,
+                  done: dict[str, tuple] | None = None) -> list[Refused]:
     """Before the manifest is sealed: redact the manifest's values, write the report,
-    and redact every file of the run folder (half-written notebooks included); return
-    the files refused and removed (links, files that are not text)."""
+    and pass every file of the run folder (half-written notebooks included) through
+    the redactor; return the files refused and removed (links, files that are not
+    text). ``done``: files already redacted, skipped only when their bytes are those
+    a pass with the same secrets wrote (``redact.redact_tree``)."""
     for key, value in list(manifest.items()):
         manifest[key] = redactor.value(value)
     try:
-        write_report(run_dir, manifest, redactor)
+        write_report(run_dir, manifest, redactor, done)
     except Exception as exc:  # noqa: BLE001 - the record must be sealed whatever happens
         manifest["report_error"] = redactor.text(f"{type(exc).__name__}: {exc}")
-    return scrub_tree(run_dir, redactor)
+    return scrub_tree(run_dir, redactor, done)
+
+
+def seal_notebook(scratch: Path, out: Path, redactor: Redactor,
+                  done: dict[str, tuple]) -> None:
+    """Redact the executed notebook in memory, write it and its HTML copy (exported
+    from the redacted notebook, and redacted again) into the record, and note both as
+    redacted so that later passes over the folder skip them unless they change."""
+    import nbformat
+
+    text = redactor.text(scratch.read_text(encoding="utf-8"))
+    html, _ = _html_exporter().from_notebook_node(nbformat.reads(text, as_version=4))
+    for path, data in ((out, text.encode("utf-8")),
+                       (out.with_suffix(".html"), redactor.text(html).encode("utf-8"))):
+        path.write_bytes(data)
+        done[path.name] = stamp(data, redactor)
+
+
+@cache
+def _html_exporter() -> Any:
+    """One HTML exporter per process: building one loads and compiles its templates."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter()

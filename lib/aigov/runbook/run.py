@@ -30,9 +30,10 @@ from aigov.inputs import load_yaml, read_text
 from aigov.paths import repo_root
 from aigov.runbook import record
 from aigov.runbook.files import Refused
+from aigov.runbook.kernels import KernelPool, register_engine
 from aigov.runbook.params import coerce_cli_value, validate_params
 from aigov.runbook.redact import Redactor, scrub_tree
-from aigov.runbook.report import finish_record
+from aigov.runbook.report import finish_record, seal_notebook
 from aigov.runbook.signing import (
     checkpoint_path,
     sign_manifest,
@@ -212,6 +213,18 @@ def _check_endpoint(params: dict[str, Any]) -> None:
                           "127.0.0.1, or say -p target=aws to get every AWS check")
 
 
+def _without_iri_parser() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in the runner.
+
+    jsonschema imports it, when it is installed, for its optional ``iri`` format check,
+    and it builds an Earley parser of RFC 3987 at import: 1.5 s of CPU on a quiet machine,
+    paid by every run through nbformat's validator. No notebook schema (nbformat/v4/
+    *.schema.json) uses the ``iri`` format, so the check would never run; jsonschema
+    skips it when the import fails (``with suppress(ImportError)`` in its _format.py).
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -223,6 +236,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     Each manifest write is signed when a signing key is configured, and the finished
     chain's head goes to the checkpoint when one is named (runbook/signing.py).
     """
+    _without_iri_parser()
     import papermill as pm
 
     prof = load_profile(profile)
@@ -267,16 +281,21 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     fd, seen_name = tempfile.mkstemp(prefix="aigov-seen-")
     os.close(fd)
     seen = Path(seen_name)
-    saved_seen = os.environ.get(SEEN_FILE_ENV)
-    scrubbed: dict[str, tuple] = {}  # files already redacted (the final pass redoes all)
+    saved_env = {name: os.environ.get(name) for name in (SEEN_FILE_ENV,)}
+    scrubbed: dict[str, tuple] = {}  # files redacted so far, by content (redact.stamp)
     os.environ[SEEN_FILE_ENV] = seen_name
+    # the first kernel boots while the emulator starts (kernels inherit the environment
+    # as it is now: the seen-credentials file included; the endpoint is a parameter)
+    kernels = KernelPool([repo_root() / NOTEBOOKS_DIR / f"{nb}.ipynb" for nb in prof.notebooks],
+                         repo_root(), QUIET_KERNEL)
     try:
+        kernels.prestart()
         with _target(merged, prof.persist_emulator) as endpoint:
             nb_params = {**checked.model_dump(), "run_dir": str(run_dir),
                          "endpoint_url": endpoint or ""}
             for i, nb in enumerate(prof.notebooks, 1):
-                entry = _run_one(pm, nb, nb_params, run_dir, redactor, i, len(prof.notebooks),
-                                 seen)
+                entry = _run_one(pm, nb, nb_params, (run_dir, redactor, scrubbed),
+                                 (i, len(prof.notebooks)), seen, kernels)
                 manifest["notebooks"].append(entry)
                 _refuse(manifest, scrub_tree(run_dir, redactor, scrubbed), redactor)
                 seal()
@@ -295,14 +314,16 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
         manifest["status"] = "failed"
         raise
     finally:
-        if saved_seen is None:
-            os.environ.pop(SEEN_FILE_ENV, None)
-        else:
-            os.environ[SEEN_FILE_ENV] = saved_seen
+        kernels.close()
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         redactor.add(recall(seen))
         seen.unlink(missing_ok=True)
         manifest["finished"] = datetime.now(UTC).isoformat()
-        _refuse(manifest, finish_record(run_dir, manifest, redactor), redactor)
+        _refuse(manifest, finish_record(run_dir, manifest, redactor, scrubbed), redactor)
         if manifest.get("refused_files") and manifest["status"] == "succeeded":
             manifest["status"] = "failed"
             result.exit_code = result.exit_code or 1
@@ -323,26 +344,31 @@ def _refuse(manifest: dict[str, Any], refused: list[Refused], redactor: Redactor
             {"file": redactor.text(r.file), "reason": r.reason})
 
 
-def _run_one(pm: Any, nb: str, params: dict[str, Any], run_dir: Path, redactor: Redactor,
-             index: int, total: int, seen: Path) -> dict[str, Any]:
+def _run_one(pm: Any, nb: str, params: dict[str, Any], sink: tuple[Path, Redactor, dict],
+             position: tuple[int, int], seen: Path, kernels: KernelPool) -> dict[str, Any]:
+    """Run one notebook on its kernel; its record goes to ``sink``: the run folder, the
+    redactor, and the stamps of the files redacted so far."""
     root = repo_root()
     src = root / NOTEBOOKS_DIR / f"{nb}.ipynb"
-    out = run_dir / f"{nb}.ipynb"
+    out = sink[0] / f"{nb}.ipynb"
     # papermill saves the notebook after every cell; it writes outside the record so that
     # nothing unredacted ever lands there, even if the runner is killed (kill -9).
     scratch = Path(tempfile.mkdtemp(prefix="aigov-nb-")) / out.name  # mode 0700
+    km = kernels.take(position[0] - 1)
     try:
-        return _execute(pm, nb, src, scratch, out, params, run_dir, redactor, index, total,
-                        seen)
+        return _execute(pm, nb, src, scratch, out, params, sink, position, seen, km)
     finally:
+        kernels.stop(km)
         # every exit path, Ctrl-C and SIGTERM included: no unredacted copy stays behind
         shutil.rmtree(scratch.parent, ignore_errors=True)
 
 
 def _execute(pm: Any, nb: str, src: Path, scratch: Path, out: Path, params: dict[str, Any],
-             run_dir: Path, redactor: Redactor, index: int, total: int,
-             seen: Path) -> dict[str, Any]:
+             sink: tuple[Path, Redactor, dict], position: tuple[int, int], seen: Path,
+             km: Any) -> dict[str, Any]:
     root = repo_root()
+    run_dir, redactor, done = sink
+    index, total = position
     declared = set(pm.inspect_notebook(str(src)))
     passed = {k: v for k, v in params.items() if k in declared}
     _say(f"[{index}/{total}] {nb} ...")
@@ -351,7 +377,7 @@ def _execute(pm: Any, nb: str, src: Path, scratch: Path, out: Path, params: dict
     try:
         pm.execute_notebook(str(src), str(scratch), parameters=passed, cwd=str(root),
                             kernel_name="python3", progress_bar=False, log_output=False,
-                            extra_arguments=QUIET_KERNEL)
+                            engine_name=register_engine(), km=km)
         entry["status"] = "succeeded"
     except pm.PapermillExecutionError as exc:
         entry.update(status="failed", error_type=exc.ename,
@@ -364,9 +390,7 @@ def _execute(pm: Any, nb: str, src: Path, scratch: Path, out: Path, params: dict
     redactor.add(recall(seen))  # what the kernel's sessions resolved, before any sealing
     entry["results"] = _results(run_dir, nb, redactor)
     if scratch.is_file():
-        _seal_notebook(scratch, redactor)
-        shutil.move(str(scratch), out)
-        shutil.move(str(scratch.with_suffix(".html")), out.with_suffix(".html"))
+        seal_notebook(scratch, out, redactor, done)
     status = entry["status"]
     where = f" in cell [{entry['failed_cell']}]" if entry.get("failed_cell") else ""
     _say(f"[{index}/{total}] {nb} {status}{where} ({entry['duration_s']}s)"
@@ -384,14 +408,3 @@ def _results(run_dir: Path, nb: str, redactor: Redactor) -> dict[str, Any]:
     results = redactor.value(json.loads(path.read_text(encoding="utf-8")))
     path.write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
     return results
-
-
-def _seal_notebook(path: Path, redactor: Redactor) -> None:
-    """Redact the executed notebook in place and write its HTML copy beside it."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    path.write_text(redactor.text(path.read_text(encoding="utf-8")), encoding="utf-8")
-    nb = nbformat.read(str(path), as_version=4)
-    html, _ = HTMLExporter().from_notebook_node(nb)
-    path.with_suffix(".html").write_text(redactor.text(html), encoding="utf-8")

@@ -1,0 +1,81 @@
+"""Kernels for ``aigov run``: each notebook's kernel starts one notebook ahead, with the
+modules its code cells import already imported, and none outlives the run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aigov.runbook.kernels import KernelPool, imports_of
+from conftest import ROOT
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    cells = [{"cell_type": "code", "metadata": {}, "source": s, "outputs": [],
+              "execution_count": None} for s in sources]
+    cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": "import nothing"})
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+    return path
+
+
+def test_imports_of_lists_each_top_level_import_of_the_code_cells_once(tmp_path):
+    nb = _notebook(tmp_path / "a.ipynb",
+                   "import json, csv\nfrom aigov.spec import load_spec\nx = 1",
+                   "def f():\n    import decimal\nfrom . import rel\nimport json",
+                   "%matplotlib inline\nimport fractions",  # a magic: the cell is skipped
+                   "from aigov.runbook.notebook import start")
+    assert imports_of(nb) == ["json", "csv", "aigov.spec", "aigov.runbook.notebook"]
+
+
+def _kernel_pids(km) -> int:
+    return km.provisioner.process.pid
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(
+        f"/proc/{pid}/status").read_text().lower()
+
+
+@pytest.mark.slow
+def test_prestarted_kernel_has_imported_its_notebook_modules_and_names_nothing(tmp_path):
+    first = _notebook(tmp_path / "first.ipynb", "import email.mime.text")
+    second = _notebook(tmp_path / "second.ipynb", "import xml.dom.minidom")
+    pool = KernelPool([first, second], ROOT, ["--IPKernelApp.log_level=CRITICAL"])
+    try:
+        km = pool.take(0)
+        ahead = pool._started[1]  # the next notebook's kernel is already booting
+        assert ahead.has_kernel
+        kc = km.blocking_client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=120)
+        out: list[str] = []
+        reply = kc.execute_interactive(
+            "import sys; print(sorted(k for k in globals() if not k.startswith('_')), "
+            "'email.mime.text' in sys.modules, 'xml.dom.minidom' in sys.modules)",
+            timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")))
+        kc.stop_channels()
+        assert reply["content"]["execution_count"] == 1  # the warm-up is no execution
+        assert "".join(out).split("] ")[1].split() == ["True", "False"]
+        assert "email" not in "".join(out).split("]")[0]  # nothing left in the namespace
+        pids = [_kernel_pids(km), _kernel_pids(ahead)]
+        pool.stop(km)
+    finally:
+        pool.close()
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_runner_validates_notebooks_without_building_the_iri_parser():
+    """jsonschema's optional ``iri`` check builds an RFC 3987 parser at import; the
+    runner blocks it and nbformat still validates a notebook."""
+    code = ("import sys; from aigov.runbook.run import _without_iri_parser; "
+            "_without_iri_parser(); import nbformat; "
+            "nbformat.validate(nbformat.v4.new_notebook()); "
+            "print(sys.modules.get('rfc3987_syntax'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT, timeout=120)
+    assert out.stdout.strip() == "None"
