@@ -64,9 +64,10 @@ class BatchSimulator:
 
     def __init__(self, cache_limit: int = 4_000) -> None:
         # A long stream of new policies stays in flat memory: each cache is cleared when
-        # full (4,000 documents or chains, 20,000 evaluator entries), which costs a
-        # stream that repeats its policies only a recompile now and then.
-        self.evaluator = Evaluator(limit=20_000)
+        # full (4,000 documents, chains or decisions), which costs a stream that repeats
+        # its policies only a recompile now and then. Requests rarely repeat, so only
+        # whole decisions are cached, not each policy's result per request.
+        self.evaluator = Evaluator(limit=cache_limit, share_levels=False)
         self._policies: dict[tuple[str, str, str | bytes], Policy] = {}
         self._documents: dict[tuple[str, str | bytes], Policy] = {}
         self._chains: dict[tuple[str, bytes], Chain] = {}

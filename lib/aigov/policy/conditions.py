@@ -28,6 +28,7 @@ import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from aigov.policy.match import Context, pattern
 
@@ -58,6 +59,7 @@ class ConditionError(ValueError):
         self.element = element
 
 
+@lru_cache(maxsize=4_096)
 def split_operator(op: str) -> tuple[str, str, bool]:
     """``"ForAnyValue:StringNotLikeIfExists"`` -> ``("ForAnyValue", "StringNotLike", True)``."""
     qualifier = ""

@@ -234,8 +234,13 @@ class Evaluator:
     (effective policy set, request): Root's policies are evaluated once per request
     for the whole organization, and accounts sharing a path share one decision."""
 
-    def __init__(self, cache: bool = True, limit: int = 2_000_000) -> None:
+    def __init__(self, cache: bool = True, limit: int = 2_000_000,
+                 share_levels: bool = True) -> None:
         self.cache = cache
+        # ``share_levels=False`` keeps only the decision cache: a stream of requests
+        # that never repeat (the batch simulator's) gains nothing from caching each
+        # policy's and each level's result per request, and pays for it.
+        self.share_levels = share_levels
         self.limit = limit
         self.evaluations = 0
         self.clear()
@@ -305,7 +310,8 @@ class Evaluator:
         if not self.cache:
             self.evaluations += len(reqs)
             return [self._decide(r, scps, rcps, management_account, -1) for r in reqs]
-        if max(len(self._policies), len(self._states), len(self._req_ids)) >= self.limit:
+        if max(len(self._policies), len(self._states), len(self._req_ids),
+               len(self._chain_ids), len(self._decisions)) >= self.limit:
             self.clear()
         sid = self._prefix_ids(scps)[-1] if scps and scps.levels else -1 - (scps is None)
         cid = self._prefix_ids(rcps)[-1] if rcps and rcps.levels else -1 - (rcps is None)
@@ -317,7 +323,8 @@ class Evaluator:
             hit = cache.get(key)
             if hit is None:
                 self.evaluations += 1
-                d = _labelled(self._decide(req, scps, rcps, management_account, key[3]), labels)
+                rid = key[3] if self.share_levels else -1
+                d = _labelled(self._decide(req, scps, rcps, management_account, rid), labels)
                 cache[key] = (d, labels)
                 out.append(d)
             elif hit[1] == labels:

@@ -280,7 +280,7 @@ class PatternSet:
     ones checked one by one."""
 
     __slots__ = ("patterns", "star", "exact", "globs", "arn_globs", "_wild", "_regex",
-                 "dynamic", "ignore_case")
+                 "dynamic", "ignore_case", "_memo")
 
     def __init__(self, patterns: Sequence[Pattern]) -> None:
         self.patterns = tuple(patterns)
@@ -292,6 +292,7 @@ class PatternSet:
         self._wild = tuple(p for p in self.patterns if p._parts is not None)
         self._regex: re.Pattern[str] | None = None
         self.dynamic = tuple(p for p in self.patterns if p.has_variables)
+        self._memo: dict[str, bool] = {}
 
     @property
     def regex(self) -> re.Pattern[str] | None:
@@ -314,6 +315,16 @@ class PatternSet:
         if self._wild and self.regex.fullmatch(value) is not None:  # type: ignore[union-attr]
             return True
         return any(p.matches(value, context) for p in self.dynamic)
+
+    def matches_memo(self, value: str) -> bool:
+        """``matches`` without a context, remembered per value: for a set that is shared
+        (``parse`` interns Action lists) and asked about few distinct values (actions)."""
+        hit = self._memo.get(value)
+        if hit is None:
+            if len(self._memo) >= 1_024:
+                self._memo.clear()
+            hit = self._memo[value] = self.matches(value)
+        return hit
 
     def first_match(self, value: str, context: Context | None = None) -> str | None:
         """The text of the first pattern that matches (for explanations)."""

@@ -76,7 +76,7 @@ class Statement:
         return f"statement {self.index}" + (f" ({self.sid})" if self.sid else "")
 
     def action_matches(self, action: str) -> bool:
-        return self.actions.matches(action) != self.not_action
+        return self.actions.matches_memo(action) != self.not_action
 
     def applies(self, resource: str, ctx: Context) -> bool:
         """Resource and conditions (the action was checked first, through the index)."""

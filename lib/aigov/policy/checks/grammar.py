@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from aigov.findings import Finding
 from aigov.policy.checks.document import PolicyDoc, actions_of, as_list
@@ -72,11 +73,12 @@ def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
         if not isinstance(stmt, dict):
             yield doc.at("POLICY_MALFORMED", "a statement must be a JSON object", statement=i)
             continue
-        for key in stmt:
-            if key not in STATEMENT_ELEMENTS:
-                yield doc.at("POLICY_UNKNOWN_ELEMENT", f"unknown statement element {key!r}",
-                             statement=i, element=key,
-                             fix=f"use one of {', '.join(sorted(STATEMENT_ELEMENTS))}")
+        if not STATEMENT_ELEMENTS.issuperset(stmt):
+            for key in stmt:
+                if key not in STATEMENT_ELEMENTS:
+                    yield doc.at("POLICY_UNKNOWN_ELEMENT", f"unknown statement element "
+                                 f"{key!r}", statement=i, element=key,
+                                 fix=f"use one of {', '.join(sorted(STATEMENT_ELEMENTS))}")
         if stmt.get("Effect") not in ("Allow", "Deny"):
             yield doc.at("POLICY_BAD_EFFECT", f"Effect is {stmt.get('Effect')!r}; it must be "
                          "'Allow' or 'Deny'", statement=i, element="Effect")
@@ -88,7 +90,7 @@ def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
             if not isinstance(a, str) or not a:
                 yield doc.at("POLICY_ACTION_FORMAT", f"{element} must be a string or a list "
                              f"of non-empty strings, not {a!r}", statement=i, element=element)
-            elif not ACTION_RE.match(a):
+            elif not _action_format(a):
                 yield doc.at("POLICY_ACTION_FORMAT", f"action {a!r} is not service:Action "
                              "(wildcards allowed)", statement=i, element=element)
         sid = stmt.get("Sid")
@@ -101,54 +103,72 @@ def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
                              f"{sids[sid]}'s", statement=i, element="Sid")
             else:
                 sids[sid] = i
-        yield from _check_condition(doc, i, stmt.get("Condition"))
+        if "Condition" in stmt:
+            yield from _check_condition(doc, i, stmt["Condition"])
+
+
+@lru_cache(maxsize=16_384)
+def _action_format(action: str) -> bool:
+    """``service:Action`` with wildcards, or ``*`` (a few hundred distinct texts recur
+    across any number of documents, so each is matched once)."""
+    return ACTION_RE.match(action) is not None
 
 
 def _check_pair(doc: PolicyDoc, i: int, stmt: dict, a: str, b: str,
-                code: str) -> Iterator[Finding]:
+                code: str) -> tuple[Finding, ...]:
     """Exactly one of ``a`` and ``b`` (Action/NotAction, Resource/NotResource), holding a
     string or a non-empty list; resources are non-empty strings (the action values have
     their own finding, POLICY_ACTION_FORMAT)."""
-    if a in stmt and b in stmt:
-        yield doc.at(code, f"a statement takes {a} or {b}, not both", statement=i, element=b)
-        return
-    if a not in stmt and b not in stmt:
-        yield doc.at(code, f"the statement has neither {a} nor {b}", statement=i, element=a,
-                     fix=f"add \"{a}\": \"*\" or the values it applies to")
-        return
-    key = a if a in stmt else b
+    has_a, has_b = a in stmt, b in stmt
+    if has_a and has_b:
+        return (doc.at(code, f"a statement takes {a} or {b}, not both", statement=i,
+                       element=b),)
+    if not has_a and not has_b:
+        return (doc.at(code, f"the statement has neither {a} nor {b}", statement=i,
+                       element=a, fix=f"add \"{a}\": \"*\" or the values it applies to"),)
+    key = a if has_a else b
     raw = stmt[key]
+    if type(raw) is str and (raw or a != "Resource"):
+        return ()
     if raw == []:
-        yield doc.at(code, f"{key} is an empty list", statement=i, element=key,
-                     fix="list at least one value, or \"*\"")
-    elif a == "Resource" and not all(isinstance(v, str) and v for v in as_list(raw)):
-        yield doc.at(code, f"{key} must be a string or a list of non-empty strings",
-                     statement=i, element=key)
+        return (doc.at(code, f"{key} is an empty list", statement=i, element=key,
+                       fix="list at least one value, or \"*\""),)
+    if a == "Resource" and not all(isinstance(v, str) and v for v in as_list(raw)):
+        return (doc.at(code, f"{key} must be a string or a list of non-empty strings",
+                       statement=i, element=key),)
+    return ()
 
 
-def _check_condition(doc: PolicyDoc, i: int, cond: object) -> Iterator[Finding]:
+_SCALARS = (str, bool, int, float)
+
+
+def _check_condition(doc: PolicyDoc, i: int, cond: object) -> list[Finding]:
     if cond is None:
-        return
+        return []
     if not isinstance(cond, dict):
-        yield doc.at("POLICY_MALFORMED", "Condition must be an object of operators",
-                     statement=i, element="Condition")
-        return
+        return [doc.at("POLICY_MALFORMED", "Condition must be an object of operators",
+                       statement=i, element="Condition")]
+    out = []
     for op, block in cond.items():
         prefix, base, _ = split_operator(op)
         if base not in OPERATORS or prefix not in ("", "ForAllValues", "ForAnyValue"):
-            yield doc.at("POLICY_CONDITION_OPERATOR", f"unknown condition operator {op!r}",
-                         statement=i, element="Condition", path=(*doc.statement_path(i),
-                                                                  "Condition", op))
+            out.append(doc.at("POLICY_CONDITION_OPERATOR", f"unknown condition operator "
+                              f"{op!r}", statement=i, element="Condition",
+                              path=(*doc.statement_path(i), "Condition", op)))
         if not isinstance(block, dict) or not block:
-            yield doc.at("POLICY_MALFORMED", f"{op} must map condition keys to values",
-                         statement=i, element="Condition")
+            out.append(doc.at("POLICY_MALFORMED", f"{op} must map condition keys to values",
+                              statement=i, element="Condition"))
             continue
         for key, value in block.items():
-            values = as_list(value)
-            if not all(isinstance(v, str | bool | int | float) for v in values):
-                yield doc.at("POLICY_MALFORMED", f"{op} {key}: values must be strings or a "
-                             "list of strings", statement=i, element="Condition")
+            if isinstance(value, list):
+                if all(isinstance(v, _SCALARS) for v in value):
+                    continue
+            elif isinstance(value, _SCALARS):
+                continue
+            out.append(doc.at("POLICY_MALFORMED", f"{op} {key}: values must be strings or a "
+                              "list of strings", statement=i, element="Condition"))
             # what each value means to its operator: values.check_condition_values
+    return out
 
 
 def check_scp_grammar(doc: PolicyDoc) -> Iterator[Finding]:

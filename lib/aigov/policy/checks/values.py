@@ -18,7 +18,8 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
 from aigov.findings import Finding
 from aigov.policy.checks.document import PolicyDoc, as_list
@@ -132,21 +133,36 @@ def check_condition_values(doc: PolicyDoc) -> Iterator[Finding]:
     """
     for i, op, key, values in _conditions(doc):
         qualifier, base, if_exists = split_operator(op)
-        where = {"statement": i, "element": "Condition",
-                 "path": (*doc.statement_path(i), "Condition", op, key)}
         if base == "Null" and (if_exists or qualifier):
             yield doc.at("POLICY_NULL_IFEXISTS", f"{op}: Null tests whether {key} is present; "
-                         "it takes neither IfExists nor ForAllValues/ForAnyValue", **where)
+                         "it takes neither IfExists nor ForAllValues/ForAnyValue",
+                         **_where(doc, i, op, key))
         if not values:
-            yield doc.at("POLICY_CONDITION_VALUE", f"{op} {key}: no value to compare", **where)
+            yield doc.at("POLICY_CONDITION_VALUE", f"{op} {key}: no value to compare",
+                         **_where(doc, i, op, key))
             continue
-        if base not in OPERATORS or not all(isinstance(v, str | bool | int | float)
-                                            for v in values):
+        if base not in OPERATORS or not all(isinstance(v, _SCALARS) for v in values):
             continue  # POLICY_CONDITION_OPERATOR / POLICY_MALFORMED say so
         for v in values:
-            why = bad_value(base, v)
+            why = _bad_text(base, _text(v))
             if why:
-                yield doc.at("POLICY_CONDITION_VALUE", f"{op} {key}: {v!r} is {why}", **where)
+                yield doc.at("POLICY_CONDITION_VALUE", f"{op} {key}: {v!r} is {why}",
+                             **_where(doc, i, op, key))
+
+
+_SCALARS = (str, bool, int, float)
+
+
+def _where(doc: PolicyDoc, i: int, op: str, key: str) -> dict[str, Any]:
+    return {"statement": i, "element": "Condition",
+            "path": (*doc.statement_path(i), "Condition", op, key)}
+
+
+@lru_cache(maxsize=16_384)
+def _bad_text(base: str, text: str) -> str | None:
+    """``bad_value`` of a value's text, once per distinct (operator, text): Regions,
+    account ids and dates recur across documents."""
+    return bad_value(base, text)
 
 
 @cache
