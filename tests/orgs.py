@@ -93,7 +93,8 @@ def build_odd_org(org: Any, types: tuple[str, ...] = ALL_TYPES) -> dict[str, str
     scp = "SERVICE_CONTROL_POLICY"
     ids["p_s3a"] = _policy(org, "Deny S3 Public", scp, DENY_S3_PUBLIC, [root],
                            "no public buckets")
-    ids["p_s3b"] = _policy(org, "deny-s3-public", scp, DENY_S3_PUBLIC, [ids["acct_ds"]])
+    ids["p_s3b"] = _policy(org, "deny-s3-public", scp, DENY_S3_PUBLIC,
+                           [ids["acct_ds"], ids["acct_shared2"]])  # one "shared", directly
     ids["p_jinja"] = _policy(org, "require team tag", scp, DENY_UNTAGGED, [ids["ds"]])
     ids["p_uni1"] = _policy(org, "研究ポリシー", scp, DENY_BEDROCK, [ids["uni"]])
     ids["p_uni2"] = _policy(org, "策略", scp, DENY_REGIONS, [ids["prod"], ids["acct_root"]])
@@ -130,7 +131,8 @@ def build_large_org(org: Any, ous: int, accounts: int, policies: int) -> None:
 
 def build_clean_org(org: Any) -> dict[str, str]:
     """An organization a platform team might already run, whose policies lint without
-    errors: odd names, a policy on an account, FullAWSAccess replaced on one OU."""
+    errors: odd names, a policy on an account, FullAWSAccess replaced on one OU, two
+    accounts of one name in two OUs with a policy on one of them."""
     org.create_organization(FeatureSet="ALL")
     root = _root(org)
     for t in ALL_TYPES:
@@ -142,12 +144,17 @@ def build_clean_org(org: Any) -> dict[str, str]:
     ids["a1"] = _account(org, "ml dev", ids["ml"], root, tags={"env": "dev"})
     ids["a2"] = _account(org, "ml-prod", ids["ml"], root)
     ids["a3"] = _account(org, "kiosk", ids["locked"], root)
+    # AWS lets account names repeat (emails never): two "analytics" accounts in two OUs.
+    ids["dup1"] = _account(org, "analytics", ids["ws"], root, email="analytics1@example.com")
+    ids["dup2"] = _account(org, "analytics", ids["locked"], root,
+                           email="analytics2@example.com", tags={"env": "locked"})
     scp = "SERVICE_CONTROL_POLICY"
     ids["p1"] = _policy(org, "Deny leaving", scp, doc(
         {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}),
         [root], "member accounts stay")
     ids["p2"] = _policy(org, "deny_leaving", scp, doc(
-        {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}), [ids["a2"]])
+        {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}),
+        [ids["a2"], ids["dup2"]])  # one of the two "analytics" accounts, directly
     ids["p3"] = _policy(org, "kiosk allow-list", scp, doc(
         {"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "sts:*", "iam:*",
                                        "organizations:Describe*", "organizations:List*",

@@ -148,16 +148,48 @@ def test_spec_records_ids_emails_tags_and_full_aws_access_detachments(odd):
         "TAG_POLICY"}
 
 
-def test_duplicate_account_names_keep_one_and_report_the_other(odd):
+def test_accounts_sharing_a_name_are_all_imported_and_targeted_by_id(odd):
+    """AWS lets account names repeat (CreateAccount's AccountName has no uniqueness
+    rule): both "shared" accounts are written with their ids and OUs, the policy on one
+    of them targets its id, and nothing is reported as not expressible."""
     _c, ids, report, out, _ = odd
     data = yaml.safe_load((out / "organization.yaml").read_text())
-    kept, dropped = sorted([ids["acct_shared1"], ids["acct_shared2"]])
-    shared = [a["id"] for a in data["accounts"] if a["name"] == "shared"]
-    assert shared == [kept]  # the lowest id keeps the name, as discovery does
-    codes = {(f.code, f.location.get("key")) for f in report.findings}
-    assert codes == {("IMPORT_DUPLICATE_ACCOUNT_NAME", f"account:{dropped}")}
-    assert f"# not imported: account 'shared' ({dropped})" in \
-        (out / "organization.yaml").read_text()
+    shared = {a["id"]: a["ou"] for a in data["accounts"] if a["name"] == "shared"}
+    assert shared == {ids["acct_shared1"]: "Data Science",
+                      ids["acct_shared2"]: "Forschung – 研究"}
+    pols = {p["name"]: p for p in data["policies"]}
+    assert pols["deny-s3-public"]["targets"] == sorted(["ds one", ids["acct_shared2"]])
+    assert report.findings == []
+    assert "not imported" not in (out / "organization.yaml").read_text()
+    spec = load_spec(out / "organization.yaml")
+    assert spec.levels(ids["acct_shared2"])[-1] == f"account:{ids['acct_shared2']}"
+
+
+def test_plan_and_drift_commands_find_nothing_after_importing_shared_names(odd, capsys):
+    c, _ids, _report, out, _ = odd
+    endpoint = c.organizations.meta.endpoint_url
+    spec = str(out / "organization.yaml")
+    assert main(["plan", "--spec", spec, "--endpoint-url", endpoint]) == 0
+    assert "No changes" in capsys.readouterr().out
+    assert main(["drift", "--spec", spec, "--endpoint-url", endpoint]) == 0
+
+
+def test_a_target_naming_a_shared_account_name_exits_2_with_its_line(odd, capsys):
+    c, ids, _report, out, _ = odd
+    path = out / "organization.yaml"
+    text = path.read_text()
+    pinned = f"  - '{ids['acct_shared2']}'\n"  # the deny-s3-public target
+    assert text.count(pinned) == 1
+    path.write_text(text.replace(pinned, "  - shared\n"))
+    line = path.read_text().splitlines().index("  - shared") + 1
+    code = main(["plan", "--spec", str(path), "--endpoint-url",
+                 c.organizations.meta.endpoint_url])
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert code == 2
+    assert f"organization.yaml:{line}" in printed and "SPEC_AMBIGUOUS_TARGET" in printed
+    assert "use the account id" in printed
+    assert ids["acct_shared1"] in printed and ids["acct_shared2"] in printed
 
 
 def test_editing_one_policy_plans_exactly_that_update(odd):

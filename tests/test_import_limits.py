@@ -38,7 +38,7 @@ def test_what_the_spec_cannot_hold_is_reported_and_commented(emulator, tmp_path,
                     if ln.startswith(("  warning IMPORT_", "  error IMPORT_"))]
     assert sorted(set(report_codes)) == [
         "IMPORT_ACCOUNT_NOT_ACTIVE", "IMPORT_ATTACHMENT_NOT_EXPRESSIBLE",
-        "IMPORT_DUPLICATE_ACCOUNT_NAME", "IMPORT_OU_NOT_EXPRESSIBLE"]
+        "IMPORT_OU_NOT_EXPRESSIBLE"]
     assert report_codes.count("IMPORT_ATTACHMENT_NOT_EXPRESSIBLE") == 2
     text = (out / "organization.yaml").read_text()
     assert "'a/b'" in text and "SUSPENDED" in text

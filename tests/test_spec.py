@@ -29,6 +29,7 @@ BAD = [
     ("invalid_email", "SPEC_INVALID_EMAIL", 2, "accounts[0].email"),
     ("policy_file_missing", "SPEC_POLICY_FILE_MISSING", 2, "policies[0].file"),
     ("policy_unknown_target", "SPEC_UNKNOWN_TARGET", 4, "policies[0].targets[0]"),
+    ("ambiguous_account_target", "SPEC_AMBIGUOUS_TARGET", 9, "policies[0].targets[1]"),
     ("unknown_policy_type", "SPEC_UNKNOWN_POLICY_TYPE", 2, "policies[0].type"),
 ]
 
@@ -38,6 +39,29 @@ def test_valid_spec_loads_with_ou_paths_and_levels():
     assert spec.ou_paths() == ["AI", "AI/Development"]
     assert spec.levels("ai-dev") == ["Root", "AI", "AI/Development", "account:ai-dev"]
     assert [p.name for p in spec.policies_at("account:ai-dev")] == ["allow-all"]
+
+
+def test_accounts_sharing_a_name_load_when_each_has_an_id():
+    """AWS lets account names repeat (CreateAccount's AccountName has no uniqueness
+    rule); the spec tells such accounts apart by id, and names the others by name."""
+    spec = load_spec(SPECS / "shared_account_name.yaml")
+    assert spec.targets()[-3:] == ["account:111111111111", "account:222222222222",
+                                   "account:solo"]
+    assert spec.normalize_target("222222222222") == "account:222222222222"
+    assert spec.levels("111111111111") == ["Root", "AI", "account:111111111111"]
+    assert spec.label("account:222222222222") == "shared (222222222222)"
+    assert spec.label("account:solo") == "solo"
+    assert [p.name for p in spec.policies_at("account:222222222222")] == ["allow-all"]
+    assert spec.policies_at("account:111111111111") == []
+    with pytest.raises(KeyError, match="use the account id"):
+        spec.normalize_target("shared")
+
+
+def test_ambiguous_account_target_names_the_ids_and_the_fix():
+    _, found = validate_spec(SPECS / "ambiguous_account_target.yaml")
+    assert [f.code for f in found] == ["SPEC_AMBIGUOUS_TARGET"]
+    assert "111111111111, 222222222222" in found[0].message
+    assert found[0].fix.startswith("use the account id")
 
 
 def test_starter_spec_is_valid():

@@ -41,9 +41,10 @@ def adoption(spec: Spec, rendered: Mapping[str, RenderedPolicy],
             out[ou_name(path)] = Adopted(ou.id, {"name": ou.name, "parent_id": ou.parent_id,
                                                  "tags": dict(ou.tags) or None})
     for acct in spec.accounts:
-        live = inv.accounts.get(acct.name)
+        handle = spec.account_key(acct).removeprefix("account:")
+        live = inv.accounts.get(handle)
         if live is not None:
-            out[account_name(acct.name)] = Adopted(live.id, {
+            out[account_name(handle)] = Adopted(live.id, {
                 "name": live.name, "email": live.email, "parent_id": live.parent_id,
                 "tags": dict(live.tags) or None})
     policy_ids: dict[str, str] = {}

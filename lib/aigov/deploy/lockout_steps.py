@@ -107,7 +107,7 @@ def step_findings(spec: Spec, rendered: Mapping[str, RenderedPolicy], inv: Inven
     ``state_findings``), is reported once, at the first step that locks it."""
     judge = Judge(sentinels(spec), inv.management_account_id
                   or spec.organization.management_account_id)
-    state = state_from_inventory(inv)
+    state = state_from_inventory(inv.bind(spec, strict=False))  # keyed as the spec means
     skip = set(judge.locks(state)) | set(judge.locks(OrgState.from_spec(spec, rendered)))
     for i, ch in enumerate(steps):
         if not apply_change(state, ch):

@@ -15,11 +15,14 @@ is not ours to import or edit (its detachments are done by the direct engine, se
 ``aigov.deploy.engines``).
 
 Logical names derive from the spec's own keys, so they are stable across runs and a
-rename in the spec is a rename in Pulumi, nothing else::
+rename in the spec is a rename in Pulumi, nothing else. AWS lets account names repeat;
+the spec then gives each such account its id, and its logical name is made from the id
+(a name can repeat, an id never does, and an id never changes)::
 
     organization
     ou:AI/Development                      OU path from Root
     account:ai-dev                         account name
+    account:111122223333                   account id, where accounts share a name
     policy:ai-model-dev-policy             policy name (unique in the spec)
     attach:ai-model-dev-policy->AI/Development   policy -> canonical target key
 
@@ -65,8 +68,10 @@ def ou_name(path: str) -> str:
     return f"ou:{path}"
 
 
-def account_name(name: str) -> str:
-    return f"account:{name}"
+def account_name(handle: str) -> str:
+    """``handle``: the account's name, or its id when accounts of the spec share the
+    name (``Spec.account_key``); logical names must be unique."""
+    return f"account:{handle}"
 
 
 def policy_name(name: str) -> str:
@@ -74,7 +79,7 @@ def policy_name(name: str) -> str:
 
 
 def attachment_name(policy: str, target_key: str) -> str:
-    """``target_key`` is canonical: ``Root``, an OU path, or ``account:NAME``."""
+    """``target_key`` is canonical: ``Root``, an OU path, or ``account:HANDLE``."""
     return f"attach:{policy}->{target_key}"
 
 
@@ -211,7 +216,7 @@ def build(spec: Spec | Bundle, rendered: Mapping[str, RenderedPolicy] | None = N
         ids[path] = res.id
 
     for acct in spec.accounts:
-        name = account_name(acct.name)
+        name = spec.account_key(acct)  # account:NAME, or account:ID where names repeat
         if not wanted(name):
             continue
         res = aws_org.Account(

@@ -69,6 +69,8 @@ class _Ids:
         self.ids.update({p: o.id for p, o in inv.ous.items()})
         for n, a in inv.accounts.items():  # the caller's bound ids win (names may repeat)
             self.ids.setdefault(f"account:{n}", a.id)
+        for a in inv.accounts_by_id.values():  # the handle of an account whose name repeats
+            self.ids.setdefault(f"account:{a.id}", a.id)
         self.ids.update({policy_key(t, n): p.id for (t, n), p in inv.policies.items()})
 
     def __getitem__(self, key: str) -> str:
@@ -136,7 +138,8 @@ def _apply_one(c: OrgClients, ch: Change, ids: _Ids | None) -> None:
             lambda: adopt.find_ou(c, parent, name))
         _tag(c, ids.ids[ch.key], ch.detail.get("tags"))
     elif ch.kind == "account" and ch.action == "create":
-        account_id = _create_account(c, ch.key, ch.detail["email"], ids.accounts(c))
+        account_id = _create_account(c, ch.detail.get("name", ch.key), ch.detail["email"],
+                                     ids.accounts(c))
         ids.ids[f"account:{ch.key}"] = account_id
         if ch.detail["ou"] != ROOT:
             _move(c, account_id, ids[ROOT], ids[ch.detail["ou"]])

@@ -74,8 +74,9 @@ def baseline_targets(spec: Spec) -> list[str]:
     own |= {spec.normalize_target(t) for t in spec.organization.full_aws_access.detach_from}
     out = [ROOT]
     out += [path for path in spec.ou_paths() if path in own]
-    out += [a.name for a in spec.accounts if f"account:{a.name}" in own
-            and a.id != spec.organization.management_account_id]
+    # An account by its handle: the name, or the id where accounts share the name.
+    out += [spec.account_key(a).removeprefix("account:") for a in spec.accounts
+            if spec.account_key(a) in own and a.id != spec.organization.management_account_id]
     return out
 
 

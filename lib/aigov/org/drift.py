@@ -70,19 +70,20 @@ def drift(bundle: Bundle | Spec, inventory: Inventory, file: str = "") -> list[F
         found.append(finding("DRIFT_DUPLICATE_OU", f"OU {path} exists {len(ids)} times under "
                              f"one parent ({', '.join(ids)})", file=file, key=path))
     for what, ids in inv.duplicate_accounts.items():
-        named = spec.account(what.removeprefix("name ")) if what.startswith("name ") else None
-        if named is not None and named.id in ids:
-            continue  # the spec pins the one it means by id: no ambiguity
+        pinned = {a.id for a in spec.accounts if what == f"name {a.name}" and a.id}
+        if pinned & set(ids):
+            continue  # the spec pins the ones it means by id: no ambiguity
         found.append(finding("DRIFT_DUPLICATE_ACCOUNT", f"accounts {', '.join(ids)} share the "
                              f"{what}", file=file, key=what))
     for path in sorted(set(inv.ous) - spec_ous):
         found.append(finding("DRIFT_OU_UNMANAGED", f"OU {path} ({inv.ous[path].id}) is not "
                              "in the spec", file=file, key=path))
-    named = {a.name for a in spec.accounts} | {a.id for a in spec.accounts if a.id}
+    named = {spec.account_key(a).removeprefix("account:") for a in spec.accounts} | {
+        a.id for a in spec.accounts if a.id}
     for name, acct in sorted(inv.accounts.items()):
         if name in named or acct.id in named or acct.id == inv.management_account_id:
             continue
-        found.append(finding("DRIFT_ACCOUNT_UNMANAGED", f"account {name} ({acct.id}) in "
+        found.append(finding("DRIFT_ACCOUNT_UNMANAGED", f"account {acct.name} ({acct.id}) in "
                              f"{inv.path_of_parent(acct.parent_id)} is not in the spec",
                              file=file, key=f"account:{name}"))
     changes = [*plan_structure(spec, inv),

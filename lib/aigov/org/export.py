@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,7 +126,8 @@ def _valid(model: type, **values: Any) -> str | None:
 
 @dataclass
 class _Tree:
-    """The OUs and accounts the spec can name, by AWS id -> spec key."""
+    """The OUs and accounts the spec can name, by AWS id -> spec key (an account's key
+    is its name, or its id where accounts share the name)."""
 
     keys: dict[str, str] = field(default_factory=dict)
     ous: list[dict[str, Any]] = field(default_factory=list)
@@ -134,7 +136,7 @@ class _Tree:
     account_names: set[str] = field(default_factory=set)
 
     def order(self, key: str) -> tuple[int, str]:
-        """Root first, then OU paths, then account names."""
+        """Root first, then OU paths, then accounts."""
         return (0 if key == ROOT else 2 if key in self.account_names else 1, key)
 
 
@@ -180,21 +182,27 @@ def _skip_subtree(inv: Inventory, ou_id: str, path: str, problem: str,
 
 
 def _place_accounts(inv: Inventory, tags: dict[str, dict[str, str]], tree: _Tree) -> None:
+    """Every account the spec can hold, each with its id. AWS lets account names repeat
+    (CreateAccount's AccountName has no uniqueness rule), so accounts sharing a name are
+    all written, and targets name them by id (docs/contracts/accounts.md)."""
     ou_paths = {k for k in tree.keys.values() if k and k != ROOT}
-    every = sorted([*inv.accounts.values(), *inv.shadowed_accounts],
+    every = sorted(inv.accounts_by_id.values(),
                    key=lambda a: (tree.order(tree.keys.get(a.parent_id) or ""), a.name, a.id))
-    shadowed = {a.id for a in inv.shadowed_accounts}
+    placed: list[tuple[AccountInfo, str]] = []
     for acct in every:
         where = tree.keys.get(acct.parent_id)
-        holder = inv.accounts[acct.name].id if acct.id in shadowed else None
-        problem = _account_problem(acct, where, ou_paths, holder, tags)
+        problem = _account_problem(acct, where, ou_paths, tags)
         if problem is not None:
             tree.findings.append(finding(problem[0], f"account {acct.name!r} ({acct.id}): "
                                          f"{problem[1]}", key=f"account:{acct.id}"))
             tree.keys.setdefault(acct.id, "")
             continue
-        tree.keys[acct.id] = acct.name
-        tree.account_names.add(acct.name)
+        placed.append((acct, where or ROOT))
+    counts = Counter(a.name for a, _ in placed)
+    for acct, where in placed:
+        key = acct.id if counts[acct.name] > 1 else acct.name  # the spec's handle
+        tree.keys[acct.id] = key
+        tree.account_names.add(key)
         entry: dict[str, Any] = {"name": acct.name, "id": acct.id, "email": acct.email,
                                  "ou": where}
         if tags.get(acct.id):
@@ -203,18 +211,13 @@ def _place_accounts(inv: Inventory, tags: dict[str, dict[str, str]], tree: _Tree
 
 
 def _account_problem(acct: AccountInfo, where: str | None, ou_paths: set[str],
-                     holder: str | None, tags: dict[str, dict[str, str]]
-                     ) -> tuple[str, str] | None:
-    """``holder``: the id of the account that keeps this one's name, if another does."""
+                     tags: dict[str, dict[str, str]]) -> tuple[str, str] | None:
     if acct.status != "ACTIVE":
         return ("IMPORT_ACCOUNT_NOT_ACTIVE", f"status {acct.status}; the spec describes "
                 "active accounts only (a listed account that later disappears would be "
                 "created again)")
     if not where:
         return ("IMPORT_ACCOUNT_NOT_EXPRESSIBLE", "its OU is left out")
-    if holder is not None:
-        return ("IMPORT_DUPLICATE_ACCOUNT_NAME", f"account {holder} has the same name (the "
-                "lowest id keeps it), and the spec names accounts uniquely")
     if acct.name in ou_paths:
         return ("IMPORT_ACCOUNT_NOT_EXPRESSIBLE", "its name is also an OU path, so a "
                 "target naming it would be ambiguous")

@@ -31,8 +31,7 @@ BASELINE_FILE = "tests/baseline.yaml"
 # Where each finding's comment goes in the spec.
 SECTION_OF = {"IMPORT_OU_NOT_EXPRESSIBLE": "organizational_units",
               "IMPORT_ACCOUNT_NOT_ACTIVE": "accounts",
-              "IMPORT_ACCOUNT_NOT_EXPRESSIBLE": "accounts",
-              "IMPORT_DUPLICATE_ACCOUNT_NAME": "accounts"}
+              "IMPORT_ACCOUNT_NOT_EXPRESSIBLE": "accounts"}
 
 
 @dataclass
@@ -154,7 +153,7 @@ def _default_section(code: str) -> str:
 
 
 def _counts(inv: Inventory) -> dict[str, int]:
-    out = {"OUs": len(inv.ous), "accounts": len(inv.accounts) + len(inv.shadowed_accounts)}
+    out = {"OUs": len(inv.ous), "accounts": len(inv.accounts_by_id)}
     for (ptype, _name), pol in sorted(inv.policies.items()):
         if not pol.aws_managed:
             out[f"{ptype} policies"] = out.get(f"{ptype} policies", 0) + 1
@@ -195,8 +194,7 @@ def import_organization(c: OrgClients, out: str | Path | None = None, *, force: 
     _check_out(dest, force)
     # Discovery read the tags of every OU and account already; the root's and the
     # policies' are read here.
-    known = {x.id: dict(x.tags) for x in [*inv.ous.values(), *inv.accounts.values(),
-                                          *inv.shadowed_accounts]}
+    known = {x.id: dict(x.tags) for x in [*inv.ous.values(), *inv.accounts_by_id.values()]}
     ids = [inv.root_id or "", *(p.id for p in inv.policies.values() if not p.aws_managed)]
     export = export_inventory(inv, {**known, **discover_tags(c, ids)})
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,11 @@
 """The live state: an ``Inventory`` of the organization as discovery found it.
 
-Keyed like the spec (OU paths, account names, policy names) so that plan and drift are
+Keyed like the spec (OU paths, account handles, policy names) so that plan and drift are
 plain dictionary comparisons; the AWS ids ride along for apply and for Pulumi imports.
 Account names may repeat in AWS: ``accounts_by_id`` holds every account, and
-``bind(spec)`` keys ``accounts`` the way the spec means them (by ``id`` where it gives
-one), refusing an ambiguous name (docs/safety.md).
+``bind(spec)`` keys ``accounts`` the way the spec means them (by the spec's handle: the
+name, or the id of an account whose name the spec repeats; the live account by ``id``
+where the spec gives one), refusing an ambiguous name (docs/contracts/accounts.md).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class Inventory:
         bound: dict[str, AccountInfo] = {}
         for acct in spec.accounts:
             if acct.id and acct.id in by_id:
-                bound[acct.name] = by_id[acct.id]
+                bound[spec.index.handle(acct)] = by_id[acct.id]
         used = {a.id for a in bound.values()}
         for i, acct in enumerate(spec.accounts):
             if acct.id:
@@ -114,7 +115,7 @@ class Inventory:
                        shadowed_accounts=tuple(a for a in by_id.values() if a.id not in used))
 
     def target_id(self, key: str) -> str | None:
-        """AWS id of a canonical target key (``Root``, OU path, ``account:NAME``)."""
+        """AWS id of a canonical target key (``Root``, OU path, ``account:HANDLE``)."""
         if key == ROOT:
             return self.root_id
         if key.startswith("account:"):

@@ -23,7 +23,8 @@ FULL_AWS_ACCESS = "FullAWSAccess"
 @dataclass(frozen=True)
 class Change:
     """One step of a plan. ``key`` is the spec's name for the thing (OU path, account
-    name, policy name, policy type); ``detail`` holds what the step needs."""
+    handle: its name, or its id where names repeat; policy name, policy type);
+    ``detail`` holds what the step needs."""
 
     action: str   # create | enable | move | tag | untag | update | attach | detach | delete
     kind: str     # organization | policy_type | ou | account | policy | attachment
@@ -88,16 +89,20 @@ def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
             changes.extend(tag_changes("ou", path, inv.ous[path].tags, ou.tags))
     for acct in spec.accounts:
         want = spec.normalize_target(acct.ou)
-        live = inv.accounts.get(acct.name)
+        # The key is the spec's handle: the name, or the id of an account whose name the
+        # spec repeats (AWS lets names repeat); ``name`` then rides along for CreateAccount.
+        key = spec.account_key(acct).removeprefix("account:")
+        named = {"name": acct.name} if key != acct.name else {}
+        live = inv.accounts.get(key)
         if live is None:
-            changes.append(Change("create", "account", acct.name,
-                                  {"email": acct.email, "ou": want, **_tagged(acct.tags)}))
+            changes.append(Change("create", "account", key, {
+                **named, "email": acct.email, "ou": want, **_tagged(acct.tags)}))
             continue
         if inv.path_of_parent(live.parent_id) != want:
-            changes.append(Change("move", "account", acct.name,
+            changes.append(Change("move", "account", key,
                                   {"from": inv.path_of_parent(live.parent_id), "to": want,
                                    "id": live.id}))
-        changes.extend(tag_changes("account", acct.name, live.tags, acct.tags))
+        changes.extend(tag_changes("account", key, live.tags, acct.tags))
     return changes
 
 

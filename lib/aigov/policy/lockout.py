@@ -130,7 +130,7 @@ class OrgState:
         for acct in spec.accounts:
             if acct.id and acct.id == management:
                 continue  # SCPs and RCPs do not restrict the management account
-            key = f"account:{acct.name}"
+            key = spec.account_key(acct)
             state.parents[key] = spec.normalize_target(acct.ou) if acct.ou else ROOT
             state.account_ids[key] = acct.id or OU_ACCOUNT
         for kind in ("SCP", "RCP"):

@@ -39,6 +39,7 @@ from aigov.policy.managed import RenderedPolicy, aws_managed_at
 from aigov.policy.parse import Policy, parse_policy
 from aigov.policy.types import RCP, SCP
 from aigov.spec.model import ROOT, Spec
+from aigov.spec.targets import AmbiguousTarget
 
 EXPECTS = ("allow", "deny")
 CASE_KEYS = {"name", "target", "action", "resource", "context", "expect", "principal",
@@ -85,7 +86,7 @@ class OrgModel:
         return got
 
     def resolve(self, target: str) -> str:
-        """Canonical key of a target (``Root``, OU path, ``account:NAME``, ``management``);
+        """Canonical key of a target (``Root``, OU path, ``account:HANDLE``, ``management``);
         ``UsageError`` names the known targets when it is unknown."""
         got = self._resolved.get(target)
         if got is not None:
@@ -97,6 +98,10 @@ class OrgModel:
         else:
             try:
                 got = self.index.key(ref)
+            except AmbiguousTarget as exc:
+                raise UsageError(f"target {target!r} is ambiguous: {exc}", location="target",
+                                 fix=f"use the account id: one of {', '.join(exc.ids)}"
+                                 ) from None
             except KeyError:
                 known = ", ".join(self.spec.targets())
                 raise UsageError(f"unknown target {target!r}", location="target",

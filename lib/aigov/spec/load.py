@@ -21,6 +21,7 @@ from aigov.inputs import compose_yaml, read_text, yaml_error
 from aigov.paths import default_spec, resolve
 from aigov.spec import aws_rules
 from aigov.spec.model import ROOT, Spec
+from aigov.spec.targets import AmbiguousTarget
 
 # AWS Organizations quotas: "OU maximum nesting in a root: five levels deep".
 # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
@@ -141,9 +142,16 @@ def _cross_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Fi
     yield from _section_findings(spec, file, lines)
 
     ou_paths = set(spec.ou_paths())
+    # AWS lets account names repeat (CreateAccount's AccountName has no uniqueness
+    # rule) but not emails or ids: a repeated name is allowed when every account holding
+    # it has an id, which is then how targets name it (docs/contracts/accounts.md).
     names: dict[str, int] = {}
     emails: dict[str, int] = {}
     ids: dict[str, int] = {}
+    holders: dict[str, list[Any]] = {}
+    for acct in spec.accounts:
+        holders.setdefault(acct.name, []).append(acct)
+    pinned = {n for n, accts in holders.items() if len(accts) > 1 and all(a.id for a in accts)}
     for i, acct in enumerate(spec.accounts):
         loc = ("accounts", i)
         ou = acct.ou.strip("/").removeprefix(ROOT).strip("/")
@@ -155,14 +163,17 @@ def _cross_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Fi
             yield finding("SPEC_AMBIGUOUS_NAME", f"account name {acct.name!r} is also an OU "
                           "path, so a target naming it is ambiguous", file=file,
                           line=_line(lines, (*loc, "name")), key=_key((*loc, "name")))
-        for value, seen, what in ((acct.name, names, "name"), (acct.email.lower(), emails, "email"),
+        name = None if acct.name in pinned else acct.name
+        for value, seen, what in ((name, names, "name"), (acct.email.lower(), emails, "email"),
                                   (acct.id, ids, "id")):
             if value is None:
                 continue
             if value in seen:
+                fix = ("give every account that shares the name its `id` (AWS lets names "
+                       "repeat; the id tells them apart)") if what == "name" else None
                 yield finding("SPEC_DUPLICATE_ACCOUNT", f"account {what} {value!r} is used by "
                               f"accounts[{seen[value]}] and accounts[{i}]", file=file,
-                              line=_line(lines, (*loc, what)), key=_key((*loc, what)))
+                              line=_line(lines, (*loc, what)), key=_key((*loc, what)), fix=fix)
             seen.setdefault(value, i)
 
     pnames: dict[str, int] = {}
@@ -187,20 +198,28 @@ def _cross_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Fi
                           f"does not exist (looked at {spec.policy_path(pol)})", file=file,
                           line=_line(lines, (*loc, "file")), key=_key((*loc, "file")))
         for j, target in enumerate(pol.targets):
-            try:
-                spec.normalize_target(target)
-            except KeyError:
-                yield finding("SPEC_UNKNOWN_TARGET", f"policy {pol.name!r} targets {target!r}, "
-                              "which is neither Root, an OU path nor an account of the spec",
-                              file=file, line=_line(lines, (*loc, "targets", j)),
-                              key=_key((*loc, "targets", j)))
+            yield from _target_findings(spec, target, f"policy {pol.name!r} targets",
+                                        file, lines, (*loc, "targets", j))
     for j, target in enumerate(spec.organization.full_aws_access.detach_from):
-        try:
-            spec.normalize_target(target)
-        except KeyError:
-            loc = ("organization", "full_aws_access", "detach_from", j)
-            yield finding("SPEC_UNKNOWN_TARGET", f"full_aws_access.detach_from names unknown "
-                          f"target {target!r}", file=file, line=_line(lines, loc), key=_key(loc))
+        loc = ("organization", "full_aws_access", "detach_from", j)
+        yield from _target_findings(spec, target, "full_aws_access.detach_from names",
+                                    file, lines, loc)
+
+
+def _target_findings(spec: Spec, target: str, what: str, file: str,
+                     lines: dict[Loc, int], loc: Loc) -> Iterator[Finding]:
+    """An unknown target, or one naming an account by a name several accounts share."""
+    try:
+        spec.normalize_target(target)
+    except AmbiguousTarget as exc:
+        yield finding("SPEC_AMBIGUOUS_TARGET", f"{what} {target!r}, the name of "
+                      f"{len(exc.ids)} accounts ({', '.join(exc.ids)})", file=file,
+                      line=_line(lines, loc), key=_key(loc),
+                      fix=f"use the account id: one of {', '.join(exc.ids)}")
+    except KeyError:
+        yield finding("SPEC_UNKNOWN_TARGET", f"{what} {target!r}, which is neither Root, an "
+                      "OU path nor an account of the spec", file=file,
+                      line=_line(lines, loc), key=_key(loc))
 
 
 def _section_findings(spec: Spec, file: str, lines: dict[Loc, int]) -> Iterator[Finding]:

@@ -208,14 +208,25 @@ class Spec(_Frozen):
     def account(self, ref: str) -> Account | None:
         return self.index.account(ref)
 
+    def account_key(self, acct: Account) -> str:
+        """``account:HANDLE``: the name, or the id when accounts of the spec share the
+        name (AWS lets account names repeat; docs/contracts/accounts.md)."""
+        return f"account:{self.index.handle(acct)}"
+
+    def label(self, key: str) -> str:
+        """A canonical key as a person reads it (``Sandbox (111122223333)``)."""
+        return self.index.label(key)
+
     def policy(self, name: str) -> PolicyRef | None:
         return next((p for p in self.policies if p.name == name), None)
 
     def normalize_target(self, ref: str) -> str:
-        """Return the canonical key of a target: ``Root``, an OU path, or ``account:NAME``.
+        """Return the canonical key of a target: ``Root``, an OU path, or
+        ``account:HANDLE`` (the name, or the id of an account whose name repeats).
 
         Accepts ``Root``, ``Root/AI/...``, an OU path, an account name or 12-digit id.
-        Raises ``KeyError`` for an unknown target.
+        Raises ``KeyError`` for an unknown target, ``AmbiguousTarget`` (a ``KeyError``)
+        for a name several accounts share.
         """
         return self.index.key(ref)
 
@@ -227,7 +238,7 @@ class Spec(_Frozen):
         return self.index.path(self.index.key(target))
 
     def targets(self) -> list[str]:
-        """Every level of the organization: Root, each OU path, each ``account:NAME``."""
+        """Every level of the organization: Root, each OU path, each ``account:HANDLE``."""
         return list(self.index.keys)
 
     def policies_at(self, target: str) -> list[PolicyRef]:

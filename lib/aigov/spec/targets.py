@@ -2,13 +2,17 @@
 
 A target is named ``Root``, ``Root/AI/...``, an OU path (``AI/Development``), an account
 name, ``account:NAME`` or a 12-digit account id; its canonical key is ``Root``, the OU
-path, or ``account:NAME``. The index is built once per ``Spec`` (``Spec.index``, cached
-on the immutable spec), so lint, simulation, plan and drift resolve in constant time
-instead of walking the tree per call.
+path, or ``account:HANDLE``. An account's handle is its name, or its id when several
+accounts of the spec share the name (AWS lets names repeat; docs/contracts/accounts.md):
+a name held by several accounts names none of them, and a target giving it is
+``AmbiguousTarget``. The index is built once per ``Spec`` (``Spec.index``, cached on the
+immutable spec), so lint, simulation, plan and drift resolve in constant time instead of
+walking the tree per call.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,23 +21,42 @@ if TYPE_CHECKING:
 ROOT = "Root"
 
 
+class AmbiguousTarget(KeyError):
+    """A target names an account by a name several accounts of the spec share."""
+
+    def __init__(self, name: str, ids: list[str]) -> None:
+        super().__init__(name)
+        self.name, self.ids = name, ids
+
+    def __str__(self) -> str:
+        return (f"{self.name!r} is the name of {len(self.ids)} accounts "
+                f"({', '.join(self.ids)}); use the account id")
+
+
 class TargetIndex:
     """Canonical keys, paths from Root, attachments and FullAWSAccess placement."""
 
-    __slots__ = ("_accounts", "_attached", "_detached", "_ou_order", "_ou_paths", "_paths",
-                 "keys")
+    __slots__ = ("_accounts", "_ambiguous", "_attached", "_detached", "_ou_order",
+                 "_ou_paths", "_paths", "_shared", "keys")
 
     def __init__(self, spec: Spec) -> None:
         ou_paths = [p for p, _ in spec.walk_ous()]
         self._ou_order = ou_paths
         self._ou_paths = set(ou_paths)
+        counts = Counter(a.name for a in spec.accounts)
+        # Names several accounts share, each pinned by an id (load.py refuses one without).
+        self._shared = {n for n, k in counts.items() if k > 1}
+        self._ambiguous: dict[str, list[str]] = {}
         self._accounts: dict[str, Account] = {}
-        for a in reversed(spec.accounts):  # the first account with a name or id wins
-            self._accounts[a.name] = a
+        for a in reversed(spec.accounts):  # the first account with a handle or id wins
+            self._accounts[self.handle(a)] = a
             if a.id:
                 self._accounts[a.id] = a
-        #: Every level of the organization: Root, each OU path, each ``account:NAME``.
-        self.keys = [ROOT, *ou_paths, *(f"account:{a.name}" for a in spec.accounts)]
+        for a in spec.accounts:
+            if self.handle(a) != a.name:
+                self._ambiguous.setdefault(a.name, []).append(a.id or "")
+        #: Every level of the organization: Root, each OU path, each ``account:HANDLE``.
+        self.keys = [ROOT, *ou_paths, *(f"account:{self.handle(a)}" for a in spec.accounts)]
         self._paths: dict[str, list[str]] = {}
         self._attached: dict[str, list[PolicyRef]] = {}
         for p in spec.policies:
@@ -61,15 +84,32 @@ class TargetIndex:
             return ref
         acct = self._accounts.get(ref)
         if acct is None:
+            if ref in self._ambiguous:
+                raise AmbiguousTarget(ref, self._ambiguous[ref])
             raise KeyError(ref)
-        return f"account:{acct.name}"
+        return f"account:{self.handle(acct)}"
+
+    def handle(self, acct: Account) -> str:
+        """The account's name, or its id when accounts of the spec share the name."""
+        return acct.id if acct.name in self._shared and acct.id else acct.name
+
+    def label(self, key: str) -> str:
+        """How a person reads a canonical key: ``ai-dev``, ``Sandbox (111122223333)``
+        for an account whose name repeats, an OU path, ``Root``."""
+        if not key.startswith("account:"):
+            return key
+        acct = self._accounts.get(key.removeprefix("account:"))
+        if acct is None:
+            return key.removeprefix("account:")
+        return acct.name if self.handle(acct) == acct.name else f"{acct.name} ({acct.id})"
 
     def ou_paths(self) -> list[str]:
         """Every OU path, parents before children."""
         return list(self._ou_order)
 
     def account(self, ref: str) -> Account | None:
-        """The account named ``ref`` (a name or an id)."""
+        """The account ``ref`` names (a handle, a name no other account holds, or an id);
+        None for an unknown or ambiguous one."""
         return self._accounts.get(ref)
 
     def path(self, key: str) -> list[str]:

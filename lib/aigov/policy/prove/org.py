@@ -137,7 +137,7 @@ def covered(model: OrgModel, target: str) -> list[str]:
     for a in spec.accounts:
         ou = model.resolve(a.ou) if a.ou else ROOT
         if key == ROOT or ou == key or ou.startswith(key + "/"):
-            accounts.append(f"account:{a.name}")
+            accounts.append(spec.account_key(a))
     return list(dict.fromkeys([key, *below, *accounts]))
 
 
