@@ -65,4 +65,4 @@ fig = draw_tree(ctx.spec, inv)
 pd.DataFrame(tree_rows(ctx.spec, inv))
 
 # %%
-ctx.record(**step.summary(), ous=len(inv.ous), accounts=len(inv.accounts))
+ctx.record(**step.summary(), ous=len(inv.ous), accounts=len(inv.accounts_by_id))

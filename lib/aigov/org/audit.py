@@ -15,7 +15,7 @@ from typing import Any
 from aigov.findings import Finding, Severity
 from aigov.org.discover import discover
 from aigov.org.drift import drift, drift_rows, effective_drift_for
-from aigov.org.inventory import Inventory
+from aigov.org.inventory import AccountInfo, Inventory
 from aigov.policy.bundle import Bundle
 from aigov.policy.types import RCP, SCP
 from aigov.spec.model import Spec
@@ -36,11 +36,18 @@ class LiveLevel:
 def path_ids(inv: Inventory, target_id: str) -> list[str]:
     """Ids from the root down to ``target_id`` (an OU or account id)."""
     parents = {o.id: o.parent_id for o in inv.ous.values()}
-    parents.update({a.id: a.parent_id for a in inv.accounts.values()})
+    parents.update({a.id: a.parent_id for a in inv.accounts_by_id.values()})
     chain = [target_id]
     while chain[-1] in parents and len(chain) < 10:  # AWS: at most 5 OU levels
         chain.append(parents[chain[-1]])
     return list(reversed(chain))
+
+
+def _accounts(inv: Inventory) -> list[tuple[str, AccountInfo]]:
+    """Every live account by its key: as bound to the spec, and by id for an account
+    whose name another holds (AWS lets names repeat), so none is left out."""
+    return [*sorted(inv.accounts.items()),
+            *((a.id, a) for a in sorted(inv.shadowed_accounts, key=lambda a: a.id))]
 
 
 def levels(inv: Inventory, target_id: str) -> list[LiveLevel]:
@@ -74,7 +81,7 @@ class AuditReport:
         """(key, kind, id) of every OU and account of the live organization."""
         inv = self.inventory
         rows = [(path, "ou", ou.id) for path, ou in sorted(inv.ous.items())]
-        rows += [(f"account:{name}", "account", a.id) for name, a in sorted(inv.accounts.items())]
+        rows += [(f"account:{name}", "account", a.id) for name, a in _accounts(inv)]
         return rows
 
     def drift_frame(self):  # -> pandas.DataFrame
@@ -114,7 +121,7 @@ class AuditReport:
 
         inv = self.inventory
         return ai_settings_rows((name, live_ai_settings(inv, a.id))
-                                for name, a in sorted(inv.accounts.items()))
+                                for name, a in _accounts(inv))
 
     def ai_settings_frame(self):  # -> pandas.DataFrame
         import pandas as pd
@@ -154,7 +161,7 @@ class AuditReport:
         return {"drift_findings": len(self.findings), "drift_errors": len(self.errors),
                 "drift_codes": dict(sorted(Counter(f.code for f in self.findings).items())),
                 "organization_id": inv.organization_id, "ous": len(inv.ous),
-                "accounts": len(inv.accounts),
+                "accounts": len(inv.accounts_by_id),
                 "policies": sum(not p.aws_managed for p in inv.policies.values()),
                 "uncovered_targets": sum(bool(r["not covered by"])
                                          for r in self.coverage_rows())}
@@ -171,6 +178,6 @@ def audit_report(bundle: Bundle | Spec, c: OrgClients) -> AuditReport:
     """Discover the live organization (read calls only) and audit it against the spec's
     bundle (its rendered documents)."""
     bundle = Bundle.of(bundle)
-    inv = discover(c)
+    inv = discover(c).bind(bundle.spec, strict=False)  # accounts keyed as the spec means
     found = drift(bundle, inv, file=bundle.file)
     return AuditReport(bundle.spec, inv, [*found, *effective_drift_for(bundle, inv, c)])

@@ -63,25 +63,27 @@ def effective_drift(spec: Spec, inv: Inventory, org: Any, *, file: str = "",
     found: list[Finding] = []
     types = [t for t in spec.organization.enabled_policy_types
              if t in MANAGEMENT_TYPES and t in inv.enabled_policy_types]
+    inv = inv.bind(spec, strict=False)  # accounts keyed by the spec's handles
     for acct in spec.accounts:
-        live = inv.accounts.get(acct.name)
+        key = spec.account_key(acct)  # by id where accounts share a name
+        live = inv.accounts.get(key.removeprefix("account:"))
         if live is None or live.id == inv.management_account_id:
             continue
         for ptype in types:
-            want = spec_effective_policy(spec, acct.name, ptype, documents).content
+            want = spec_effective_policy(spec, key, ptype, documents).content
             try:
                 got = _describe_effective(org, live.id, ptype)
             except (ClientError, BotoCoreError) as exc:
                 found.append(finding("DRIFT_EFFECTIVE_UNREADABLE", f"{ptype} for {acct.name} "
                                      f"({live.id}): {exc}", file=file,
-                                     key=f"account:{acct.name}"))
+                                     key=key))
                 continue
             if got is not None and got != want:
                 diffs = _differences(got, want)
                 more = f" (and {len(diffs) - 3} more)" if len(diffs) > 3 else ""
                 found.append(finding("DRIFT_EFFECTIVE_POLICY", f"{ptype} for {acct.name} "
                                      f"({live.id}): " + "; ".join(diffs[:3]) + more,
-                                     file=file, key=f"account:{acct.name}"))
+                                     file=file, key=key))
     return found
 
 

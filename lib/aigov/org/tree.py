@@ -14,6 +14,7 @@ from aigov.spec.model import ROOT, Spec
 
 def tree_rows(spec: Spec, inv: Inventory | None = None) -> list[dict[str, Any]]:
     """One row per node: key, label, kind, parent, live id (or '' when missing)."""
+    inv = inv.bind(spec, strict=False) if inv is not None else None  # by id where given
     rows = [{"key": ROOT, "label": ROOT, "kind": "root", "parent": None,
              "id": (inv.root_id if inv else "") or ""}]
     for path, ou in spec.walk_ous():
@@ -21,8 +22,8 @@ def tree_rows(spec: Spec, inv: Inventory | None = None) -> list[dict[str, Any]]:
         rows.append({"key": path, "label": ou.name, "kind": "ou", "parent": parent,
                      "id": (inv.target_id(path) if inv else "") or ""})
     for acct in spec.accounts:
-        key = f"account:{acct.name}"
-        rows.append({"key": key, "label": acct.name, "kind": "account",
+        key = spec.account_key(acct)  # by id where accounts share a name
+        rows.append({"key": key, "label": spec.label(key), "kind": "account",
                      "parent": spec.normalize_target(acct.ou),
                      "id": (inv.target_id(key) if inv else "") or ""})
     return rows

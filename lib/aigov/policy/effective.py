@@ -39,6 +39,7 @@ from aigov.errors import UsageError
 from aigov.policy.bundle import Bundle
 from aigov.policy.types import MANAGEMENT_TYPES
 from aigov.spec.model import Spec
+from aigov.spec.targets import AmbiguousTarget
 
 VALUE_OPERATORS = ("@@assign", "@@append", "@@remove")
 CHILD_CONTROL = "@@operators_allowed_for_child_policies"
@@ -209,6 +210,10 @@ def spec_effective_policy(spec: Spec | Bundle, target: str, policy_type: str,
                          "evaluated per request: aigov simulate)")
     try:
         levels = spec_levels(spec, target, policy_type, documents)
+    except AmbiguousTarget as exc:
+        raise UsageError(f"{target!r} is the name of {len(exc.ids)} accounts "
+                         f"({', '.join(exc.ids)})", location="--account",
+                         fix=f"use the account id: one of {', '.join(exc.ids)}") from None
     except KeyError:
         raise UsageError(f"unknown target {target!r}", location="--account",
                          fix="give an account name or 12-digit id from the spec") from None

@@ -156,9 +156,12 @@ def _spec_lines(spec: Spec, file: str) -> dict[str, int]:
     ous(get(root, "organizational_units"), "")
     accounts = get(root, "accounts")
     for item in accounts.value if isinstance(accounts, yaml.SequenceNode) else []:
-        name = get(item, "name")
+        name, ident = get(item, "name"), get(item, "id")
         if isinstance(name, yaml.ScalarNode):
-            out[f"account:{name.value}"] = name.start_mark.line + 1
+            line = name.start_mark.line + 1
+            out.setdefault(f"account:{name.value}", line)
+            if isinstance(ident, yaml.ScalarNode):  # the key of an account whose name repeats
+                out[f"account:{ident.value}"] = line
     detach = get(get(get(root, "organization"), "full_aws_access"), "detach_from")
     for item in detach.value if isinstance(detach, yaml.SequenceNode) else []:
         try:

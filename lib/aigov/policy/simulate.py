@@ -99,7 +99,8 @@ class OrgModel:
             try:
                 got = self.index.key(ref)
             except AmbiguousTarget as exc:
-                raise UsageError(f"target {target!r} is ambiguous: {exc}", location="target",
+                raise UsageError(f"target {target!r} is the name of {len(exc.ids)} accounts "
+                                 f"({', '.join(exc.ids)})", location="target",
                                  fix=f"use the account id: one of {', '.join(exc.ids)}"
                                  ) from None
             except KeyError:

@@ -30,6 +30,7 @@ def spec_attachments(spec: Spec) -> set[tuple[str, str, str]]:
 def side_by_side(spec: Spec, inv: Inventory) -> pd.DataFrame:
     """One row per node of the spec, then per node only the organization has: its live
     id, the custom policies attached in the spec and live, and whether they agree."""
+    inv = inv.bind(spec, strict=False)  # accounts keyed as the spec means them
     want, have = spec_attachments(spec), inv.attachments()
     rows: list[dict[str, Any]] = []
 

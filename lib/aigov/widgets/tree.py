@@ -28,7 +28,7 @@ def node_label(spec: Spec, key: str) -> str:
     if key == ROOT:
         return ROOT
     depth = len(spec.levels(key)) - 1
-    name = key.removeprefix("account:") + " (account)" if key.startswith("account:") \
+    name = spec.label(key) + " (account)" if key.startswith("account:") \
         else key.rsplit("/", 1)[-1]
     return "\u2003" * depth + name
 
@@ -37,7 +37,7 @@ def tree_order(spec: Spec) -> list[str]:
     """Every target, each OU followed by its accounts and then its child OUs."""
     by_ou: dict[str, list[str]] = {}
     for a in spec.accounts:
-        by_ou.setdefault(spec.normalize_target(a.ou), []).append(f"account:{a.name}")
+        by_ou.setdefault(spec.normalize_target(a.ou), []).append(spec.account_key(a))
     out = [ROOT, *by_ou.get(ROOT, [])]
     for path, _ in spec.walk_ous():
         out += [path, *by_ou.get(path, [])]
@@ -94,12 +94,12 @@ class OUTreeBrowser(View):
 
     def accounts(self, target: str | None = None) -> list[str]:
         """Accounts at the selection: the account itself, or every account in the OU and
-        the OUs below it (Root: every account)."""
+        the OUs below it (Root: every account); ``name (id)`` where names repeat."""
         key = self.spec.normalize_target(target) if target else self.selected
         if key.startswith("account:"):
-            return [key.removeprefix("account:")]
-        return [a.name for a in self.spec.accounts
-                if key in self.spec.levels(f"account:{a.name}")]
+            return [self.spec.label(key)]
+        keys = [self.spec.account_key(a) for a in self.spec.accounts]
+        return [self.spec.label(k) for k in keys if key in self.spec.levels(k)]
 
     def ai_settings_frame(self, target: str | None = None) -> pd.DataFrame:
         """For an account: its effective AI opt-out per service and Bedrock guardrail per
@@ -134,7 +134,8 @@ class OUTreeBrowser(View):
         for i, level in enumerate(self.path):
             rows = frame[frame["level"] == level].drop(columns="level")
             opened = " open" if i == len(self.path) - 1 else ""
-            name = level.replace("account:", "account ")
+            name = ("account " + self.spec.label(level) if level.startswith("account:")
+                    else level)
             parts.append(f"<details{opened}><summary>{html.escape(name)} "
                          f"({len(rows)} polic{'y' if len(rows) == 1 else 'ies'})</summary>"
                          f"{table_html(rows)}</details>")
