@@ -226,7 +226,7 @@ def test_cli_import_prints_counts_and_json(odd, tmp_path, capsys):
                  "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     counts = {r["kind"]: (r["imported"], r["live"]) for r in data["counts"]}
-    assert counts["OUs"] == (5, 5) and counts["accounts"] == (5, 6)
+    assert counts["OUs"] == (5, 5) and counts["accounts"] == (6, 6)  # both "shared" accounts
     assert counts["SERVICE_CONTROL_POLICY policies"] == (6, 6)
     assert data["baseline_cases"] > 0 and "lint_findings" in data
 
