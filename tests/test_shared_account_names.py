@@ -16,7 +16,7 @@ from aigov.deploy.program import attachments
 from aigov.errors import UsageError
 from aigov.org.drift import drift
 from aigov.org.inventory import AccountInfo, Inventory, OUInfo, PolicyInfo
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
 from aigov.org.tree import tree_rows
 from aigov.policy.effective import spec_effective_policy
 from aigov.policy.lockout import OrgState
@@ -56,13 +56,13 @@ def _live(spec, *, b_parent: str = "ou-r1-sandbox1", attached=(B, SOLO)) -> Inve
 
 def test_plan_and_drift_match_each_shared_account_by_id(spec):
     inv = _live(spec)
-    assert plan(spec, inv).empty
-    assert drift(spec, inv, render_spec(spec)) == []
+    assert build_plan(spec, inv).empty
+    assert drift(spec, inv) == []
 
 
 def test_a_move_and_a_detach_name_the_account_by_id(spec):
     inv = _live(spec, b_parent="ou-r1-ai000001", attached=(A, SOLO))
-    got = [(c.action, c.kind, c.key, c.detail.get("id")) for c in plan(spec, inv).changes]
+    got = [(c.action, c.kind, c.key, c.detail.get("id")) for c in build_plan(spec, inv).changes]
     assert ("move", "account", B, B) in got
     assert ("attach", "attachment", f"allow-all -> account:{B}", None) in got
     assert ("detach", "attachment", f"allow-all -> account:{A}", None) in got
@@ -71,7 +71,7 @@ def test_a_move_and_a_detach_name_the_account_by_id(spec):
 def test_a_missing_shared_account_is_created_under_its_name(spec):
     live = _live(spec)
     inv = Inventory(**{**live.__dict__, "shadowed_accounts": ()})
-    creates = [c for c in plan(spec, inv).changes if c.action == "create"]
+    creates = [c for c in build_plan(spec, inv).changes if c.action == "create"]
     assert [(c.key, c.detail["name"], c.detail["email"]) for c in creates] == [
         (B, "shared", "shared-b@example.com")]
 
