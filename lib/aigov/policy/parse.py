@@ -21,7 +21,6 @@ from typing import Any
 
 from aigov.errors import InputError, PolicySyntaxError
 from aigov.findings import Finding
-from aigov.inputs import load_json
 from aigov.policy.checks.document import PolicyDoc, as_list
 from aigov.policy.checks.wellformed import first_error
 from aigov.policy.conditions import Condition, parse_condition_block
@@ -137,6 +136,8 @@ def load_document(document: Any, name: str) -> Any:
     """A policy given as JSON text, decoded (with aigov.inputs' limits)."""
     if not isinstance(document, str):
         return document
+    from aigov.inputs import load_json  # with its YAML reader: only for JSON text
+
     try:
         return load_json(document)
     except json.JSONDecodeError as exc:
