@@ -120,3 +120,24 @@ def test_cli_reads_a_file_and_stdin(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_cli_missing_file_is_usage_error(tmp_path: Path) -> None:
     assert main(["simulate", "--batch", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_batch_starts_without_templates_spec_models_or_the_yaml_reader(tmp_path: Path) -> None:
+    """One case pays for its process start: ``simulate --batch`` on well-formed policies
+    imports neither jinja2, pydantic, the YAML reader nor the lint catalogue."""
+    import subprocess
+    import sys
+
+    f = tmp_path / "one.jsonl"
+    f.write_text(json.dumps({"id": 1, "scps": [[FULL, DENY_S3]], "rcps": [[]],
+                             "request": GET}) + "\n")
+    probe = ("import sys\nfrom aigov.cli import main\n"
+             f"rc = main(['simulate', '--batch', {str(f)!r}])\n"
+             "heavy = {'jinja2', 'pydantic', 'yaml', 'aigov.inputs', "
+             "'aigov.policy.checks.catalogue'} & set(sys.modules)\n"
+             "print(sorted(heavy), file=sys.stderr)\nsys.exit(rc)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["decision"] == "deny"
+    assert done.stderr.strip().splitlines()[-1] == "[]"
