@@ -121,3 +121,37 @@ def test_a_shared_name_without_ids_is_still_refused(tmp_path):
     assert [(f.code, f.location.get("line")) for f in found] == [
         ("SPEC_DUPLICATE_ACCOUNT", 3)]
     assert "`id`" in found[0].fix
+
+
+def test_pulumi_program_declares_each_shared_account_once_under_its_id(spec):
+    """Under Pulumi's own mocks (``aigov.deploy.graph``; the Pulumi CLI cannot be
+    installed here): logical names are unique, both accounts keep the name "shared" as
+    their input, and the attachment points at the one the spec means."""
+    from aigov.deploy.graph import resource_graph
+
+    nodes = {n.name: n for n in resource_graph(spec).nodes}
+    accounts = sorted(n for n in nodes if n.startswith("account:"))
+    assert accounts == [f"account:{A}", f"account:{B}", "account:solo"]
+    assert {nodes[f"account:{x}"].inputs["name"] for x in (A, B)} == {"shared"}
+    assert nodes[f"account:{B}"].inputs["email"] == "shared-b@example.com"
+    attach = nodes[f"attach:allow-all->account:{B}"]
+    assert attach.inputs["targetId"] == f"${{account:{B}.id}}"
+
+
+def test_a_policy_test_naming_a_shared_name_exits_2_with_its_line(tmp_path, capsys):
+    import shutil
+
+    from aigov.cli import main
+
+    shutil.copytree(FIXTURES / "spec/scp", tmp_path / "scp")
+    shutil.copy(FIXTURES / "spec/shared_account_name.yaml", tmp_path / "organization.yaml")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/cases.yaml").write_text(
+        "cases:\n"
+        f"  - {{name: by id, target: '{B}', action: s3:GetObject, expect: allow}}\n"
+        "  - {name: by name, target: shared, action: s3:GetObject, expect: allow}\n")
+    assert main(["test-policies", "--spec", str(tmp_path / "organization.yaml")]) == 2
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert "cases.yaml" in printed and "line 3" in printed
+    assert f"use the account id: one of {A}, {B}" in printed
