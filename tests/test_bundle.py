@@ -123,6 +123,7 @@ def test_the_gate_reuses_03s_lint_when_the_files_are_byte_identical(policies, sp
     verdict = evaluate_gate(start("05_deploy", params).bundle, applying=False)
     assert spy["lint"] == 1  # 05 read 03's findings
     assert verdict.checks[0].passed == (not report.errors)
+    assert "kept by an earlier lint" in verdict.checks[0].detail
 
 
 def test_the_gate_lints_again_when_a_policy_changed_after_03(policies, spy, tmp_path):

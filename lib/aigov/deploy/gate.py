@@ -145,7 +145,9 @@ def evaluate_gate(bundle: Bundle | Spec, *, direct_plan: Plan | None = None,
     spec, rendered = bundle.spec, bundle.rendered
     verdict = Verdict()
     lint = lint_findings(bundle)
-    verdict.add("lint", lint, "no lint errors")
+    verdict.add("lint", lint, "no lint errors" + (" (kept by an earlier lint of the same "
+                                                   "spec and policy bytes)"
+                                                   if bundle.lint_reused else ""))
     if lint:
         verdict.checks.append(Check("policy tests against the planned state", False,
                                     "not run: fix the lint errors first"))

@@ -48,6 +48,7 @@ class Bundle:
                  ) -> None:
         self.spec = spec
         self.lint_store = lint_store
+        self.lint_reused = False  # True: the findings came from ``lint_store``, not a lint
         self.management_account = (management_account
                                    or spec.organization.management_account_id)
         if rendered is not None:
@@ -174,6 +175,7 @@ class Bundle:
         if self.lint_store is not None:
             kept = read_lint(self.lint_store, self.digest)
             if kept is not None:
+                self.lint_reused = True
                 return None, kept
         docs, found = lint_bundle(self)
         if self.lint_store is not None:
