@@ -39,6 +39,9 @@ Rendered = str | PolicySyntaxError | InputError
 class Bundle:
     """The spec, its rendered and compiled policies, their placement and lint findings.
 
+    ``management_account``: the account SCPs and RCPs exempt (``policy/exemptions.py``),
+    from the spec unless the caller discovered it; ``model()`` compiles with it.
+
     ``rendered`` replaces the spec's own documents (drafts in the playground or
     ``aigov simulate --draft``); such a bundle renders nothing.
     """

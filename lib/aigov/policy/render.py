@@ -159,7 +159,9 @@ def render_policy(spec: Spec, policy: PolicyRef, text: str | None = None) -> Ren
 
 
 def render_spec(spec: Spec) -> dict[str, RenderedPolicy]:
-    """Render every policy of the spec, keyed by policy name, in spec order."""
+    """Render every policy of the spec, keyed by policy name, in spec order. For one-off
+    callers: a command or notebook reads ``Bundle.rendered`` (policy/bundle.py), rendered
+    once for everything it hands the bundle to."""
     return {p.name: render_policy(spec, p) for p in spec.policies}
 
 
