@@ -1,32 +1,31 @@
-"""Shared test helpers, in one place: a real moto server per test that needs one,
-isolated outputs, and the ``aigov`` command run as a subprocess (``run_cli``).
+"""Shared fixtures: the emulator, isolated outputs. Helpers that are not fixtures live in
+``tests/helpers/`` (docs/testing.md says which is where).
 
-Helper modules beside this one: ``recording.py`` (what the emulator was asked),
-``orgs.py`` (organizations built by hand with boto3). A synthetic spec is built with
-``aigov.spec`` models directly (see ``tests/benchmarks/bench_simulate.py``).
+One moto server per test process (``moto_server``), reset before each test that asks for
+``emulator``: moto keeps its backends in process globals, so a second server in the same
+process would share them anyway, and starting and stopping a server costs about 0.7 s
+of wall time (werkzeug's shutdown waits out its poll interval) where a reset costs a few
+milliseconds. Under ``pytest-xdist`` each worker is its own process with its own server.
 """
 
 from __future__ import annotations
 
-import inspect
-import os
-import re
-import subprocess
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from aigov.target.emulator import Emulator
+from helpers.cli import ROOT, run_cli  # noqa: F401 - re-exported for the test modules
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A fresh, empty moto server on a free 127.0.0.1 port."""
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[Emulator]:
+    """This process's one strict moto server on a free 127.0.0.1 port. Tests take
+    ``emulator`` (reset first); a module fixture that builds an organization once for
+    several tests takes this and resets it itself."""
     emu = Emulator()
     try:
         yield emu
@@ -35,50 +34,27 @@ def emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
+def emulator(moto_server: Emulator) -> Emulator:
+    """An empty strict moto server on a free 127.0.0.1 port (the process's one, reset)."""
+    moto_server.reset()
+    return moto_server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test process writes its outputs (error reports, run records, Pulumi work)
+    under its own temporary folder unless a test says otherwise, never the checkout's
+    ``outputs/``: parallel workers, and a developer's own runs, stay apart."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIGOV_OUTPUTS", str(tmp_path_factory.mktemp("outputs")))
+        yield
+
+
+@pytest.fixture
 def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point outputs/ (run records, emulator state) at a temporary folder."""
+    """Point outputs/ (run records, emulator state) at a temporary folder of this test."""
     out = tmp_path / "outputs"
     monkeypatch.setenv("AIGOV_OUTPUTS", str(out))
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     return out
 
-
-def run_cli(*args: str, outputs: Path, cwd: Path = ROOT, timeout: float = 900,
-            drop: Sequence[str] = ("AWS_ENDPOINT_URL",), **env: str,
-            ) -> subprocess.CompletedProcess:
-    """``python -m aigov.cli ARGS`` as a user runs it: its own process, the outputs in
-    ``outputs``, the environment without ``drop`` (so a stray endpoint never leaks in)
-    plus ``env``; stdout and stderr captured as text."""
-    full = {k: v for k, v in os.environ.items() if k not in drop}
-    full.update(AIGOV_OUTPUTS=str(outputs), **env)
-    return subprocess.run([sys.executable, "-m", "aigov.cli", *args], cwd=cwd, env=full,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-_STARTS_EMULATOR = re.compile(r"\b(?:running_emulator|Emulator)\(")
-
-
-def _starts_emulator(item: pytest.Item) -> bool:
-    """Does the test, or a fixture it uses, start a moto server? Each such test applies
-    or discovers an organization over HTTP: end-to-end, seconds each."""
-    if "emulator" in getattr(item, "fixturenames", ()):
-        return True
-    info = getattr(item, "_fixtureinfo", None)
-    funcs = [getattr(item, "function", None)]
-    if info is not None:
-        funcs += [d.func for defs in info.name2fixturedefs.values() for d in defs]
-    for func in funcs:
-        try:
-            if func is not None and _STARTS_EMULATOR.search(inspect.getsource(func)):
-                return True
-        except (OSError, TypeError):
-            continue
-    return False
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that start the emulator are ``slow`` (docs/style.md, rule 5): ``make
-    test-fast`` is the loop without them, ``make test`` runs them."""
-    for item in items:
-        if _starts_emulator(item):
-            item.add_marker(pytest.mark.slow)

@@ -57,6 +57,7 @@ def _state(c) -> tuple:
             sorted(inv.attachments()))
 
 
+@pytest.mark.slow
 def test_an_unpinned_repeated_name_is_refused_naming_both_ids(duplicate, emulator, tmp_path,
                                                               capsys) -> None:
     c, dev, other, _ = duplicate
@@ -70,6 +71,7 @@ def test_an_unpinned_repeated_name_is_refused_naming_both_ids(duplicate, emulato
     assert _state(c) == before
 
 
+@pytest.mark.slow
 def test_a_pinned_id_leaves_the_other_account_of_that_name_alone(duplicate, emulator, tmp_path,
                                                                  capsys) -> None:
     """Issue 11: with the spec pinning ai-dev by id, apply moved the other ai-dev into

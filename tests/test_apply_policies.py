@@ -5,7 +5,6 @@ lost endpoint."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from aigov.org.plan import Plan, build_plan
 from aigov.spec import load_spec
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients, clients
-from aigov.target.emulator import Emulator, running_emulator
+from aigov.target.emulator import Emulator
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALLOW_AI = {"Version": "2012-10-17", "Statement": [
@@ -52,15 +51,8 @@ def write_spec(folder: Path, *, dev_ou: str = "AI/Dev", allow_targets: tuple = (
     return load_spec(path)
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    with running_emulator() as emu:
-        yield emu
-
-
 @pytest.fixture
 def c(emulator: Emulator) -> OrgClients:
-    emulator.reset()  # moto keeps its state per process: start every test from nothing
     return clients(emulator.url).writable()
 
 
@@ -98,6 +90,7 @@ def actions(p: Plan) -> list[tuple[str, str, str]]:
     return [(ch.action, ch.kind, ch.key) for ch in p.changes]
 
 
+@pytest.mark.slow
 def test_first_apply_creates_policies_and_attachments_and_a_second_plan_is_empty(
         c: OrgClients, tmp_path: Path) -> None:
     spec = write_spec(tmp_path)
@@ -110,6 +103,7 @@ def test_first_apply_creates_policies_and_attachments_and_a_second_plan_is_empty
     assert build_plan(spec, discover(c)).empty
 
 
+@pytest.mark.slow
 def test_changed_content_is_one_update_and_lands(c: OrgClients, tmp_path: Path) -> None:
     converge(c, write_spec(tmp_path))
     narrower = {"Version": "2012-10-17", "Statement": [
@@ -123,6 +117,7 @@ def test_changed_content_is_one_update_and_lands(c: OrgClients, tmp_path: Path) 
     assert build_plan(spec, discover(c)).empty
 
 
+@pytest.mark.slow
 def test_moved_account_is_one_move_and_lands_in_its_new_ou(c: OrgClients, tmp_path: Path) -> None:
     converge(c, write_spec(tmp_path))
     spec = write_spec(tmp_path, dev_ou="Sandbox")
@@ -133,6 +128,7 @@ def test_moved_account_is_one_move_and_lands_in_its_new_ou(c: OrgClients, tmp_pa
     assert build_plan(spec, discover(c)).empty
 
 
+@pytest.mark.slow
 def test_fullawsaccess_is_detached_only_after_its_replacement_is_attached(
         c: OrgClients, tmp_path: Path) -> None:
     converge(c, write_spec(tmp_path))
@@ -144,6 +140,7 @@ def test_fullawsaccess_is_detached_only_after_its_replacement_is_attached(
     assert seen == [[]] and levels_without_allow(c) == []
 
 
+@pytest.mark.slow
 def test_moving_an_allow_list_attaches_the_new_target_before_detaching_the_old(
         c: OrgClients, tmp_path: Path) -> None:
     converge(c, write_spec(tmp_path, detach_from=("AI",)))
@@ -160,6 +157,7 @@ def test_moving_an_allow_list_attaches_the_new_target_before_detaching_the_old(
     assert build_plan(spec, discover(c)).empty
 
 
+@pytest.mark.slow
 def test_policy_removed_from_the_spec_is_kept_unless_deletion_is_allowed(
         c: OrgClients, tmp_path: Path) -> None:
     converge(c, write_spec(tmp_path))
@@ -182,6 +180,7 @@ def test_aws_managed_fullawsaccess_is_never_updated_or_deleted(
     assert not [ch for ch in p.changes if ch.kind == "policy" and ch.key == "FullAWSAccess"]
 
 
+@pytest.mark.slow
 def test_emulator_stopped_mid_apply_then_a_rerun_converges(tmp_path: Path) -> None:
     """The endpoint goes away after three changes and comes back with its state (the
     emulator's recorded state, as ``aigov emulator --state`` keeps it). The

@@ -30,23 +30,27 @@ def test_effective_policies_list_each_level_of_an_accounts_path(report):
                     ("account:guarded-app", "FullAWSAccess", "RCPFullAWSAccess")]
 
 
+@pytest.mark.slow
 def test_management_account_is_marked_exempt(report):
     rows = [r for r in report.effective_rows() if r["account"] == "master"]
     assert rows and all("exempt" in r["note"] for r in rows)
 
 
+@pytest.mark.slow
 def test_ous_and_accounts_without_a_custom_policy_on_their_path_are_uncovered(report):
     frame = report.uncovered_frame()
     assert list(zip(frame["target"], frame["not covered by"], strict=True)) == [
         ("Open", "SCP, RCP"), ("account:open-app", "SCP, RCP")]
 
 
+@pytest.mark.slow
 def test_summary_counts_drift_and_uncovered_targets(report):
     s = report.summary()
     assert (s["drift_findings"], s["uncovered_targets"], s["ous"], s["accounts"]) == (0, 2, 2, 3)
     assert report.drift_frame().empty and report.errors == []
 
 
+@pytest.mark.slow
 def test_summary_counts_drift_by_code(emulator):
     spec = load_spec(FIXTURES / "audit" / "uncovered.yaml")
     c = clients(emulator.url).writable()

@@ -157,26 +157,17 @@ def test_bad_input_exits_2_quickly_with_file_line_and_fix(tmp_path, capsys, spec
     assert "Traceback" not in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def shared_emulator():
-    from aigov.target.emulator import Emulator
-
-    emu = Emulator()
-    yield emu
-    emu.stop()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("spec", "policy"), [c[1:3] for c in SPECS], ids=[c[0] for c in SPECS])
-def test_bad_input_apply_exits_2_and_creates_nothing(tmp_path, capsys, shared_emulator,
+def test_bad_input_apply_exits_2_and_creates_nothing(tmp_path, capsys, emulator,
                                                      monkeypatch, spec, policy):
     monkeypatch.setenv("AIGOV_OUTPUTS", str(tmp_path / "outputs"))
     path = _write(tmp_path, spec, policy)
     assert main(["apply", "--spec", str(path), "--engine", "direct", "--yes",
-                 "--endpoint-url", shared_emulator.url]) == 2
+                 "--endpoint-url", emulator.url]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "internal error" not in err
-    _no_organization(shared_emulator.url)
+    _no_organization(emulator.url)
 
 
 def _no_organization(url: str) -> None:
@@ -188,35 +179,35 @@ def _no_organization(url: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("spec", "policy"), [c[1:3] for c in SPECS], ids=[c[0] for c in SPECS])
-def test_bad_input_plan_exits_2_naming_the_file(tmp_path, capsys, shared_emulator, monkeypatch,
+def test_bad_input_plan_exits_2_naming_the_file(tmp_path, capsys, emulator, monkeypatch,
                                                 spec, policy):
     monkeypatch.setenv("AIGOV_OUTPUTS", str(tmp_path / "outputs"))
     path = _write(tmp_path, spec, policy)
     assert main(["plan", "--spec", str(path), "--engine", "direct",
-                 "--endpoint-url", shared_emulator.url]) == 2
+                 "--endpoint-url", emulator.url]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "internal error" not in err
     assert "organization.yaml" in err or "allow_all.json" in err
     assert "fix:" in err
-    _no_organization(shared_emulator.url)
+    _no_organization(emulator.url)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("spec", "policy"), [c[1:3] for c in SPECS], ids=[c[0] for c in SPECS])
-def test_bad_input_run_exits_2_before_any_record(tmp_path, capsys, shared_emulator, monkeypatch,
+def test_bad_input_run_exits_2_before_any_record(tmp_path, capsys, emulator, monkeypatch,
                                                  spec, policy):
     """``aigov run`` reads the spec and renders every policy before a record, a kernel
     or the emulator starts."""
     monkeypatch.setenv("AIGOV_OUTPUTS", str(tmp_path / "outputs"))
     path = _write(tmp_path, spec, policy)
     started = time.monotonic()
-    assert main(["run", "--endpoint-url", shared_emulator.url, "-p", f"spec={path}"]) == 2
+    assert main(["run", "--endpoint-url", emulator.url, "-p", f"spec={path}"]) == 2
     assert time.monotonic() - started < 30
     err = capsys.readouterr().err
     assert "Traceback" not in err and "internal error" not in err
     assert "organization.yaml" in err or "allow_all.json" in err
     assert not (tmp_path / "outputs" / "runs").exists()
-    _no_organization(shared_emulator.url)
+    _no_organization(emulator.url)
 
 
 def test_an_unexpected_exception_is_exit_3_with_one_line_and_no_traceback(

@@ -50,6 +50,7 @@ def _doc(c, name: str, ptype: str = SCP) -> tuple[str, dict]:
     return pol.id, json.loads(pol.content)
 
 
+@pytest.mark.slow
 def test_an_organization_built_from_the_spec_has_no_drift(org, spec, rendered):
     assert _codes(spec, rendered, org) == []
 
@@ -59,12 +60,14 @@ def test_no_organization_is_one_finding(emulator, spec, rendered):
                                                               "organization")]
 
 
+@pytest.mark.slow
 def test_ou_made_by_hand_is_unmanaged(org, spec, rendered):
     inv = discover(org)
     org.organizations.create_organizational_unit(ParentId=inv.ous["AI"].id, Name="Shadow")
     assert _codes(spec, rendered, org) == [("DRIFT_OU_UNMANAGED", "AI/Shadow")]
 
 
+@pytest.mark.slow
 def test_deleted_ou_is_missing_with_its_attachments(org, spec, rendered):
     inv = discover(org)
     ou = inv.ous["Infrastructure"]
@@ -76,6 +79,7 @@ def test_deleted_ou_is_missing_with_its_attachments(org, spec, rendered):
     assert {c for c, _ in codes} == {"DRIFT_OU_MISSING", "DRIFT_ATTACHMENT_MISSING"}
 
 
+@pytest.mark.slow
 def test_account_moved_by_hand_is_in_the_wrong_ou(org, spec, rendered):
     inv = discover(org)
     org.organizations.move_account(AccountId=inv.accounts["ai-prod"].id,
@@ -84,11 +88,13 @@ def test_account_moved_by_hand_is_in_the_wrong_ou(org, spec, rendered):
     assert _codes(spec, rendered, org) == [("DRIFT_ACCOUNT_WRONG_OU", "account:ai-prod")]
 
 
+@pytest.mark.slow
 def test_account_created_by_hand_is_unmanaged(org, spec, rendered):
     org.organizations.create_account(Email="shadow@example.com", AccountName="shadow-ml")
     assert _codes(spec, rendered, org) == [("DRIFT_ACCOUNT_UNMANAGED", "account:shadow-ml")]
 
 
+@pytest.mark.slow
 def test_account_missing_from_the_organization(emulator, spec, rendered):
     c = clients(emulator.url).writable()
     apply_plan(c, build_plan(spec, discover(c)))
@@ -99,6 +105,7 @@ def test_account_missing_from_the_organization(emulator, spec, rendered):
     assert {c for c, _ in codes} <= {"DRIFT_ACCOUNT_MISSING", "DRIFT_ATTACHMENT_MISSING"}
 
 
+@pytest.mark.slow
 def test_edited_scp_content_is_changed(org, spec, rendered):
     pid, doc = _doc(org, "deny-leave-organization")
     doc["Statement"][0]["Effect"] = "Allow"
@@ -106,6 +113,7 @@ def test_edited_scp_content_is_changed(org, spec, rendered):
     assert _codes(spec, rendered, org) == [("DRIFT_POLICY_CHANGED", "deny-leave-organization")]
 
 
+@pytest.mark.slow
 def test_reordered_keys_and_values_are_not_drift(org, spec, rendered):
     pid, doc = _doc(org, "region-allow-list")
     reordered = {"Statement": [dict(reversed(list(s.items()))) for s in doc["Statement"]],
@@ -123,6 +131,7 @@ def test_reordered_keys_and_values_are_not_drift(org, spec, rendered):
     assert _codes(spec, rendered, org) == []
 
 
+@pytest.mark.slow
 def test_a_reordered_action_list_is_neither_a_planned_change_nor_drift(org, spec, rendered):
     """Plan and drift share one equality (``normalize_document``): IAM reads Action as a
     set, so a list in another order is the same policy to both."""
@@ -136,6 +145,7 @@ def test_a_reordered_action_list_is_neither_a_planned_change_nor_drift(org, spec
     assert _codes(spec, rendered, org) == []
 
 
+@pytest.mark.slow
 def test_edited_description_is_a_warning_not_a_failure(org, spec, rendered, capsys):
     pid, _ = _doc(org, "deny-leave-organization")
     org.organizations.update_policy(PolicyId=pid, Description="edited by hand")
@@ -144,6 +154,7 @@ def test_edited_description_is_a_warning_not_a_failure(org, spec, rendered, caps
     assert main(["drift", "--endpoint-url", org.endpoint_url]) == 0
 
 
+@pytest.mark.slow
 def test_policy_made_by_hand_is_unmanaged_once_with_its_targets(org, spec, rendered):
     inv = discover(org)
     created = org.organizations.create_policy(
@@ -158,6 +169,7 @@ def test_policy_made_by_hand_is_unmanaged_once_with_its_targets(org, spec, rende
     assert "AI" in found[0].message
 
 
+@pytest.mark.slow
 def test_deleted_policy_is_missing(org, spec, rendered):
     pid, _ = _doc(org, "model-approval-gate")
     org.organizations.detach_policy(PolicyId=pid, TargetId=discover(org).ous["AI"].id)
@@ -166,6 +178,7 @@ def test_deleted_policy_is_missing(org, spec, rendered):
                                            ("DRIFT_POLICY_MISSING", "model-approval-gate")]
 
 
+@pytest.mark.slow
 def test_detached_policy_is_a_missing_attachment(org, spec, rendered):
     inv = discover(org)
     pid, _ = _doc(org, "bedrock-require-guardrail")
@@ -173,6 +186,7 @@ def test_detached_policy_is_a_missing_attachment(org, spec, rendered):
     assert _codes(spec, rendered, org) == [("DRIFT_ATTACHMENT_MISSING", "AI/Production")]
 
 
+@pytest.mark.slow
 def test_policy_attached_by_hand_is_an_unmanaged_attachment(org, spec, rendered):
     inv = discover(org)
     pid, _ = _doc(org, "sagemaker-instance-types-prod")
@@ -180,6 +194,7 @@ def test_policy_attached_by_hand_is_an_unmanaged_attachment(org, spec, rendered)
     assert _codes(spec, rendered, org) == [("DRIFT_ATTACHMENT_UNMANAGED", "Sandbox")]
 
 
+@pytest.mark.slow
 def test_full_aws_access_detached_by_hand_is_a_missing_attachment(org, spec, rendered):
     inv = discover(org)
     full = inv.policies[(SCP, "FullAWSAccess")]
@@ -187,6 +202,7 @@ def test_full_aws_access_detached_by_hand_is_a_missing_attachment(org, spec, ren
     assert _codes(spec, rendered, org) == [("DRIFT_ATTACHMENT_MISSING", "Sandbox")]
 
 
+@pytest.mark.slow
 def test_disabled_policy_type_is_one_finding(org, spec, rendered):
     inv = discover(org)
     rcp = "RESOURCE_CONTROL_POLICY"
@@ -196,6 +212,7 @@ def test_disabled_policy_type_is_one_finding(org, spec, rendered):
     assert _codes(spec, rendered, org) == [("DRIFT_POLICY_TYPE_DISABLED", rcp)]
 
 
+@pytest.mark.slow
 def test_drift_makes_read_calls_only(tmp_path, spec, rendered):
     emu = Emulator(state_dir=tmp_path)
     try:
@@ -209,6 +226,7 @@ def test_drift_makes_read_calls_only(tmp_path, spec, rendered):
     assert writes(tmp_path, start) == []
 
 
+@pytest.mark.slow
 def test_cli_exits_1_naming_each_change_as_json(org, capsys):
     inv = discover(org)
     org.organizations.create_organizational_unit(ParentId=inv.root_id, Name="Shadow")
@@ -218,6 +236,7 @@ def test_cli_exits_1_naming_each_change_as_json(org, capsys):
         ("DRIFT_OU_UNMANAGED", "error", "Shadow")]
 
 
+@pytest.mark.slow
 def test_cli_exits_0_when_clean(org, capsys):
     assert main(["drift", "--endpoint-url", org.endpoint_url]) == 0
 

@@ -4,7 +4,6 @@ against a real moto server (the pulumi engine only as far as it goes without the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from aigov.errors import ChecksFailed, UsageError
 from aigov.org.discover import discover
 from aigov.spec import load_spec
 from aigov.target.clients import clients
-from aigov.target.emulator import Emulator, running_emulator
+from aigov.target.emulator import Emulator
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALLOW = {"Version": "2012-10-17", "Statement": [
@@ -49,15 +48,8 @@ def write_spec(folder: Path, root_doc: dict | None = None) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    with running_emulator() as emu:
-        yield emu
-
-
 @pytest.fixture
 def url(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    emulator.reset()
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "no-pulumi-here"))
     return emulator.url
@@ -80,6 +72,7 @@ def test_auto_is_direct_without_the_cli_and_pulumi_with_it(
         resolve_engine("terraform")
 
 
+@pytest.mark.slow
 def test_apply_deploys_and_a_second_plan_is_empty(url: str, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture) -> None:
     spec = str(write_spec(tmp_path))
@@ -158,6 +151,7 @@ def test_apply_deploy_never_runs_after_a_refusal(url: str, tmp_path: Path) -> No
     assert not discover(clients(url)).exists
 
 
+@pytest.mark.slow
 def test_the_direct_engine_applies_from_the_plans_inventory_without_discovering_again(
         url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """plan_deploy has just discovered the organization; discovering it again before the

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from aigov.org.plan import Plan, build_plan
 from aigov.spec import load_spec
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients, clients
-from aigov.target.emulator import running_emulator
+from aigov.target.emulator import Emulator
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALLOW = {"Version": "2012-10-17", "Statement": [
@@ -109,10 +108,9 @@ def test_fullawsaccess_detached_from_root_with_an_allow_list_there_passes_that_c
 
 
 @pytest.fixture(scope="module")
-def live() -> Iterator[OrgClients]:
-    with running_emulator() as emu:
-        emu.reset()
-        yield clients(emu.url).writable()
+def live(moto_server: Emulator) -> OrgClients:
+    moto_server.reset()
+    return clients(moto_server.url).writable()
 
 
 def test_a_plan_detaching_fullawsaccess_before_its_replacement_refuses(

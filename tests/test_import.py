@@ -21,7 +21,6 @@ from aigov.policy.render import render_spec
 from aigov.policy.simulate import run_policy_tests
 from aigov.spec import load_spec
 from aigov.target.clients import clients
-from aigov.target.emulator import Emulator
 from orgs import build_odd_org
 
 READS = ("List", "Describe", "Get")
@@ -37,18 +36,15 @@ def _count_calls(c) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def odd_org(tmp_path_factory):
+def odd_org(moto_server, tmp_path_factory):
     """One hand-built organization and its import, shared by the module's tests."""
-    emu = Emulator()
-    try:
-        c = clients(emu.url)
-        ids = build_odd_org(c.writable().organizations)
-        calls = _count_calls(c)
-        out = tmp_path_factory.mktemp("import") / "imported"
-        report = import_organization(c, out)
-        yield c, ids, report, out, calls
-    finally:
-        emu.stop()
+    moto_server.reset()
+    c = clients(moto_server.url)
+    ids = build_odd_org(c.writable().organizations)
+    calls = _count_calls(c)
+    out = tmp_path_factory.mktemp("import") / "imported"
+    report = import_organization(c, out)
+    return c, ids, report, out, calls
 
 
 @pytest.fixture
@@ -60,6 +56,7 @@ def odd(odd_org, tmp_path):
     return c, ids, report, copy, calls
 
 
+@pytest.mark.slow
 def test_import_makes_read_calls_only(odd):
     *_, calls = odd
     assert calls and all(op.startswith(READS) for op in calls), sorted(set(calls))
@@ -75,6 +72,7 @@ def test_imported_spec_plans_no_change_and_has_no_drift(odd):
     assert report.exit_code == 0
 
 
+@pytest.mark.slow
 def test_baseline_passes_and_covers_every_level_with_policies(odd):
     _c, _ids, report, out, _ = odd
     result = run_policy_tests(str(out / "organization.yaml"))
@@ -120,6 +118,7 @@ def test_names_that_collide_once_made_safe_get_their_policy_ids(odd):
     assert "allow-list.json" in files
 
 
+@pytest.mark.slow
 def test_import_is_deterministic(odd, tmp_path):
     c, _ids, _report, out, _ = odd
     again = import_organization(c, tmp_path / "again").out
@@ -192,6 +191,7 @@ def test_a_target_naming_a_shared_account_name_exits_2_with_its_line(odd, capsys
     assert ids["acct_shared1"] in printed and ids["acct_shared2"] in printed
 
 
+@pytest.mark.slow
 def test_editing_one_policy_plans_exactly_that_update(odd):
     c, _ids, _report, out, _ = odd
     path = out / "scp/allow-list.json"
@@ -220,6 +220,7 @@ def test_import_refuses_an_existing_folder_without_force(odd, capsys):
     assert (out / "notes.md").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_cli_import_prints_counts_and_json(odd, tmp_path, capsys):
     c, *_ = odd
     assert main(["import", "--endpoint-url", c.endpoint_url, "--out", str(tmp_path / "j"),

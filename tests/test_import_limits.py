@@ -6,12 +6,15 @@ are process-wide, so they must not run while that module's shared organization l
 
 from __future__ import annotations
 
+import pytest
+
 from aigov.cli import main
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 from orgs import build_odd_org, doc
 
 
+@pytest.mark.slow
 def test_what_the_spec_cannot_hold_is_reported_and_commented(emulator, tmp_path, capsys):
     c = clients(emulator.url)
     org = c.writable().organizations

@@ -5,7 +5,6 @@ DescribeEffectivePolicy."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -19,17 +18,17 @@ from aigov.org.management import effective_drift, live_ai_settings, spec_ai_sett
 from aigov.org.plan import build_plan
 from aigov.spec import load_spec
 from aigov.target.clients import clients
-from aigov.target.emulator import Emulator, running_emulator
+from aigov.target.emulator import Emulator
 
 
 @pytest.fixture(scope="module")
-def applied() -> Iterator[Emulator]:
+def applied(moto_server: Emulator) -> Emulator:
     """The starter spec applied to a fresh emulator by the direct engine."""
-    with running_emulator() as emu:
-        spec = load_spec()
-        c = clients(emu.url).writable()
-        apply_plan(c, build_plan(spec, discover(c)))
-        yield emu
+    moto_server.reset()
+    spec = load_spec()
+    c = clients(moto_server.url).writable()
+    apply_plan(c, build_plan(spec, discover(c)))
+    return moto_server
 
 
 @pytest.mark.slow

@@ -41,6 +41,7 @@ def test_plan_on_an_empty_account_creates_everything_in_order(emulator, spec):
     assert {c.key for c in changes if c.kind == "account"} == {a.name for a in spec.accounts}
 
 
+@pytest.mark.slow
 def test_apply_builds_the_tree_and_a_second_plan_is_empty(emulator, spec):
     c = clients(emulator.url).writable()
     apply_plan(c, _structure(spec, discover(c)))
@@ -51,6 +52,7 @@ def test_apply_builds_the_tree_and_a_second_plan_is_empty(emulator, spec):
     assert _structure(spec, inv).empty
 
 
+@pytest.mark.slow
 def test_account_moved_by_hand_is_planned_back_into_its_ou(emulator, spec):
     c = clients(emulator.url).writable()
     apply_plan(c, _structure(spec, discover(c)))
@@ -76,6 +78,7 @@ def test_an_existing_organization_is_adopted_not_created_again(emulator, spec):
     assert discover(c).organization_id == org_id
 
 
+@pytest.mark.slow
 def test_discovery_uses_list_calls_not_per_account_describes(tmp_path, spec):
     """Record every request the emulator receives and look at the operations."""
     emu = Emulator(state_dir=tmp_path)
@@ -128,6 +131,7 @@ def test_fixture_spec_with_account_in_root_plans_no_move(emulator):
     assert discover(c).path_of_parent(discover(c).accounts["ai-dev"].parent_id) == "AI/Development"
 
 
+@pytest.mark.slow
 def test_in_flight_account_requests_are_listed_once_per_apply_not_per_account(emulator, spec):
     """ListCreateAccountStatus answers for every request at once; listing it before each
     CreateAccount cost one call per account (1,000 at 1,000 accounts)."""

@@ -24,7 +24,7 @@ from aigov.policy.render import render_spec
 from aigov.spec import load_spec
 from aigov.spec.model import Account, OrganizationalUnit, PolicyRef, Spec
 from aigov.target.clients import clients
-from aigov.target.emulator import running_emulator
+from aigov.target.emulator import Emulator
 
 ROOT_REF = "${organization.roots[0].id}"
 
@@ -165,26 +165,26 @@ def test_import_ids_given_as_a_mapping_reach_the_resources() -> None:
 
 
 @pytest.fixture(scope="module")
-def adopted_org() -> Any:
+def adopted_org(moto_server: Emulator) -> Any:
     """A live organization on a real moto server holding part of the starter spec."""
-    with running_emulator() as emu:
-        c = clients(emu.url).writable()
-        org = c.organizations
-        org.create_organization(FeatureSet="ALL")
-        root = org.list_roots()["Roots"][0]["Id"]
-        org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
-        ai = org.create_organizational_unit(ParentId=root, Name="AI")["OrganizationalUnit"]
-        dev = org.create_organizational_unit(ParentId=ai["Id"],
-                                             Name="Development")["OrganizationalUnit"]
-        spec = load_spec()
-        rendered = render_spec(spec)
-        seed = rendered["ai-model-dev-policy"]
-        pol = org.create_policy(Name=seed.name, Type=seed.type, Content=seed.text,
-                                Description="old description")["Policy"]["PolicySummary"]
-        org.attach_policy(PolicyId=pol["Id"], TargetId=dev["Id"])
-        inv = discover(c)
-        yield spec, rendered, inv, {"ai": ai["Id"], "dev": dev["Id"], "policy": pol["Id"],
-                                    "root": root, "url": emu.url}
+    moto_server.reset()
+    c = clients(moto_server.url).writable()
+    org = c.organizations
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    ai = org.create_organizational_unit(ParentId=root, Name="AI")["OrganizationalUnit"]
+    dev = org.create_organizational_unit(ParentId=ai["Id"],
+                                         Name="Development")["OrganizationalUnit"]
+    spec = load_spec()
+    rendered = render_spec(spec)
+    seed = rendered["ai-model-dev-policy"]
+    pol = org.create_policy(Name=seed.name, Type=seed.type, Content=seed.text,
+                            Description="old description")["Policy"]["PolicySummary"]
+    org.attach_policy(PolicyId=pol["Id"], TargetId=dev["Id"])
+    inv = discover(c)
+    return spec, rendered, inv, {"ai": ai["Id"], "dev": dev["Id"], "policy": pol["Id"],
+                                "root": root, "url": moto_server.url}
 
 
 @pytest.mark.slow
@@ -290,6 +290,7 @@ def test_a_live_policy_type_the_spec_does_not_list_stays_enabled() -> None:
     assert set(spec.organization.enabled_policy_types) <= set(declared)
 
 
+@pytest.mark.slow
 def test_the_cli_entry_point_keeps_live_policy_types(
         adopted_org: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Pulumi's mocks running Pulumi.yaml's program against an organization that has

@@ -25,19 +25,9 @@ def _client(url: str):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-@pytest.fixture(scope="module")
-def strict() -> Iterator[Emulator]:
-    emu = Emulator()
-    try:
-        yield emu
-    finally:
-        emu.stop()
-
-
 @pytest.fixture
-def c(strict: Emulator):
-    strict.reset()
-    return _client(strict.url)
+def c(emulator: Emulator):
+    return _client(emulator.url)
 
 
 def _refusal(case: Case, client) -> tuple[str, str | None] | None:

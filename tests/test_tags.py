@@ -38,6 +38,7 @@ def test_direct_engine_creates_ous_and_accounts_with_the_specs_tags(tagged) -> N
     assert drift(spec, inv) == []
 
 
+@pytest.mark.slow
 def test_tags_changed_by_hand_are_drift_and_the_plan_puts_them_back(tagged) -> None:
     spec, c = tagged
     inv = discover(c)

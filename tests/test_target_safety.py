@@ -152,6 +152,7 @@ def test_target_aws_rehearsed_on_the_emulator_writes_nothing_without_the_profile
     assert not discover(clients(emulator.url)).exists
 
 
+@pytest.mark.slow
 def test_a_read_only_context_creates_nothing_through_any_path(tmp_path: Path) -> None:
     """Issue 11: a context with read_only=True created an SCP on the emulator. Now the
     structure step and the deploy flow apply nothing, and a hand-made write from the
