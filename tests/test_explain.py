@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from aigov.policy.ask import ask, context_help, org_defaults
 from aigov.policy.evaluate import account_of
 from aigov.policy.simulate import OrgModel
 from aigov.spec import load_spec
+from helpers.cli import Ran, run_main
 
 S3_READ = {"target": "ai-dev", "action": "s3:GetObject", "resource": "arn:aws:s3:::models/m",
            "region": "us-east-1"}
@@ -78,38 +77,37 @@ def test_wildcard_action_counts_denied_actions_and_deciders() -> None:
     assert "deny-leave-organization" in answer.wildcard_summary()
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aigov.cli", "simulate", *args],
-                          capture_output=True, text=True, timeout=120)
+def _cli(capsys, *args: str) -> Ran:  # noqa: ANN001 - pytest's capsys
+    return run_main(capsys, "simulate", *args)
 
 
-def test_cli_single_request_prints_the_explanation_and_gates_on_expect() -> None:
+def test_cli_single_request_prints_the_explanation_and_gates_on_expect(capsys) -> None:  # noqa: ANN001
     args = ["--target", "ai-dev", "--action", "s3:GetObject", "--resource",
             "arn:aws:s3:::models/m", "--region", "us-east-1", "-c", "aws:SecureTransport=false"]
-    proc = _cli(*args, "--json")
+    proc = _cli(capsys, *args, "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["decision"] == "deny"
     assert out["explanation"]["deny"]["policy"] == "data-perimeter"
-    assert _cli(*args, "--expect", "deny").returncode == 0
-    gate = _cli(*args, "--expect", "allow")
+    assert _cli(capsys, *args, "--expect", "deny").returncode == 0
+    gate = _cli(capsys, *args, "--expect", "allow")
     assert gate.returncode == 1 and "expected allow, got deny" in gate.stderr
 
 
-def test_cli_invalid_request_exits_2_with_check_the_request() -> None:
-    proc = _cli("--target", "ai-dev", "--action", "notaservice")
+def test_cli_invalid_request_exits_2_with_check_the_request(capsys) -> None:  # noqa: ANN001
+    proc = _cli(capsys, "--target", "ai-dev", "--action", "notaservice")
     assert proc.returncode == 2
     assert "CHECK THE REQUEST" in proc.stdout
 
 
-def test_cli_draft_replaces_a_policy(tmp_path) -> None:  # noqa: ANN001
+def test_cli_draft_replaces_a_policy(tmp_path, capsys) -> None:  # noqa: ANN001
     draft = tmp_path / "draft.json"
     draft.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Deny", "Action": "bedrock:*", "Resource": "*"}]}), encoding="utf-8")
     args = ["--target", "ai-dev", "--action", "bedrock:ListFoundationModels",
             "--region", "us-east-1", "--json"]
-    assert json.loads(_cli(*args).stdout)["decision"] == "allow"
-    drafted = json.loads(_cli(*args, "--draft", f"deny-leave-organization={draft}").stdout)
+    assert json.loads(_cli(capsys, *args).stdout)["decision"] == "allow"
+    drafted = json.loads(_cli(capsys, *args, "--draft", f"deny-leave-organization={draft}").stdout)
     assert drafted["decision"] == "deny"
     assert drafted["explanation"]["deny"]["policy"] == "deny-leave-organization"
 

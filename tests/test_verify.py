@@ -17,6 +17,7 @@ from aigov.runbook.files import MANIFEST, SIGNATURE
 from aigov.runbook.record import SELF_HASH, _canonical, list_runs, verify_run, write_manifest
 from aigov.runbook.redact import Redactor, redact_tree
 from conftest import FIXTURES, run_cli
+from helpers.cli import run_main
 
 FIXTURE_ROOT = FIXTURES / "runbook"
 
@@ -222,8 +223,12 @@ def test_a_checkpoint_inside_outputs_is_refused(tmp_path):
     assert proc.returncode == 2 and "outside outputs/" in proc.stderr
 
 
-def test_a_missing_signing_key_fails_before_the_run(tmp_path):
-    proc = _aigov(tmp_path / "outputs", "run", "--profile", "tiny",
-                  AIGOV_SIGNING_KEY=str(tmp_path / "nokey"))
+def test_a_missing_signing_key_fails_before_the_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AIGOV_OUTPUTS", str(tmp_path / "outputs"))
+    monkeypatch.setenv("AIGOV_ROOT", str(FIXTURE_ROOT))
+    monkeypatch.setenv("AIGOV_SIGNING_KEY", str(tmp_path / "nokey"))
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AIGOV_CHECKPOINT", raising=False)
+    proc = run_main(capsys, "run", "--profile", "tiny")
     assert proc.returncode == 2 and "signing key" in proc.stderr
     assert not (tmp_path / "outputs" / "runs").exists()
