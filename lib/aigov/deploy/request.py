@@ -35,6 +35,7 @@ class DeployRequest:
 
     def __post_init__(self) -> None:
         self.bundle = Bundle.of(self.bundle)
+        _ = self.bundle.rendered  # a template that does not render: exit 2 before any call
 
     @property
     def spec(self) -> Spec:

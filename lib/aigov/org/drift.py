@@ -171,6 +171,7 @@ def check_drift(spec_path: str | None = None, endpoint_url: str | None = None,
     from aigov.target.clients import clients
 
     bundle = Bundle.load(spec_path)
+    _ = bundle.rendered  # a template that does not render: exit 2 before any call
     c = clients(endpoint_url, region)
     inv = discover(c)
     found = drift(bundle, inv, file=bundle.file)
