@@ -103,15 +103,22 @@ class Chain:
     kind: str
     levels: tuple[Level, ...]
     key: tuple[Any, ...] = field(init=False, compare=False)
-    prefixes: tuple[tuple[Any, ...], ...] = field(init=False, compare=False, repr=False)
     labels: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         ids = tuple(tuple(id(p) for p in lv.policies) for lv in self.levels)
         object.__setattr__(self, "key", (self.kind, ids))
-        object.__setattr__(self, "prefixes", tuple((self.kind, ids[: i + 1])
-                                                   for i in range(len(ids))))
         object.__setattr__(self, "labels", tuple(lv.label for lv in self.levels))
+
+    @property
+    def prefixes(self) -> tuple[tuple[Any, ...], ...]:
+        """The keys of Root; Root+OU; ...; the whole chain (built when first asked)."""
+        got = self.__dict__.get("_prefixes")
+        if got is None:
+            kind, ids = self.key
+            got = self.__dict__["_prefixes"] = tuple((kind, ids[: i + 1])
+                                                     for i in range(len(ids)))
+        return got
 
 
 @dataclass(frozen=True)
@@ -273,6 +280,17 @@ class Evaluator:
             got = self._chain_ids[id(c)] = (c, ids)
         return got[1]
 
+    def _chain_id(self, c: Chain) -> int:
+        """The interned id of the whole chain (its last prefix). Without shared levels
+        only that one is interned: a stream of new chains never asks for the others."""
+        if self.share_levels:
+            return self._prefix_ids(c)[-1]
+        got = self._chain_ids.get(id(c))
+        if got is None:
+            got = self._chain_ids[id(c)] = (c, (self._prefix_keys.setdefault(
+                c.key, len(self._prefix_keys)),))
+        return got[1][-1]
+
     def _result(self, policy: Policy, req: Request,
                 rid: int) -> tuple[Statement | None, Statement | None]:
         if rid < 0:
@@ -313,8 +331,8 @@ class Evaluator:
         if max(len(self._policies), len(self._states), len(self._req_ids),
                len(self._chain_ids), len(self._decisions)) >= self.limit:
             self.clear()
-        sid = self._prefix_ids(scps)[-1] if scps and scps.levels else -1 - (scps is None)
-        cid = self._prefix_ids(rcps)[-1] if rcps and rcps.levels else -1 - (rcps is None)
+        sid = self._chain_id(scps) if scps and scps.levels else -1 - (scps is None)
+        cid = self._chain_id(rcps) if rcps and rcps.levels else -1 - (rcps is None)
         labels = {c.kind: c.labels for c in (scps, rcps) if c is not None}
         out: list[Decision] = []
         cache = self._decisions

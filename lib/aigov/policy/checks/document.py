@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from aigov.findings import Finding, finding
@@ -101,20 +100,17 @@ class PolicyDoc:
     text: str = ""
     lines: dict[Path, int] = field(default_factory=dict)
 
-    @cached_property
-    def _statements(self) -> list[tuple[int, Any]]:
-        doc = self.document if isinstance(self.document, dict) else {}
-        st = doc.get("Statement")
-        if isinstance(st, dict):
-            return [(0, st)]
-        if isinstance(st, list):
-            return list(enumerate(st))
-        return []
-
     def statements(self) -> list[tuple[int, Any]]:
         """``[(index, statement)]``; a single statement object counts as index 0. Read
         once per document, since every check walks them."""
-        return self._statements
+        got = self.__dict__.get("_statements")
+        if got is None:
+            doc = self.document if isinstance(self.document, dict) else {}
+            st = doc.get("Statement")
+            got = ([(0, st)] if isinstance(st, dict) else
+                   list(enumerate(st)) if isinstance(st, list) else [])
+            self.__dict__["_statements"] = got  # frozen: cached beside the fields
+        return got
 
     def statement_path(self, index: int) -> Path:
         st = self.document.get("Statement") if isinstance(self.document, dict) else None

@@ -119,7 +119,8 @@ def _conditions(doc: PolicyDoc) -> Iterator[tuple[int, str, str, list]]:
         for op, block in cond.items():
             if isinstance(block, dict):
                 for key, value in block.items():
-                    yield i, str(op), str(key), as_list(value)
+                    yield i, op, key, (value if isinstance(value, list) else
+                                       [] if value is None else [value])  # as_list
 
 
 def check_condition_values(doc: PolicyDoc) -> Iterator[Finding]:
