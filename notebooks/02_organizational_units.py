@@ -31,7 +31,7 @@ confirm: bool = False  # aws target: the person running confirms the writes
 run_dir: str = ""  # the run record's folder (set by aigov run)
 
 # %%
-from aigov.org.discover import discover
+from aigov.org.shared import discover_shared
 from aigov.org.tree import draw_tree, tree_rows
 from aigov.runbook.notebook import start
 from aigov.runbook.steps import apply_scope, scoped_plan
@@ -58,7 +58,7 @@ step.summary()
 # ## The tree
 
 # %%
-inv = discover(ctx.session(), with_policies=False)
+inv = discover_shared(ctx.session(), with_policies=False)
 fig = draw_tree(ctx.spec, inv)
 
 # %%

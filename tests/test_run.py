@@ -63,6 +63,24 @@ def test_second_run_plans_nothing_and_links_to_the_first(two_runs):
     assert later["previous"]["run_id"] == first["run_id"]
 
 
+def _listed(nb: dict) -> int:
+    """How often a notebook read the tree (one ListRoots per discovery)."""
+    return (nb["results"].get("api_calls_by_operation") or {}).get(
+        "organizations.ListRoots", 0)
+
+
+def test_notebooks_of_a_run_share_one_discovery_until_something_writes(two_runs):
+    """org/shared.py: the second run changes nothing, so 00's discovery answers every
+    later notebook; in the first, 06 reads what 05 discovered after its last write."""
+    outputs, _, second = two_runs
+    assert second.returncode == 0, second.stderr[-3000:]
+    first, later = _manifests(outputs)
+    assert [_listed(nb) for nb in later["notebooks"]] == [1, 0, 0, 0, 0, 0, 0]
+    by_name = {nb["name"]: nb for nb in first["notebooks"]}
+    assert by_name["06_audit"]["results"]["api_calls"] == 0
+    assert _listed(by_name["05_deploy"]) == 1  # after its writes; its plan read 02's
+
+
 def test_progress_names_each_notebook(two_runs):
     _, first, _ = two_runs
     assert "[1/" in first.stderr and "00_preflight succeeded" in first.stderr

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.findings import Finding, Severity
-from aigov.org.discover import discover
 from aigov.org.drift import drift, drift_rows, effective_drift_for
 from aigov.org.inventory import AccountInfo, Inventory
+from aigov.org.shared import discover_shared
 from aigov.policy.bundle import Bundle
 from aigov.policy.types import RCP, SCP
 from aigov.spec.model import Spec
@@ -178,6 +178,6 @@ def audit_report(bundle: Bundle | Spec, c: OrgClients) -> AuditReport:
     """Discover the live organization (read calls only) and audit it against the spec's
     bundle (its rendered documents)."""
     bundle = Bundle.of(bundle)
-    inv = discover(c).bind(bundle.spec, strict=False)  # accounts keyed as the spec means
+    inv = discover_shared(c).bind(bundle.spec, strict=False)  # accounts keyed as the spec means
     found = drift(bundle, inv, file=bundle.file)
     return AuditReport(bundle.spec, inv, [*found, *effective_drift_for(bundle, inv, c)])

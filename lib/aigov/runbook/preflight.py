@@ -34,11 +34,11 @@ def preflight(ctx: Context) -> list[dict[str, Any]]:
         row("target", "fail", exc.render())
         target = None
     try:
-        from aigov.org.discover import discover
+        from aigov.org.shared import discover_shared
 
         if target is None:
             raise TargetError("not contacted: the target check failed")
-        inv = discover(ctx.session(), with_policies=False)
+        inv = discover_shared(ctx.session(), with_policies=False)
         row("identity", "ok", f"caller account {inv.caller_account_id}")
         if inv.exists:
             is_mgmt = inv.caller_account_id == inv.management_account_id

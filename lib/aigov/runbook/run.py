@@ -27,6 +27,7 @@ import yaml
 
 from aigov.errors import AigovError, UsageError
 from aigov.inputs import load_yaml, read_text
+from aigov.org.shared import RUN_WORK_ENV
 from aigov.paths import repo_root
 from aigov.runbook import record
 from aigov.runbook.files import Refused
@@ -281,9 +282,12 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     fd, seen_name = tempfile.mkstemp(prefix="aigov-seen-")
     os.close(fd)
     seen = Path(seen_name)
-    saved_env = {name: os.environ.get(name) for name in (SEEN_FILE_ENV,)}
+    saved_env = {name: os.environ.get(name) for name in (SEEN_FILE_ENV, RUN_WORK_ENV)}
     scrubbed: dict[str, tuple] = {}  # files redacted so far, by content (redact.stamp)
     os.environ[SEEN_FILE_ENV] = seen_name
+    # the inventory the notebooks share until something writes (org/shared.py)
+    work = Path(tempfile.mkdtemp(prefix="aigov-run-"))  # mode 0700, outside the record
+    os.environ[RUN_WORK_ENV] = str(work)
     # the first kernel boots while the emulator starts (kernels inherit the environment
     # as it is now: the seen-credentials file included; the endpoint is a parameter)
     kernels = KernelPool([repo_root() / NOTEBOOKS_DIR / f"{nb}.ipynb" for nb in prof.notebooks],
@@ -315,6 +319,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
         raise
     finally:
         kernels.close()
+        shutil.rmtree(work, ignore_errors=True)
         for name, value in saved_env.items():
             if value is None:
                 os.environ.pop(name, None)

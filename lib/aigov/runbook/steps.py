@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.deploy.permission import WritePermission, may_write, writer
-from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Plan, plan_structure
+from aigov.org.shared import discover_shared
 from aigov.runbook.notebook import Context
 
 SCOPES = {"organization": {"organization", "policy_type"}, "structure": {"ou", "account"}}
@@ -20,7 +20,7 @@ SCOPES = {"organization": {"organization", "policy_type"}, "structure": {"ou", "
 
 def scoped_plan(ctx: Context, scope: str, inv: Inventory | None = None) -> Plan:
     """The part of the direct engine's plan that one notebook owns."""
-    inv = (inv or discover(ctx.session(), with_policies=False)).bind(ctx.spec)
+    inv = (inv or discover_shared(ctx.session(), with_policies=False)).bind(ctx.spec)
     kinds = SCOPES[scope]
     return Plan(tuple(c for c in plan_structure(ctx.spec, inv) if c.kind in kinds))
 
@@ -50,7 +50,7 @@ def apply_scope(ctx: Context, plan: Plan) -> StepResult:
     if plan.empty:
         return StepResult(0, 0, changes=[])
     c = ctx.session()
-    inv = discover(c, with_policies=False).bind(ctx.spec)
+    inv = discover_shared(c, with_policies=False).bind(ctx.spec)
     permission = may_mutate(ctx, inv)
     if not permission.allowed:
         print(permission.reason)

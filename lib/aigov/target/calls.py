@@ -13,6 +13,7 @@ notebook's; ``Context.record`` writes it into the notebook's results.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 #: Requests per second assumed on AWS for the estimate: the pace this library already
@@ -21,11 +22,23 @@ from typing import Any
 AWS_REQUESTS_PER_SECOND = 2.0
 
 _counts: Counter[str] = Counter()
+_observers: list[Callable[[str], None]] = []
 
 
 def _count(event_name: str = "", **_: Any) -> None:
     # event_name is "before-send.<service>.<Operation>"
-    _counts[event_name.removeprefix("before-send.")] += 1
+    operation = event_name.removeprefix("before-send.")
+    _counts[operation] += 1
+    for observe in _observers:
+        observe(operation)
+
+
+def on_request(observe: Callable[[str], None]) -> None:
+    """Call ``observe("service.Operation")`` before each request is sent, from now on
+    (once per function however often it is added: ``org/shared.py`` forgets its stored
+    inventory before a write)."""
+    if observe not in _observers:
+        _observers.append(observe)
 
 
 def count_requests(client: Any) -> Any:
