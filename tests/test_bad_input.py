@@ -12,6 +12,9 @@ EnablePolicyType (all features required), IAM's JSON grammar (no NaN, one Statem
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -106,6 +109,8 @@ SPECS: list[tuple[str, str | bytes, str | bytes, str, int | None]] = [
      "SPEC_INVALID_VALUE", 9),
     ("policy_in_latin1", VALID, POLICY.replace("*", "\xe9", 1).encode("latin-1"),
      "POLICY_NOT_UTF8", 2),
+    ("policy_in_utf16", VALID, POLICY.encode("utf-16"), "POLICY_NOT_UTF8", 1),
+    ("policy_binary", VALID, bytes(range(256)) * 4, "POLICY_NOT_UTF8", 2),
     ("policy_json_nested_thousands_deep", VALID,
      POLICY.replace('"Resource": "*"', '"Resource": ' + "[" * 5000 + "]" * 5000),
      "POLICY_TOO_DEEP", 2),
@@ -208,6 +213,31 @@ def test_bad_input_run_exits_2_before_any_record(tmp_path, capsys, emulator, mon
     assert "organization.yaml" in err or "allow_all.json" in err
     assert not (tmp_path / "outputs" / "runs").exists()
     _no_organization(emulator.url)
+
+
+# The inputs that cost time or memory to refuse if refused late: each must stay within a
+# few hundred MB (issue 13: a 50 MB spec took 1.6 GB; an alias bomb grew past 1.5 GB).
+HEAVY = ("spec_of_50_megabytes", "yaml_alias_bomb", "yaml_nested_thousands_deep",
+         "spec_with_2016_ous", "policy_json_nested_thousands_deep", "policy_of_a_megabyte")
+MAX_RSS_MB = 400
+_MEASURE = ("import resource, sys\nfrom aigov.cli import main\ncode = main(sys.argv[1:])\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)"
+            "\nsys.exit(code)\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("spec", "policy"), [c[1:3] for c in SPECS if c[0] in HEAVY],
+                         ids=[c[0] for c in SPECS if c[0] in HEAVY])
+def test_hostile_inputs_are_refused_within_a_few_hundred_megabytes(tmp_path, spec, policy):
+    """``aigov lint`` in its own process: exit 2, and its peak resident memory (the
+    interpreter and every import included) under MAX_RSS_MB."""
+    path = _write(tmp_path, spec, policy)
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, "lint", "--spec", str(path)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "AIGOV_OUTPUTS": str(tmp_path / "outputs")})
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    peak_mb = int(proc.stderr.strip().splitlines()[-1])
+    assert peak_mb < MAX_RSS_MB
 
 
 def test_an_unexpected_exception_is_exit_3_with_one_line_and_no_traceback(

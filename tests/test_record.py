@@ -193,11 +193,14 @@ def sleeping_run(tmp_path):
         proc.communicate(timeout=120)
 
 
-def test_ctrl_c_leaves_a_record_marked_incomplete_that_verifies(sleeping_run):
+def test_ctrl_c_leaves_a_record_marked_incomplete_that_verifies(sleeping_run, tmp_path):
     outputs, proc, kernel = sleeping_run
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=300) == 130
     assert _stopped(kernel), "the kernel outlived the interrupted run"
+    err = proc.communicate(timeout=60)[1]
+    assert "Traceback" not in err and "ZMQError" not in err
+    assert list((tmp_path / "tmp").glob("aigov-nb-*")) == []
     (run_dir,) = list_runs(outputs / "runs")
     m = _manifest(run_dir)
     assert (m["status"], m["interrupted"]) == ("incomplete", True)

@@ -33,6 +33,7 @@ from aigov.runbook import record
 from aigov.runbook.files import Refused
 from aigov.runbook.kernels import KernelPool, register_engine
 from aigov.runbook.params import coerce_cli_value, validate_params
+from aigov.runbook.quiet import quiet_left_behind_kernel_tasks
 from aigov.runbook.redact import Redactor, scrub_tree
 from aigov.runbook.report import finish_record, seal_notebook
 from aigov.runbook.signing import (
@@ -240,6 +241,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     _without_iri_parser()
     import papermill as pm
 
+    quiet_left_behind_kernel_tasks()  # no traceback after an interruption
     prof = load_profile(profile)
     merged = merge_parameters(prof, params or {})
     if endpoint_url:
