@@ -12,7 +12,7 @@ each. A policy is named by its place, ``scps[1][0]``, in reasons and errors.
 
 Parsed policies and whole chains are cached by their text, so a corpus that repeats
 policies compiles each once, and decisions are cached per (effective policy set,
-request).
+request); each cache is bounded, so memory stays flat on any stream.
 """
 
 from __future__ import annotations
