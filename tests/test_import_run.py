@@ -14,7 +14,7 @@ from aigov.runbook.record import MANIFEST, list_runs
 from aigov.target.clients import clients
 from conftest import ROOT, run_cli
 from orgs import build_clean_org, build_large_org
-from recording import writes
+from recording import line_count, writes
 
 pytestmark = pytest.mark.slow
 
@@ -26,11 +26,11 @@ def _aigov(*args: str, outputs, cwd=ROOT) -> subprocess.CompletedProcess:
 def test_import_then_run_adopts_everything_and_changes_nothing(tmp_path):
     from aigov.target.emulator import Emulator
 
-    emu = Emulator(state_dir=tmp_path / "state")  # moto records every request it serves
+    emu = Emulator(state_dir=tmp_path / "state")  # its journal keeps every write it serves
     try:
         build_clean_org(clients(emu.url).writable().organizations)
         out = tmp_path / "imported"
-        start = len((tmp_path / "state/moto-recording.jsonl").read_text().splitlines())
+        start = line_count(tmp_path / "state")
         imported = _aigov("import", "--endpoint-url", emu.url, "--out", str(out),
                           outputs=tmp_path / "outputs")
         assert imported.returncode == 0, imported.stderr

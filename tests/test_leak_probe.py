@@ -17,6 +17,7 @@ import pytest
 from aigov.runbook.files import MANIFEST
 from aigov.runbook.record import list_runs
 from aigov.runbook.redact import MASK
+from aigov.target.state import STATE_FILE
 from conftest import FIXTURES, ROOT
 from leak_scanner import find_leaks
 
@@ -86,15 +87,15 @@ def test_the_secrets_were_masked_where_they_were_printed(probe):
 
 
 @pytest.mark.slow
-def test_the_emulator_recording_holds_no_credential_header(probe):
+def test_the_emulator_state_holds_no_credential(probe):
+    """The state folder keeps Organizations writes only (names, emails, documents):
+    no request header, so no access key, session token or signature."""
     outputs, _, _, _ = probe
-    lines = (outputs / "emulator" / "moto-recording.jsonl").read_text().splitlines()
-    entries = [json.loads(ln) for ln in lines]
-    assert any("DescribeOrganization" in json.dumps(e) for e in entries)
-    for e in entries:
-        headers = {k.lower(): v for k, v in e["headers"].items()}
-        assert "x-amz-security-token" not in headers
-        assert headers.get("authorization", "Credential=testing/").count("Credential=testing/")
+    files = list((outputs / "emulator").iterdir())
+    assert [f.name for f in files] == [STATE_FILE]
+    text = files[0].read_text()
+    assert not any(s in text for s in (*SECRETS, "Authorization", "Credential=",
+                                       "Security-Token", "Signature"))
 
 
 @pytest.mark.slow

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from aigov.errors import ApplyError
@@ -11,8 +9,9 @@ from aigov.org.apply import apply_plan
 from aigov.org.discover import discover
 from aigov.org.plan import Plan, plan_structure
 from aigov.spec import load_spec
+from aigov.target import calls
 from aigov.target.clients import clients
-from aigov.target.emulator import RECORDING, Emulator
+from aigov.target.emulator import Emulator
 from conftest import FIXTURES
 
 
@@ -79,20 +78,15 @@ def test_an_existing_organization_is_adopted_not_created_again(emulator, spec):
 
 
 @pytest.mark.slow
-def test_discovery_uses_list_calls_not_per_account_describes(tmp_path, spec):
-    """Record every request the emulator receives and look at the operations."""
-    emu = Emulator(state_dir=tmp_path)
-    try:
-        c = clients(emu.url).writable()
-        apply_plan(c, _structure(spec, discover(c)))
-        before = (tmp_path / RECORDING).read_text().count("\n")
-        discover(c)
-    finally:
-        emu.stop()
-    lines = (tmp_path / RECORDING).read_text().splitlines()[before:]
-    ops = [json.loads(x)["headers"].get("X-Amz-Target", "").split(".")[-1] for x in lines]
-    assert "DescribeAccount" not in ops
-    assert ops.count("ListAccountsForParent") == 1 + len(spec.ou_paths())
+def test_discovery_uses_list_calls_not_per_account_describes(emulator, spec):
+    """Count every request discovery sends (``aigov.target.calls``) by operation."""
+    c = clients(emulator.url).writable()
+    apply_plan(c, _structure(spec, discover(c)))
+    calls.reset()
+    discover(c)
+    ops = calls.counts()
+    assert "organizations.DescribeAccount" not in ops
+    assert ops["organizations.ListAccountsForParent"] == 1 + len(spec.ou_paths())
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ import pytest
 from aigov.runbook.record import MANIFEST, list_runs
 from aigov.runbook.redact import MASK, Redactor, forms, redact_tree, scrub_tree, stamp
 from aigov.target.emulator import Emulator
+from aigov.target.state import STATE_FILE
 from conftest import FIXTURES, ROOT
 
 FIXTURE_ROOT = FIXTURES / "runbook"
@@ -48,7 +49,7 @@ def _encodings(secret: str) -> set[str]:
 @pytest.fixture(scope="module")
 def leaky_run(tmp_path_factory):
     outputs = tmp_path_factory.mktemp("outputs")
-    emu = Emulator(state_dir=outputs / "emulator")  # its request recording is under outputs/
+    emu = Emulator(state_dir=outputs / "emulator")  # its state file is under outputs/
     try:
         env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
         env.update(PLANTED_ENV, AIGOV_OUTPUTS=str(outputs), AIGOV_ROOT=str(FIXTURE_ROOT),
@@ -75,9 +76,9 @@ def test_the_leaky_notebook_ran_and_failed_with_its_planted_error(leaky_run):
     names = {p.name for p in run_dir.rglob("*")}
     assert {"leaky.ipynb", "leaky.html", "leaky.json", "stray.txt", "report.html",
             MANIFEST} <= names
-    # aigov's clients sent the emulator dummy credentials, not the environment's key.
-    recording = (leaky_run[0] / "emulator" / "moto-recording.jsonl").read_text()
-    assert "DescribeOrganization" in recording and "Credential=testing/" in recording
+    # The emulator keeps Organizations writes only: no request header, no key.
+    state = (leaky_run[0] / "emulator" / STATE_FILE).read_text()
+    assert not any(v in state for v in PLANTED_ENV.values())
 
 
 def _cut_short(secret: str, text: str) -> bool:

@@ -71,7 +71,7 @@ def test_a_write_through_a_read_only_client_is_refused_and_never_sent(tmp_path: 
         with pytest.raises(ReadOnlyError) as err:
             c.organizations.create_organization(FeatureSet="ALL")
         assert "CreateOrganization" in err.value.message and err.value.exit_code == 2
-        assert line_count(tmp_path) == before  # moto's recording: nothing arrived
+        assert line_count(tmp_path) == before  # the journal: no write arrived
         assert not discover(c).exists
     finally:
         emu.stop()
@@ -156,7 +156,7 @@ def test_target_aws_rehearsed_on_the_emulator_writes_nothing_without_the_profile
 def test_a_read_only_context_creates_nothing_through_any_path(tmp_path: Path) -> None:
     """Issue 11: a context with read_only=True created an SCP on the emulator. Now the
     structure step and the deploy flow apply nothing, and a hand-made write from the
-    context's clients is refused before it is sent (moto's recording stays put)."""
+    context's clients is refused before it is sent (the emulator journal stays put)."""
     from aigov.deploy.flow import apply_deploy, gate_deploy, plan_deploy
     from aigov.runbook.adapters import request_from_context
     from aigov.runbook.notebook import Context

@@ -21,8 +21,10 @@ from pathlib import Path
 from aigov.errors import TargetError
 
 HOST = "127.0.0.1"
-RECORDING = "moto-recording.jsonl"
-SEED = 20241101  # any fixed number: replays must draw the same ids as the recording
+# Before snapshots, a state folder held moto's recording of every request, replayed
+# under this seed; such a folder is converted once (``Emulator._migrate``).
+LEGACY_RECORDING = "moto-recording.jsonl"
+LEGACY_SEED = 20241101
 # The emulator's fixed dummy key, said once (moto accepts any key): boto3 sessions take the first form, a
 # process environment (a shell, JupyterLab, the Pulumi CLI) the second.
 EMULATOR_KEY = "testing"
@@ -52,19 +54,15 @@ class Emulator:
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.state_dir = state_dir
+        self.loaded = 0  # writes applied from the state file at start
         if state_dir is not None:
-            # Replay on a private port first: the requested port is bound only once the
-            # organization is whole, so an early client never sees it half-built. moto's
-            # backends are process globals, so the state carries over to the next server.
-            private = self._start(free_port())
-            try:
-                self._post("reset", private.url)
-                self._restore(state_dir, private.url)
-            finally:
-                private.server.stop()
-            self._server = self._start(self.port).server
-        else:
-            self._server = self._start(self.port).server
+            # Load before binding: the port opens only once the organization is whole,
+            # so an early client never sees it half-built. moto's backends are process
+            # globals, so the state is loaded straight into them (target/state.py).
+            self._reset_backends()
+            self._restore(state_dir)
+        self._server = self._start(self.port).server
+        if state_dir is None:
             # moto keeps its backends in module globals: a second server in the same
             # process would see the first one's organization. Every emulator starts empty.
             self.reset()
@@ -91,27 +89,45 @@ class Emulator:
                                      data=b"")
         urllib.request.urlopen(req, timeout=120).close()
 
-    def _restore(self, state_dir: Path, url: str) -> None:
-        """Replay the recorded requests of earlier sessions, then keep recording.
+    @staticmethod
+    def _reset_backends() -> None:
+        from moto.moto_api._internal.models import moto_api_backend
 
-        moto's recorder appends every request to one file; replaying it into a fresh
-        server whose random generator has the same seed recreates the same resources
-        with the same ids. The recorder is process-wide, so one process keeps at most
-        one emulator with state.
-        """
+        moto_api_backend.reset()
+
+    def _restore(self, state_dir: Path) -> None:
+        """Load the saved organization, compact it if it had writes after its snapshot,
+        then keep every write this session serves (``aigov.target.state``). The journal
+        is process-wide, so one process keeps at most one emulator with state."""
+        from aigov.target import state
+
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path = state_dir / state.STATE_FILE
+        legacy = state_dir / LEGACY_RECORDING
+        if not path.is_file() and legacy.is_file():
+            self._migrate(legacy)
+            state.compact(path)
+            legacy.unlink()
+            self._reset_backends()  # and load the snapshot like any other
+        state.install()
+        if path.is_file():
+            self.loaded = state.load(path)
+            state.compact(path)  # a no-op unless writes followed the snapshot (a kill)
+        state.start_journal(path)
+
+    def _migrate(self, legacy: Path) -> None:
+        """A state folder from before snapshots: replay moto's request recording once
+        (under the seed it was made with) on a private port; the caller compacts it."""
         from moto.moto_api import recorder
 
-        from aigov.target.recording import install
-
-        install()  # never a credential in the recording (target/recording.py)
-        state_dir.mkdir(parents=True, exist_ok=True)
-        path = state_dir / RECORDING
-        recorder.stop_recording()
-        recorder._location = str(path)  # moto reads it from the env only at import
-        self._post(f"seed?a={SEED}", url)
-        if path.is_file() and path.stat().st_size:
-            recorder.replay_recording(target_host=url)
-        recorder.start_recording()
+        private = self._start(free_port())
+        try:
+            recorder.stop_recording()
+            recorder._location = str(legacy)  # moto reads it from the env only at import
+            self._post(f"seed?a={LEGACY_SEED}", private.url)
+            recorder.replay_recording(target_host=private.url)
+        finally:
+            private.server.stop()
 
     @staticmethod
     def _wait_ready(url: str, timeout: float = 15.0) -> None:
@@ -129,11 +145,13 @@ class Emulator:
         self._post("reset")
 
     def stop(self) -> None:
-        if self.state_dir is not None:
-            from moto.moto_api import recorder
-
-            recorder.stop_recording()
         self._server.stop()
+        if self.state_dir is not None:
+            from aigov.target import state
+
+            journal = state.stop_journal()
+            if journal is not None and journal.count:
+                state.compact(journal.path)
 
     def environment(self) -> dict[str, str]:
         """What a shell or JupyterLab needs to reach this emulator (no real secrets)."""
