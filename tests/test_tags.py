@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from aigov.org.apply import apply_plan
-from aigov.org.discover import discover
+from aigov.org.discover import discover, tag_scope
 from aigov.org.drift import drift
 from aigov.org.plan import Plan, build_plan, tag_changes
 from aigov.spec import load_spec
+from aigov.target import calls
 from aigov.target.clients import clients
 from conftest import FIXTURES
 
@@ -65,3 +66,32 @@ def test_tag_changes_set_what_differs_and_remove_what_the_spec_lacks() -> None:
     assert [(c.action, c.detail) for c in changes] == [
         ("tag", {"tags": {"c": "3"}}), ("untag", {"keys": ["b"]})]
     assert tag_changes("ou", "AI", {"a": "1"}, {"a": "1"}) == []
+
+
+def test_tags_are_read_only_for_the_ous_and_accounts_whose_spec_declares_them(tagged) -> None:
+    """One ListTagsForResource per resource is the price of reading tags (no list call
+    returns them): plan and drift read them only where the spec declares tags."""
+    spec, c = tagged
+    calls.reset()
+    inv = discover(c, tags=tag_scope(spec))
+    read = calls.counts().get("organizations.ListTagsForResource", 0)
+    declared = [p for p, ou in spec.walk_ous() if ou.tags] + [a for a in spec.accounts
+                                                              if a.tags]
+    assert read == len(declared) < len(inv.ous) + len(inv.accounts)
+    calls.reset()
+    discover(c)  # "all": what import and Pulumi adoption need
+    assert calls.counts()["organizations.ListTagsForResource"] == (
+        len(inv.ous) + len(inv.accounts))
+    assert build_plan(spec, inv).empty
+
+
+def test_tags_on_an_ou_whose_spec_declares_none_are_left_alone_and_not_drift(tagged) -> None:
+    """The documented blind spot of reading tags only where declared."""
+    spec, c = tagged
+    inv = discover(c)
+    c.organizations.tag_resource(ResourceId=inv.ous["AI/Development"].id,
+                                 Tags=[{"Key": "by-hand", "Value": "x"}])
+    for scope in ("all", tag_scope(spec)):
+        inv = discover(c, tags=scope)
+        assert build_plan(spec, inv).empty
+        assert drift(spec, inv) == []

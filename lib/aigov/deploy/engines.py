@@ -102,7 +102,7 @@ class PulumiEngine(Engine):
         inv = discover(req.clients) if applied else planned.inventory
         runs = self.driver(req, inv).up(inv, allow_delete=req.allow_delete)
         applied += sum(r.changed for r in runs if r.phase in ("adopt", "up"))
-        fresh = build_plan(req.bundle, discover(req.clients))
+        fresh = build_plan(req.bundle, discover(req.clients, tags=()))  # attachments only
         after = Plan(tuple(c for c in fresh.changes if c.kind == "attachment"
                            and c.detail.get("policy") == FULL_AWS_ACCESS))
         applied += apply_plan(req.clients, after, req.progress).count

@@ -17,6 +17,7 @@ from aigov.deploy.permission import may_write, writer
 from aigov.deploy.pulumi_guards import account_damage, full_access_split, pulumi_order
 from aigov.deploy.request import DeployRequest, Outcome, Planned
 from aigov.findings import finding
+from aigov.org.discover import tag_scope
 from aigov.org.plan import build_plan
 from aigov.org.shared import discover_shared, invalidate
 
@@ -24,7 +25,10 @@ from aigov.org.shared import discover_shared, invalidate
 def plan_deploy(req: DeployRequest, engine: str = "auto") -> Planned:
     """Discover, plan with the direct engine, and let the chosen engine plan too."""
     chosen = get_engine(engine)
-    inv = discover_shared(req.clients).bind(req.spec)
+    # Pulumi adopts with the live tags of every resource; the direct plan compares only
+    # the tags the spec declares (org/discover.py).
+    inv = discover_shared(req.clients, tags="all" if chosen.name == "pulumi" else tag_scope(
+        req.spec)).bind(req.spec)
     planned = Planned(chosen.name, engine, inv,
                       build_plan(req.bundle, inv, allow_delete=req.allow_delete))
     chosen.prepare(req, planned)
@@ -69,6 +73,6 @@ def apply_deploy(req: DeployRequest, planned: Planned, verdict: Verdict) -> Outc
     req = replace(req, clients=writer(req.clients, permission))
     outcome = ENGINES[planned.engine]().apply(req, planned)
     invalidate()  # the Pulumi CLI writes from its own process, unseen by org/shared.py
-    outcome.remaining = len(build_plan(req.bundle, discover_shared(req.clients),
-                                       allow_delete=req.allow_delete).changes)
+    outcome.remaining = len(build_plan(req.bundle, discover_shared(
+        req.clients, tags=tag_scope(req.spec)), allow_delete=req.allow_delete).changes)
     return outcome

@@ -93,7 +93,7 @@ def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None,
     result = ApplyResult()
     ids = None
     if any(ch.kind != "organization" for ch in plan.changes):
-        ids = _Ids(inventory if inventory is not None else discover(c))
+        ids = _Ids(inventory if inventory is not None else discover(c, tags=()))
     stale = False
     for i, change in enumerate(plan.changes):
         if progress:
@@ -102,10 +102,10 @@ def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None,
             if stale and change.kind != "policy_type":
                 # Enabling SCPs attaches FullAWSAccess: learn its id once, after the last
                 # of a run of policy types, not after each (nor at all if none follows).
-                ids, stale = _Ids(discover(c)), False
+                ids, stale = _Ids(discover(c, tags=())), False
             _apply_one(c, change, ids)
             if change.kind == "organization":  # creating the organization gives the root
-                ids = _Ids(discover(c))
+                ids = _Ids(discover(c, tags=()))
             stale = stale or change.kind == "policy_type"
         except Throttled as exc:
             raise Throttled(exc.refused, exc.seconds,

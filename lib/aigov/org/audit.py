@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.findings import Finding, Severity
+from aigov.org.discover import tag_scope
 from aigov.org.drift import drift, drift_rows, effective_drift_for
 from aigov.org.inventory import AccountInfo, Inventory
 from aigov.org.shared import discover_shared
@@ -178,6 +179,7 @@ def audit_report(bundle: Bundle | Spec, c: OrgClients) -> AuditReport:
     """Discover the live organization (read calls only) and audit it against the spec's
     bundle (its rendered documents)."""
     bundle = Bundle.of(bundle)
-    inv = discover_shared(c).bind(bundle.spec, strict=False)  # accounts keyed as the spec means
+    inv = discover_shared(c, tags=tag_scope(bundle.spec)).bind(
+        bundle.spec, strict=False)  # accounts keyed as the spec means
     found = drift(bundle, inv, file=bundle.file)
     return AuditReport(bundle.spec, inv, [*found, *effective_drift_for(bundle, inv, c)])

@@ -2,20 +2,41 @@
 
 Every list call is paginated. Accounts come from ``ListAccountsForParent`` while walking
 the tree (one call per parent, not one DescribeAccount per account); policy contents
-need one ``DescribePolicy`` each, since no list call returns them; tags of OUs and
-accounts one ``ListTagsForResource`` each (the spec declares them, drift compares them).
+need one ``DescribePolicy`` each, since no list call returns them. Tags need one
+``ListTagsForResource`` per resource (no Organizations list call returns them), so they
+are read only where a caller compares them: ``tag_scope(spec)`` names the OUs and
+accounts whose spec entry declares tags (plan and drift), ``"all"`` every one (import,
+Pulumi adoption), ``()`` none. What drift cannot see then: docs/contracts/plan-and-drift.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Collection, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aigov.errors import TargetError
 from aigov.org.inventory import AccountInfo, Inventory, OUInfo, PolicyInfo
 from aigov.target.clients import OrgClients
+
+if TYPE_CHECKING:
+    from aigov.spec.model import Spec
+
+TagScope = Collection[str] | Literal["all"]
+
+
+def tag_scope(spec: Spec) -> tuple[str, ...]:
+    """The OUs (``ou:PATH``) and accounts (``account:NAME``, ``account:ID`` when pinned)
+    whose spec entry declares tags: the only ones plan and drift compare tags of. Sorted,
+    so that it keys ``org/shared.py``'s stored discovery alike in every kernel."""
+    keys = {f"ou:{path}" for path, ou in spec.walk_ous() if ou.tags}
+    for acct in spec.accounts:
+        if acct.tags:
+            keys.add(f"account:{acct.name}")
+            if acct.id:
+                keys.add(f"account:{acct.id}")
+    return tuple(sorted(keys))
 
 
 def _pages(client: Any, op: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -28,13 +49,20 @@ def _tags(org: Any, resource_id: str) -> dict[str, str]:
                                                  ResourceId=resource_id)}
 
 
-def discover(c: OrgClients, *, with_policies: bool = True) -> Inventory:
+def discover(c: OrgClients, *, with_policies: bool = True, tags: TagScope = "all") -> Inventory:
     """Return the live organization as an ``Inventory`` (empty if there is none).
 
     ``with_policies=False``: the structure only (root, policy types, OUs, accounts), without
     a ``DescribePolicy`` and a ``ListTargetsForPolicy`` per policy; for notebooks 00-02,
-    which neither plan nor show policies (the inventory's ``policies`` is then empty)."""
+    which neither plan nor show policies (the inventory's ``policies`` is then empty).
+    ``tags``: whose tags to read (``tag_scope``); the others' ``tags`` are left empty."""
     org = c.organizations
+
+    scope = None if tags == "all" else frozenset(tags)
+
+    def tags_of(rid: str, *keys: str) -> dict[str, str]:
+        wanted = scope is None or any(k in scope for k in keys)
+        return _tags(org, rid) if wanted else {}
     try:
         caller = c.sts.get_caller_identity()["Account"]
         try:
@@ -57,7 +85,8 @@ def discover(c: OrgClients, *, with_policies: bool = True) -> Inventory:
             for a in _pages(org, "list_accounts_for_parent", "Accounts", ParentId=parent_id):
                 seen.append(a)
                 info = AccountInfo(a["Id"], a["Name"], a["Email"], parent_id,
-                                   a.get("Status", "ACTIVE"), _tags(org, a["Id"]))
+                                   a.get("Status", "ACTIVE"),
+                                   tags_of(a["Id"], f"account:{a['Name']}", f"account:{a['Id']}"))
                 held = accounts.get(a["Name"])
                 # AWS lets names repeat; the spec keys by name. The lowest id keeps the
                 # name whatever the listing order, so plan, drift and import agree.
@@ -72,7 +101,8 @@ def discover(c: OrgClients, *, with_policies: bool = True) -> Inventory:
                 path = f"{parent_path}/{o['Name']}" if parent_path else o["Name"]
                 if path in ous:
                     dup_ous.setdefault(path, [ous[path].id]).append(o["Id"])
-                ous[path] = OUInfo(o["Id"], o["Name"], parent_id, path, _tags(org, o["Id"]))
+                ous[path] = OUInfo(o["Id"], o["Name"], parent_id, path,
+                                   tags_of(o["Id"], f"ou:{path}"))
                 queue.append((o["Id"], path))
         policies: dict[tuple[str, str], PolicyInfo] = {}
         for ptype in sorted(enabled) if with_policies else ():

@@ -167,13 +167,13 @@ def check_drift(spec_path: str | None = None, endpoint_url: str | None = None,
                 region: str | None = None) -> list[Finding]:
     """``aigov drift``: the spec's bundle against the live organization (read calls
     only). Bad spec: ``SpecError``; unreachable target: ``TargetError``."""
-    from aigov.org.discover import discover
+    from aigov.org.discover import discover, tag_scope
     from aigov.target.clients import clients
 
     bundle = Bundle.load(spec_path)
     _ = bundle.rendered  # a template that does not render: exit 2 before any call
     c = clients(endpoint_url, region)
-    inv = discover(c)
+    inv = discover(c, tags=tag_scope(bundle.spec))
     found = drift(bundle, inv, file=bundle.file)
     return [*found, *effective_drift_for(bundle, inv, c)]
 

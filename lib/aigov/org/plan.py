@@ -85,7 +85,7 @@ def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
         if path not in inv.ous:
             parent = path.rpartition("/")[0] or ROOT
             changes.append(Change("create", "ou", path, {"parent": parent, **_tagged(ou.tags)}))
-        else:
+        elif ou.tags:  # tags are managed only where the spec declares some
             changes.extend(tag_changes("ou", path, inv.ous[path].tags, ou.tags))
     for acct in spec.accounts:
         want = spec.normalize_target(acct.ou)
@@ -102,7 +102,8 @@ def plan_structure(spec: Spec, inv: Inventory) -> list[Change]:
             changes.append(Change("move", "account", key,
                                   {"from": inv.path_of_parent(live.parent_id), "to": want,
                                    "id": live.id}))
-        changes.extend(tag_changes("account", key, live.tags, acct.tags))
+        if acct.tags:
+            changes.extend(tag_changes("account", key, live.tags, acct.tags))
     return changes
 
 
@@ -112,8 +113,10 @@ def _tagged(tags: dict[str, str]) -> dict[str, Any]:
 
 def tag_changes(kind: str, key: str, live: dict[str, str],
                 want: dict[str, str]) -> list[Change]:
-    """The spec's tags are the whole set for an OU or account it names (as under Pulumi):
+    """The spec's tags are the whole set for an OU or account whose entry declares tags:
     ``tag`` what is missing or different (TagResource), ``untag`` the rest (UntagResource).
+    An entry without tags leaves the live tags alone, and they are not even read
+    (``discover.tag_scope``: one ListTagsForResource per resource otherwise).
 
     >>> [c.describe() for c in tag_changes("ou", "AI", {"a": "1", "b": "2"}, {"a": "9"})]
     ['tag ou AI (tags={\'a\': \'9\'})', "untag ou AI (keys=['b'])"]

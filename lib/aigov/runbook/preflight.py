@@ -34,11 +34,16 @@ def preflight(ctx: Context) -> list[dict[str, Any]]:
         row("target", "fail", exc.render())
         target = None
     try:
+        from aigov.org.discover import tag_scope
         from aigov.org.shared import discover_shared
 
         if target is None:
             raise TargetError("not contacted: the target check failed")
-        inv = discover_shared(ctx.session(), with_policies=False)
+        try:  # the same tags as 01-06 read, so they share this discovery
+            scope = tag_scope(ctx.spec)
+        except AigovError:
+            scope = ()
+        inv = discover_shared(ctx.session(), with_policies=False, tags=scope)
         row("identity", "ok", f"caller account {inv.caller_account_id}")
         if inv.exists:
             is_mgmt = inv.caller_account_id == inv.management_account_id

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.deploy.permission import WritePermission, may_write, writer
+from aigov.org.discover import tag_scope
 from aigov.org.inventory import Inventory
 from aigov.org.plan import Plan, plan_structure
 from aigov.org.shared import discover_shared
@@ -20,7 +21,8 @@ SCOPES = {"organization": {"organization", "policy_type"}, "structure": {"ou", "
 
 def scoped_plan(ctx: Context, scope: str, inv: Inventory | None = None) -> Plan:
     """The part of the direct engine's plan that one notebook owns."""
-    inv = (inv or discover_shared(ctx.session(), with_policies=False)).bind(ctx.spec)
+    inv = (inv or discover_shared(ctx.session(), with_policies=False,
+                                  tags=tag_scope(ctx.spec))).bind(ctx.spec)
     kinds = SCOPES[scope]
     return Plan(tuple(c for c in plan_structure(ctx.spec, inv) if c.kind in kinds))
 
@@ -50,7 +52,7 @@ def apply_scope(ctx: Context, plan: Plan) -> StepResult:
     if plan.empty:
         return StepResult(0, 0, changes=[])
     c = ctx.session()
-    inv = discover_shared(c, with_policies=False).bind(ctx.spec)
+    inv = discover_shared(c, with_policies=False, tags=tag_scope(ctx.spec)).bind(ctx.spec)
     permission = may_mutate(ctx, inv)
     if not permission.allowed:
         print(permission.reason)
