@@ -6,12 +6,21 @@ moto, which commits it, and then its answer is replaced by a 500: the response w
 ``drop_first``: these operations lose their first answer whatever the draw.
 ``throttle_rate``: any Organizations call (or only those in ``throttle_ops``) is answered ``ThrottlingException`` (HTTP 400)
 without reaching moto, as AWS answers when a caller exceeds its request rate.
+``hold``: calls of ``hold_ops`` wait that many seconds before reaching moto, so
+concurrent calls overlap; ``peak`` holds the most of each operation in flight at once.
+``pending_ops``: their answers say ``IN_PROGRESS`` where moto says ``SUCCEEDED`` (AWS
+creates an account in the background; moto at once); ``creating_peak`` is the most
+account requests in progress at once (answered IN_PROGRESS, not yet polled SUCCEEDED).
+``busy_first``: the first N CreateAccount calls are answered ConstraintViolationException
+``ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED`` without reaching moto (too many in progress).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,13 +33,22 @@ class FaultProxy:
 
     def __init__(self, upstream: str, *, seed: int = 13, drop_rate: float = 0.0,
                  throttle_rate: float = 0.0, throttle_ops: tuple[str, ...] = (),
-                 drop_first: tuple[str, ...] = ()) -> None:
+                 drop_first: tuple[str, ...] = (), hold: float = 0.0,
+                 hold_ops: tuple[str, ...] = (), pending_ops: tuple[str, ...] = (),
+                 busy_first: int = 0) -> None:
         self.upstream = upstream.rstrip("/")
         self.random = random.Random(seed)
         self.drop_rate, self.throttle_rate = drop_rate, throttle_rate
         self.throttle_ops = throttle_ops
         self.drop_first = set(drop_first)  # these ops lose their first answer for sure
         self.lock = threading.Lock()
+        self.hold, self.hold_ops, self.pending_ops = hold, hold_ops, pending_ops
+        self.busy_left = busy_first
+        self.busy: list[str] = []
+        self.in_flight: dict[str, int] = {}
+        self.peak: dict[str, int] = {}
+        self.creating: set[str] = set()
+        self.creating_peak = 0
         self.dropped: list[str] = []
         self.throttled: list[str] = []
         proxy = self
@@ -63,7 +81,19 @@ class FaultProxy:
             self._reply(h, 400, b'{"__type": "ThrottlingException", "message": "Rate exceeded"}',
                         {"Content-Type": "application/x-amz-json-1.1"})
             return
-        status, headers, answer = self._forward(h, body)
+        with self.lock:
+            busy = op == "CreateAccount" and self.busy_left > 0
+            self.busy_left -= busy
+        if busy:
+            self.busy.append(op)
+            self._reply(h, 400, b'{"__type": "ConstraintViolationException", "Reason": '
+                        b'"ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED", "message": "busy"}',
+                        {"Content-Type": "application/x-amz-json-1.1"})
+            return
+        status, headers, answer = self._held(op, h, body)
+        if op in self.pending_ops:
+            answer = answer.replace(b'"State": "SUCCEEDED"', b'"State": "IN_PROGRESS"')
+        self._track_creating(op, answer)
         first = op in self.drop_first
         self.drop_first.discard(op)
         if first or (op and not op.startswith(READ_PREFIXES) and self.drop_rate
@@ -73,6 +103,33 @@ class FaultProxy:
                         {"Content-Type": "application/x-amz-json-1.1"})
             return
         self._reply(h, status, answer, headers)
+
+    def _track_creating(self, op: str, answer: bytes) -> None:
+        if op not in ("CreateAccount", "DescribeCreateAccountStatus"):
+            return
+        try:
+            status = json.loads(answer)["CreateAccountStatus"]
+        except (ValueError, KeyError):
+            return
+        with self.lock:
+            if status["State"] == "IN_PROGRESS":
+                self.creating.add(status["Id"])
+            else:
+                self.creating.discard(status["Id"])
+            self.creating_peak = max(self.creating_peak, len(self.creating))
+
+    def _held(self, op: str, h: BaseHTTPRequestHandler, body: bytes) -> tuple[int, dict, bytes]:
+        if op not in self.hold_ops:
+            return self._forward(h, body)
+        with self.lock:
+            self.in_flight[op] = self.in_flight.get(op, 0) + 1
+            self.peak[op] = max(self.peak.get(op, 0), self.in_flight[op])
+        try:
+            time.sleep(self.hold)
+            return self._forward(h, body)
+        finally:
+            with self.lock:
+                self.in_flight[op] -= 1
 
     def _forward(self, h: BaseHTTPRequestHandler, body: bytes) -> tuple[int, dict, bytes]:
         headers = {k: v for k, v in h.headers.items() if k.lower() not in ("host", "content-length")}

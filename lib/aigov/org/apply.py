@@ -1,17 +1,21 @@
 """Carry out a ``Plan`` against the live organization, one change at a time.
 
-Each change is applied and then the next one looks up ids from what it learned so far;
-nothing is batched, so a failure (a throttle past the retries, a lost endpoint) leaves
-the organization in a state that ``plan`` sees as "partly done" and a re-run finishes.
-CreateAccount is asynchronous: its request status is polled with a bound, and an
-interrupted run's in-flight request is found again instead of creating a duplicate.
+Each change is applied and then the next one looks up ids from what it learned so far,
+so a failure (a throttle past the retries, a lost endpoint) leaves the organization in a
+state that ``plan`` sees as "partly done" and a re-run finishes. The one exception is a
+run of account creates: CreateAccount is asynchronous (AWS creates the account in the
+background; DescribeCreateAccountStatus tells when it is done) and AWS lets several be
+in progress at once, so up to ``ACCOUNT_CREATES_IN_FLIGHT`` are submitted and polled
+together (``create_accounts``). An interrupted run's in-flight requests are found again
+instead of creating duplicates.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +32,14 @@ from aigov.target.throttle import Throttled
 
 Progress = Callable[[int, int, Change], None]
 ACCOUNT_POLL_SECONDS = 600.0
+# AWS limits how many CreateAccount requests may be in progress at once
+# (ConstraintViolationException reason ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED: "You attempted
+# to exceed the number of accounts that can be in progress at a time", botocore's
+# organizations service model; Quotas for AWS Organizations,
+# https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html).
+# Five at a time; should AWS still answer that reason, the request waits and is re-sent.
+ACCOUNT_CREATES_IN_FLIGHT = 5
+RATE_LIMITED = "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"
 # Root r-xxxx, OU ou-xxxx-xxxxxxxx, account 12 digits (Organizations API reference, TargetId).
 TARGET_ID_RE = re.compile(r"\A(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|[0-9]{12})\Z")
 
@@ -57,8 +69,8 @@ class _Ids:
     def accounts(self, c: OrgClients) -> dict:
         """``adopt.account_index`` asked once per apply, at the first account create
         (before each create, it cost two paginated lists per account: 1,000 accounts
-        meant ~50,000 calls). Accounts this apply creates are waited for one at a time,
-        so the index stays true for the rest of the loop."""
+        meant ~50,000 calls). Each account this apply creates has its own name and
+        email, so the index stays true for the rest of the apply."""
         if self._accounts is None:
             self._accounts = adopt.account_index(c)
         return self._accounts
@@ -94,15 +106,23 @@ def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None,
     ids = None
     if any(ch.kind != "organization" for ch in plan.changes):
         ids = _Ids(inventory if inventory is not None else discover(c, tags=()))
-    stale = False
-    for i, change in enumerate(plan.changes):
-        if progress:
-            progress(i, len(plan.changes), change)
+    stale, i, n = False, 0, len(plan.changes)
+    while i < n:
+        change = plan.changes[i]
         try:
             if stale and change.kind != "policy_type":
                 # Enabling SCPs attaches FullAWSAccess: learn its id once, after the last
                 # of a run of policy types, not after each (nor at all if none follows).
                 ids, stale = _Ids(discover(c, tags=())), False
+            creates = _account_creates(plan.changes, i)
+            if creates > 1:
+                assert ids is not None
+                create_accounts(c, list(enumerate(plan.changes[i:i + creates], i)), ids,
+                                result.applied, progress, n)
+                i += creates
+                continue
+            if progress:
+                progress(i, n, change)
             _apply_one(c, change, ids)
             if change.kind == "organization":  # creating the organization gives the root
                 ids = _Ids(discover(c, tags=()))
@@ -111,11 +131,69 @@ def apply_plan(c: OrgClients, plan: Plan, progress: Progress | None = None,
             raise Throttled(exc.refused, exc.seconds,
                             [ch.describe() for ch in result.applied]) from None
         except (ClientError, BotoCoreError) as exc:
-            raise ApplyError(f"{change.describe()} failed: {exc}",
-                             fix="fix the cause and re-run; the changes before it "
-                             f"({len(result.applied)}) are in place") from exc
+            raise _failed(change, exc, result.applied) from exc
         result.applied.append(change)
+        i += 1
     return result
+
+
+def _failed(change: Change, exc: Exception, applied: list[Change]) -> ApplyError:
+    return ApplyError(f"{change.describe()} failed: {exc}",
+                      fix=f"fix the cause and re-run; the changes before it ({len(applied)}) "
+                      "are in place")
+
+
+def _account_creates(changes: Sequence[Change], start: int) -> int:
+    """How many account creates follow one another from ``start``."""
+    end = start
+    while end < len(changes) and (changes[end].kind, changes[end].action) == (
+            "account", "create"):
+        end += 1
+    return end - start
+
+
+def create_accounts(c: OrgClients, batch: list[tuple[int, Change]], ids: _Ids,
+                    applied: list[Change], progress: Progress | None, total: int) -> None:
+    """Create, place and tag the accounts of ``batch`` with up to
+    ``ACCOUNT_CREATES_IN_FLIGHT`` requests in progress at once, each polled with
+    DescribeCreateAccountStatus until it ends. Finished changes are appended to
+    ``applied`` in plan order; after the first failure no new request is sent, those in
+    flight are seen to their end, and the failure is raised (a re-run finds any request
+    still in progress by name and resumes it: ``adopt.account_index``)."""
+    index = ids.accounts(c)
+    c.organizations, c.organizations_once  # noqa: B018 - made here: botocore sessions are not thread-safe
+    todo, running = list(batch), dict[Future, tuple[int, Change]]()
+    done: dict[int, Change] = {}
+    failure: tuple[Change, BaseException] | None = None
+    with ThreadPoolExecutor(ACCOUNT_CREATES_IN_FLIGHT, thread_name_prefix="aigov-account") as pool:
+        while running or (todo and failure is None):
+            while todo and failure is None and len(running) < ACCOUNT_CREATES_IN_FLIGHT:
+                i, ch = todo.pop(0)
+                if progress:
+                    progress(i, total, ch)  # from this thread: a notebook shows it in order
+                running[pool.submit(_create_and_place, c, ch, ids, index)] = (i, ch)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i, ch = running.pop(future)
+                exc = future.exception()
+                if exc is None:
+                    done[i] = ch
+                elif failure is None:
+                    failure = (ch, exc)
+    applied.extend(done[i] for i in sorted(done))
+    if failure is not None:
+        ch, exc = failure
+        if isinstance(exc, (ClientError, BotoCoreError)):
+            raise _failed(ch, exc, applied) from exc
+        raise exc
+
+
+def _create_and_place(c: OrgClients, ch: Change, ids: _Ids, index: dict) -> None:
+    account_id = _create_account(c, ch.detail.get("name", ch.key), ch.detail["email"], index)
+    ids.ids[f"account:{ch.key}"] = account_id
+    if ch.detail["ou"] != ROOT:
+        _move(c, account_id, ids[ROOT], ids[ch.detail["ou"]])
+    _tag(c, account_id, ch.detail.get("tags"))
 
 
 def _apply_one(c: OrgClients, ch: Change, ids: _Ids | None) -> None:
@@ -138,12 +216,7 @@ def _apply_one(c: OrgClients, ch: Change, ids: _Ids | None) -> None:
             lambda: adopt.find_ou(c, parent, name))
         _tag(c, ids.ids[ch.key], ch.detail.get("tags"))
     elif ch.kind == "account" and ch.action == "create":
-        account_id = _create_account(c, ch.detail.get("name", ch.key), ch.detail["email"],
-                                     ids.accounts(c))
-        ids.ids[f"account:{ch.key}"] = account_id
-        if ch.detail["ou"] != ROOT:
-            _move(c, account_id, ids[ROOT], ids[ch.detail["ou"]])
-        _tag(c, account_id, ch.detail.get("tags"))
+        _create_and_place(c, ch, ids, ids.accounts(c))
     elif ch.kind in ("ou", "account") and ch.action in ("tag", "untag"):
         rid = ids[ch.key if ch.kind == "ou" else f"account:{ch.key}"]
         if ch.action == "tag":
@@ -198,12 +271,21 @@ def _create_account(c: OrgClients, name: str, email: str, before: dict,
     one whose answer was lost, already made or is making it. Within this apply, a create
     whose answer is lost is looked for again (``adopt.find_account``) before re-sending."""
     org = c.organizations
-    status = adopt.find_in(before, name, email) or adopt.create_once(
-        f"create account {name}",
-        lambda: c.organizations_once.create_account(Email=email, AccountName=name)[
-            "CreateAccountStatus"],
-        lambda: adopt.find_account(c, name, email))
     deadline, delay = time.monotonic() + timeout, 0.5
+    status = adopt.find_in(before, name, email)
+    while status is None:
+        try:
+            status = adopt.create_once(
+                f"create account {name}",
+                lambda: c.organizations_once.create_account(Email=email, AccountName=name)[
+                    "CreateAccountStatus"],
+                lambda: adopt.find_account(c, name, email))
+        except ClientError as exc:  # too many in progress (another apply, the console)
+            if exc.response.get("Reason") != RATE_LIMITED or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    delay = 0.5
     while status["State"] == "IN_PROGRESS":
         if time.monotonic() > deadline:
             raise ApplyError(f"account {name!r} was still being created after {timeout:.0f}s "
