@@ -12,7 +12,7 @@ import pytest
 
 from aigov.org.apply import ACCOUNT_CREATES_IN_FLIGHT, apply_plan
 from aigov.org.discover import discover
-from aigov.org.plan import plan
+from aigov.org.plan import build_plan
 from aigov.spec import load_spec
 from aigov.target import calls
 from aigov.target.clients import clients
@@ -46,7 +46,7 @@ def test_accounts_are_created_five_at_a_time_and_each_polled_until_done(emulator
     try:
         c = clients(proxy.url).writable()
         calls.reset()
-        result = apply_plan(c, plan(spec, discover(c)))
+        result = apply_plan(c, build_plan(spec, discover(c)))
         ops = calls.counts()
     finally:
         proxy.stop()
@@ -61,7 +61,7 @@ def test_accounts_are_created_five_at_a_time_and_each_polled_until_done(emulator
     inv = discover(clients(emulator.url))
     assert {inv.path_of_parent(a.parent_id) for n, a in inv.accounts.items()
             if n.startswith("acct-")} == {"Work"}
-    assert plan(spec, inv).empty  # moved and tagged too
+    assert build_plan(spec, inv).empty  # moved and tagged too
 
 
 @pytest.mark.slow
@@ -72,14 +72,14 @@ def test_lost_create_account_answers_in_a_concurrent_batch_duplicate_nothing(emu
                        hold_ops=("CreateAccount",), drop_first=("CreateAccount",))
     try:
         c = clients(proxy.url).writable()
-        apply_plan(c, plan(spec, discover(c)))
+        apply_plan(c, build_plan(spec, discover(c)))
     finally:
         proxy.stop()
     assert "CreateAccount" in proxy.dropped and proxy.peak["CreateAccount"] > 1
     names = _names(emulator.url)
     assert max(names.values()) == 1 and len(names) == ACCOUNTS + 1
     c = clients(emulator.url).writable()
-    assert plan(spec, discover(c)).empty
+    assert build_plan(spec, discover(c)).empty
 
 
 @pytest.mark.slow
@@ -90,7 +90,7 @@ def test_too_many_in_progress_is_waited_out_and_sent_again(emulator, spec):
     try:
         c = clients(proxy.url).writable()
         calls.reset()
-        apply_plan(c, plan(spec, discover(c)))
+        apply_plan(c, build_plan(spec, discover(c)))
     finally:
         proxy.stop()
     assert proxy.busy == ["CreateAccount"] * 3
