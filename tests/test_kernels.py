@@ -72,8 +72,8 @@ def test_prestarted_kernel_has_imported_its_notebook_modules_and_names_nothing(t
 def test_runner_validates_notebooks_without_building_the_iri_parser():
     """jsonschema's optional ``iri`` check builds an RFC 3987 parser at import; the
     runner blocks it and nbformat still validates a notebook."""
-    code = ("import sys; from aigov.runbook.run import _without_iri_parser; "
-            "_without_iri_parser(); import nbformat; "
+    code = ("import sys; from aigov.runbook.kernels import without_iri_parser; "
+            "without_iri_parser(); import nbformat; "
             "nbformat.validate(nbformat.v4.new_notebook()); "
             "print(sys.modules.get('rfc3987_syntax'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

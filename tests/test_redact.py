@@ -280,3 +280,29 @@ def test_a_kernel_notes_what_its_own_sessions_resolve(tmp_path, monkeypatch):
     assert {"AKIAZ7OTHERPROFILE01", "other/profile+secret/0123456789abcdefghij"} <= \
         seen.recall(tmp_path / "seen")
     assert oct((tmp_path / "seen").stat().st_mode & 0o777) == "0o600"
+
+
+def test_notebook_copies_write_the_redacted_notebook_at_once_and_its_html_when_collected(
+        tmp_path):
+    """The HTML copy is exported in a background thread while the next notebook runs;
+    it reaches the record only through ``collect``, redacted, and later passes skip
+    both files while their bytes are unchanged."""
+    import nbformat
+
+    from aigov.runbook.report import NotebookCopies
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output(
+        "stream", name="stdout", text="key s3cr3t-value here\n")]))
+    scratch, run = tmp_path / "scratch.ipynb", tmp_path / "run"
+    run.mkdir()
+    scratch.write_text(nbformat.writes(nb))
+    redactor, done = Redactor({"s3cr3t-value"}), {}
+    copies = NotebookCopies(redactor, done)
+    copies.add(scratch, run / "01.ipynb")
+    assert "s3cr3t" not in (run / "01.ipynb").read_text()
+    copies.close()
+    html = (run / "01.html").read_text()
+    assert MASK in html and "s3cr3t" not in html
+    assert set(done) == {"01.ipynb", "01.html"}
+    assert redact_tree(run, redactor, done).changed == []

@@ -10,9 +10,9 @@ copy of the stylesheet.
 ``finish_record`` is what the runner calls once the status is final and before the
 manifest is sealed: write the report, then pass every file of the folder through the
 redactor (``scrub_tree``), so the hashes the manifest seals are of redacted files.
-``seal_notebook`` writes each executed notebook and its own HTML copy into the record
-as soon as the notebook ends, redacted in memory first (nothing unredacted touches the
-record's folder), and notes them so that later passes skip them while unchanged.
+``NotebookCopies`` writes each executed notebook into the record as soon as it ends,
+redacted in memory first (nothing unredacted touches the record's folder), and its own
+HTML copy once a background export, run while the next notebook runs, has finished.
 """
 
 from __future__ import annotations
@@ -130,24 +130,68 @@ def finish_record(run_dir: Path, manifest: dict[str, Any], redactor: Redactor,
     return scrub_tree(run_dir, redactor, done)
 
 
-def seal_notebook(scratch: Path, out: Path, redactor: Redactor,
-                  done: dict[str, tuple]) -> None:
-    """Redact the executed notebook in memory, write it and its HTML copy (exported
-    from the redacted notebook, and redacted again) into the record, and note both as
-    redacted so that later passes over the folder skip them unless they change."""
+class NotebookCopies:
+    """Each executed notebook into the record, with its HTML copy exported in the
+    background while the next notebook runs.
+
+    ``add`` redacts the notebook in memory and writes it (papermill's own copy stays
+    outside the record), then hands the redacted text to one export thread. The thread
+    only returns HTML; ``collect``, in the runner's thread, redacts it again and writes
+    it, so nothing is written into the record while a pass over it runs, and nothing
+    unredacted touches it. Each file written is noted in ``done`` so later passes skip
+    it while its bytes are unchanged (``redact.redact_tree``).
+    """
+
+    def __init__(self, redactor: Redactor, done: dict[str, tuple]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._redactor, self._done = redactor, done
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aigov-html")
+        self._pending: list[tuple[Path, Any]] = []
+
+    def _write(self, path: Path, text: str) -> None:
+        data = self._redactor.text(text).encode("utf-8")
+        path.write_bytes(data)
+        self._done[path.name] = stamp(data, self._redactor)
+
+    def add(self, scratch: Path, out: Path) -> None:
+        text = self._redactor.text(scratch.read_text(encoding="utf-8"))
+        self._write(out, text)
+        self._pending.append((out.with_suffix(".html"), self._pool.submit(_html, text)))
+
+    def collect(self, wait: bool = False) -> None:
+        """Write the HTML copies exported so far (all of them with ``wait``); an
+        export that failed raises here, as it would have in the runner's thread."""
+        pending, self._pending = self._pending, []
+        for i, (path, future) in enumerate(pending):
+            if not (wait or future.done()):
+                self._pending.append((path, future))
+                continue
+            try:
+                self._write(path, future.result())
+            except BaseException:
+                self._pending.extend(pending[i + 1:])
+                raise
+
+    def close(self) -> None:
+        """Write every copy still exported, then stop the thread."""
+        try:
+            self.collect(wait=True)
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _html(text: str) -> str:
     import nbformat
 
-    text = redactor.text(scratch.read_text(encoding="utf-8"))
     html, _ = _html_exporter().from_notebook_node(nbformat.reads(text, as_version=4))
-    for path, data in ((out, text.encode("utf-8")),
-                       (out.with_suffix(".html"), redactor.text(html).encode("utf-8"))):
-        path.write_bytes(data)
-        done[path.name] = stamp(data, redactor)
+    return html
 
 
 @cache
 def _html_exporter() -> Any:
-    """One HTML exporter per process: building one loads and compiles its templates."""
+    """One HTML exporter per process (built once: it loads and compiles its templates),
+    used by the export thread only."""
     from nbconvert import HTMLExporter
 
     return HTMLExporter()

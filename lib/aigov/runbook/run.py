@@ -31,11 +31,11 @@ from aigov.org.shared import RUN_WORK_ENV
 from aigov.paths import repo_root
 from aigov.runbook import record
 from aigov.runbook.files import Refused
-from aigov.runbook.kernels import KernelPool, register_engine
+from aigov.runbook.kernels import KernelPool, register_engine, without_iri_parser
 from aigov.runbook.params import coerce_cli_value, validate_params
 from aigov.runbook.quiet import quiet_left_behind_kernel_tasks
 from aigov.runbook.redact import Redactor, scrub_tree
-from aigov.runbook.report import finish_record, seal_notebook
+from aigov.runbook.report import NotebookCopies, finish_record
 from aigov.runbook.signing import (
     checkpoint_path,
     sign_manifest,
@@ -215,18 +215,6 @@ def _check_endpoint(params: dict[str, Any]) -> None:
                           "127.0.0.1, or say -p target=aws to get every AWS check")
 
 
-def _without_iri_parser() -> None:
-    """Keep jsonschema from importing ``rfc3987_syntax`` in the runner.
-
-    jsonschema imports it, when it is installed, for its optional ``iri`` format check,
-    and it builds an Earley parser of RFC 3987 at import: 1.5 s of CPU on a quiet machine,
-    paid by every run through nbformat's validator. No notebook schema (nbformat/v4/
-    *.schema.json) uses the ``iri`` format, so the check would never run; jsonschema
-    skips it when the import fails (``with suppress(ImportError)`` in its _format.py).
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -238,7 +226,7 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     Each manifest write is signed when a signing key is configured, and the finished
     chain's head goes to the checkpoint when one is named (runbook/signing.py).
     """
-    _without_iri_parser()
+    without_iri_parser()
     import papermill as pm
 
     quiet_left_behind_kernel_tasks()  # no traceback after an interruption
@@ -294,15 +282,17 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     # as it is now: the seen-credentials file included; the endpoint is a parameter)
     kernels = KernelPool([repo_root() / NOTEBOOKS_DIR / f"{nb}.ipynb" for nb in prof.notebooks],
                          repo_root(), QUIET_KERNEL)
+    copies = NotebookCopies(redactor, scrubbed)
     try:
         kernels.prestart()
         with _target(merged, prof.persist_emulator) as endpoint:
             nb_params = {**checked.model_dump(), "run_dir": str(run_dir),
                          "endpoint_url": endpoint or ""}
             for i, nb in enumerate(prof.notebooks, 1):
-                entry = _run_one(pm, nb, nb_params, (run_dir, redactor, scrubbed),
+                entry = _run_one(pm, nb, nb_params, (run_dir, redactor, copies),
                                  (i, len(prof.notebooks)), seen, kernels)
                 manifest["notebooks"].append(entry)
+                copies.collect()  # the HTML copies exported meanwhile
                 _refuse(manifest, scrub_tree(run_dir, redactor, scrubbed), redactor)
                 seal()
                 if entry["status"] != "succeeded":
@@ -322,6 +312,10 @@ def run_runbook(profile: str = "emulator", params: dict[str, Any] | None = None,
     finally:
         kernels.close()
         shutil.rmtree(work, ignore_errors=True)
+        try:
+            copies.close()
+        except Exception as exc:  # noqa: BLE001 - the record must be sealed whatever happens
+            manifest["html_error"] = redactor.text(f"{type(exc).__name__}: {exc}")
         for name, value in saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -351,10 +345,11 @@ def _refuse(manifest: dict[str, Any], refused: list[Refused], redactor: Redactor
             {"file": redactor.text(r.file), "reason": r.reason})
 
 
-def _run_one(pm: Any, nb: str, params: dict[str, Any], sink: tuple[Path, Redactor, dict],
+def _run_one(pm: Any, nb: str, params: dict[str, Any],
+             sink: tuple[Path, Redactor, NotebookCopies],
              position: tuple[int, int], seen: Path, kernels: KernelPool) -> dict[str, Any]:
     """Run one notebook on its kernel; its record goes to ``sink``: the run folder, the
-    redactor, and the stamps of the files redacted so far."""
+    redactor, and the writer of the executed notebooks and their HTML copies."""
     root = repo_root()
     src = root / NOTEBOOKS_DIR / f"{nb}.ipynb"
     out = sink[0] / f"{nb}.ipynb"
@@ -371,10 +366,10 @@ def _run_one(pm: Any, nb: str, params: dict[str, Any], sink: tuple[Path, Redacto
 
 
 def _execute(pm: Any, nb: str, src: Path, scratch: Path, out: Path, params: dict[str, Any],
-             sink: tuple[Path, Redactor, dict], position: tuple[int, int], seen: Path,
+             sink: tuple[Path, Redactor, NotebookCopies], position: tuple[int, int], seen: Path,
              km: Any) -> dict[str, Any]:
     root = repo_root()
-    run_dir, redactor, done = sink
+    run_dir, redactor, copies = sink
     index, total = position
     declared = set(pm.inspect_notebook(str(src)))
     passed = {k: v for k, v in params.items() if k in declared}
@@ -397,7 +392,7 @@ def _execute(pm: Any, nb: str, src: Path, scratch: Path, out: Path, params: dict
     redactor.add(recall(seen))  # what the kernel's sessions resolved, before any sealing
     entry["results"] = _results(run_dir, nb, redactor)
     if scratch.is_file():
-        seal_notebook(scratch, out, redactor, done)
+        copies.add(scratch, out)
     status = entry["status"]
     where = f" in cell [{entry['failed_cell']}]" if entry.get("failed_cell") else ""
     _say(f"[{index}/{total}] {nb} {status}{where} ({entry['duration_s']}s)"
