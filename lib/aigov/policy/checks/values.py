@@ -142,10 +142,14 @@ def check_condition_values(doc: PolicyDoc) -> Iterator[Finding]:
             yield doc.at("POLICY_CONDITION_VALUE", f"{op} {key}: no value to compare",
                          **_where(doc, i, op, key))
             continue
-        if base not in OPERATORS or not all(isinstance(v, _SCALARS) for v in values):
-            continue  # POLICY_CONDITION_OPERATOR / POLICY_MALFORMED say so
-        for v in values:
-            why = _bad_text(base, _text(v))
+        if base not in OPERATORS:
+            continue  # POLICY_CONDITION_OPERATOR says so
+        texts = [v if type(v) is str else _text(v) if isinstance(v, _SCALARS) else None
+                 for v in values]
+        if None in texts:
+            continue  # POLICY_MALFORMED says so
+        for v, text in zip(values, texts, strict=True):
+            why = _bad_text(base, text)
             if why:
                 yield doc.at("POLICY_CONDITION_VALUE", f"{op} {key}: {v!r} is {why}",
                              **_where(doc, i, op, key))
