@@ -107,11 +107,12 @@ class Policy:
         """
         hit = self._by_action.get(action)
         if hit is None:
-            denies = tuple(s for s in self.statements
-                           if s.effect == "Deny" and s.action_matches(action))
-            allows = tuple(s for s in self.statements
-                           if s.effect == "Allow" and s.action_matches(action))
-            hit = self._by_action[action] = (denies, allows)
+            denies: list[Statement] = []
+            allows: list[Statement] = []
+            for s in self.statements:
+                if s.action_matches(action):
+                    (denies if s.effect == "Deny" else allows).append(s)
+            hit = self._by_action[action] = (tuple(denies), tuple(allows))
         return hit
 
 
