@@ -112,3 +112,20 @@ def test_candidates_index_statements_by_action() -> None:
     denies, allows = p.candidates("s3:deletebucket")
     assert [s.index for s in denies] == [0] and [s.index for s in allows] == [1]
     assert p.candidates("iam:createrole") == ((), ())
+
+
+def test_resources_and_conditions_compile_only_when_a_request_reaches_them() -> None:
+    """A new document pays only for the statements a request's action reaches; the
+    others keep their Resource and Condition as written until one does."""
+    from aigov.policy.evaluate import Evaluator, chain, make_request
+
+    p = parse_policy(doc({"Effect": "Deny", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:x/*",
+                          "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}},
+                         {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}))
+    ec2, s3 = p.statements
+    d = Evaluator().decide(make_request("s3:GetObject", "arn:aws:s3:::b/k"),
+                           chain("SCP", [("Root", [p])]))
+    assert d.decision == "allow"
+    assert s3._resources is not None
+    assert ec2._resources is None and ec2._conditions is None
+    assert ec2.applies("arn:aws:ec2:us-east-1:1:x/y", {"aws:requestedregion": ("us-east-1",)})
