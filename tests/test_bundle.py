@@ -80,6 +80,7 @@ def test_members_are_computed_once_and_only_when_asked(policies, spy):
     assert set(_renders(spy, policies).values()) == {1}
 
 
+@pytest.mark.slow
 def test_one_aigov_plan_and_one_aigov_apply_render_each_policy_once(policies, spy,
                                                                     emulator, capsys):
     url = emulator.url
@@ -98,6 +99,7 @@ def test_one_aigov_plan_and_one_aigov_apply_render_each_policy_once(policies, sp
     assert set(_renders(spy, policies).values()) == {1}
 
 
+@pytest.mark.slow
 def test_a_notebook_context_renders_each_policy_once_across_its_cells(policies, spy,
                                                                       tmp_path):
     from aigov.policy.matrix import access_matrix
