@@ -31,6 +31,7 @@ confirm: bool = False  # aws target: the person running confirms the writes
 run_dir: str = ""  # the run record's folder (set by aigov run)
 
 # %%
+from aigov.org.discover import tag_scope
 from aigov.org.shared import discover_shared
 from aigov.runbook.notebook import start
 from aigov.runbook.steps import apply_scope, scoped_plan
@@ -53,7 +54,7 @@ step = apply_scope(ctx, plan)
 step.summary()
 
 # %%
-inv = discover_shared(ctx.session(), with_policies=False)
+inv = discover_shared(ctx.session(), with_policies=False, tags=tag_scope(ctx.spec))
 ctx.record(**step.summary(), organization_id=inv.organization_id,
            feature_set=inv.feature_set, management_account_id=inv.management_account_id,
            enabled_policy_types=sorted(inv.enabled_policy_types))

@@ -31,6 +31,7 @@ confirm: bool = False  # aws target: the person running confirms the writes
 run_dir: str = ""  # the run record's folder (set by aigov run)
 
 # %%
+from aigov.org.discover import tag_scope
 from aigov.org.shared import discover_shared
 from aigov.org.tree import draw_tree, tree_rows
 from aigov.runbook.notebook import start
@@ -58,7 +59,7 @@ step.summary()
 # ## The tree
 
 # %%
-inv = discover_shared(ctx.session(), with_policies=False)
+inv = discover_shared(ctx.session(), with_policies=False, tags=tag_scope(ctx.spec))
 fig = draw_tree(ctx.spec, inv)
 
 # %%
