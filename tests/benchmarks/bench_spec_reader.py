@@ -10,7 +10,8 @@ tests/test_bad_input.py). Three specs:
 - ``1000_accounts``: the same layout at 200 OUs and 1,000 accounts, valid: read in full.
 
 For each: the strict reader alone in this process (``aigov.inputs.compose_yaml``, best of
-three), ``validate_spec`` (reader, model and every spec rule), and the wall time and exit
+three), beside PyYAML's pure-Python composer on the same text (``pure``: what the reader
+cost before it took libyaml's events), ``validate_spec`` (reader, model and every spec rule), and the wall time and exit
 code of ``aigov lint`` and ``aigov plan`` as new processes (interpreter start and imports
 included; plan of a refused spec stops before any AWS call, so it needs no endpoint).
 
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
 from scale_spec import write_spec
 
 from aigov.inputs import compose_yaml, read_text
@@ -63,16 +65,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         outputs = Path(tmp) / "outputs"
         os.environ["AIGOV_OUTPUTS"] = str(outputs)
-        print(f"{'spec':14s} {'bytes':>8s} {'reader':>8s} {'validate':>9s} "
+        print(f"{'spec':14s} {'bytes':>8s} {'reader':>8s} {'pure':>7s} {'validate':>9s} "
               f"{'lint':>12s} {'plan':>12s}")
         for name, path in specs(Path(tmp)).items():
             text = read_text(path, "spec")
             reader = _best(lambda t=text, p=path: compose_yaml(t, str(p)))
+            pure = _best(lambda t=text: yaml.compose(t, Loader=yaml.SafeLoader))
             valid = _best(lambda p=path: validate_spec(p), 1)
             lint_s, lint_rc = _cli("lint", "--spec", str(path))
             plan_s, plan_rc = (_cli("plan", "--spec", str(path)) if name.startswith("2016")
                                else (float("nan"), -1))
-            print(f"{name:14s} {len(text.encode()):8,d} {reader:7.2f}s {valid:8.2f}s "
+            print(f"{name:14s} {len(text.encode()):8,d} {reader:7.2f}s {pure:6.2f}s {valid:8.2f}s "
                   f"{lint_s:6.2f}s rc {lint_rc} {plan_s:6.2f}s rc {plan_rc}")
 
 
