@@ -246,7 +246,7 @@ def test_an_unexpected_exception_is_exit_3_with_one_line_and_no_traceback(
 
     monkeypatch.setenv("AIGOV_OUTPUTS", str(tmp_path))
     monkeypatch.delenv("AIGOV_DEBUG", raising=False)
-    monkeypatch.setattr(lint, "lint_spec", lambda _: {}["boom"])
+    monkeypatch.setattr(lint, "lint_valid_spec", lambda _: {}["boom"])
     assert main(["lint"]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error (KeyError)" in err

@@ -42,7 +42,6 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_lint(a: argparse.Namespace) -> int:
     from aigov.findings import exit_code, to_json
-    from aigov.policy.lint import lint_policy_file, lint_spec
     from aigov.policy.types import POLICY_TYPES
 
     if a.policy:
@@ -50,9 +49,19 @@ def cmd_lint(a: argparse.Namespace) -> int:
             first, *rest = POLICY_TYPES
             raise UsageError("--policy needs --type",
                              fix=f"add --type {first} (or {', '.join(rest)})")
+        from aigov.policy.lint import lint_policy_file
+
         found = lint_policy_file(a.policy, a.type)
     else:
-        found = lint_spec(a.spec)
+        # The spec alone first: a refused one exits 2 without importing the policy
+        # checks, seconds on a loaded machine (tests/benchmarks/bench_spec_reader.py).
+        from aigov.spec.load import validate_spec
+
+        spec, found = validate_spec(a.spec)
+        if spec is not None:
+            from aigov.policy.lint import lint_valid_spec
+
+            found = [*found, *lint_valid_spec(spec)]
     if a.json:
         print(to_json(found))
     else:

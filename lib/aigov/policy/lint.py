@@ -218,12 +218,17 @@ def rendered_policy(doc: PolicyDoc, policy: PolicyRef | None) -> RenderedPolicy:
 def lint_spec(spec_path: str | Path | None = None) -> list[Finding]:
     """``aigov lint``: every finding for the spec and the policies it references. An
     invalid spec is findings too (not an exception), so this one takes a path."""
-    from aigov.policy.bundle import Bundle
-
     spec, found = validate_spec(spec_path)
     if spec is None:
         return found
-    return [*found, *Bundle(spec).findings]
+    return [*found, *lint_valid_spec(spec)]
+
+
+def lint_valid_spec(spec: Spec) -> list[Finding]:
+    """The findings of every policy of a spec ``validate_spec`` accepted."""
+    from aigov.policy.bundle import Bundle
+
+    return Bundle(spec).findings
 
 
 _TEMPLATE_TAG = re.compile(r"\{[{%#]")
