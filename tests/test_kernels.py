@@ -32,6 +32,18 @@ def test_imports_of_lists_each_top_level_import_of_the_code_cells_once(tmp_path)
     assert imports_of(nb) == ["json", "csv", "aigov.spec", "aigov.runbook.notebook"]
 
 
+def test_a_kernel_that_cannot_start_is_left_to_its_notebook(tmp_path):
+    """No such kernelspec: the pool does not raise; papermill starts the kernel when the
+    notebook runs and its error is recorded against that notebook."""
+    pool = KernelPool([_notebook(tmp_path / "a.ipynb", "x = 1")], ROOT, [],
+                      kernel_name="no-such-kernel-aigov")
+    pool.prestart()
+    km = pool.take(0)
+    assert not km.has_kernel
+    pool.stop(km)
+    pool.close()
+
+
 def _kernel_pids(km) -> int:
     return km.provisioner.process.pid
 

@@ -166,8 +166,12 @@ class KernelPool:
         # registered before the start, so close() stops a kernel whose start was cut short
         self._started[index] = km
         warm = warm_lines(imports_of(self._notebooks[index]))
-        run_sync(km.start_kernel)(extra_arguments=[*self._args, *_exec_lines_args(warm)],
-                                  cwd=str(self._cwd))
+        # A kernel that cannot start (no such kernelspec, a broken environment) is not the
+        # runner's failure but its notebook's: papermill tries again when the notebook
+        # runs, and the error is recorded against that notebook.
+        with suppress(Exception):
+            run_sync(km.start_kernel)(extra_arguments=[*self._args, *_exec_lines_args(warm)],
+                                      cwd=str(self._cwd))
 
     def prestart(self) -> None:
         """Start the first notebook's kernel now (it boots while the emulator starts)."""
