@@ -37,7 +37,9 @@ ACCOUNT_POLL_SECONDS = 600.0
 # to exceed the number of accounts that can be in progress at a time", botocore's
 # organizations service model; Quotas for AWS Organizations,
 # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html).
-# Five at a time; should AWS still answer that reason, the request waits and is re-sent.
+# The figure was not confirmed here (the quotas page could not be read past its first
+# rows): five at a time is assumed, and should AWS answer that reason, the request waits
+# and is sent again, so a lower limit slows an apply down but does not fail it.
 ACCOUNT_CREATES_IN_FLIGHT = 5
 RATE_LIMITED = "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"
 # Root r-xxxx, OU ou-xxxx-xxxxxxxx, account 12 digits (Organizations API reference, TargetId).
