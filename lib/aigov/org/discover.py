@@ -88,8 +88,9 @@ def discover(c: OrgClients, *, with_policies: bool = True, tags: TagScope = "all
                                    a.get("Status", "ACTIVE"),
                                    tags_of(a["Id"], f"account:{a['Name']}", f"account:{a['Id']}"))
                 held = accounts.get(a["Name"])
-                # AWS lets names repeat; the spec keys by name. The lowest id keeps the
-                # name whatever the listing order, so plan, drift and import agree.
+                # AWS lets names repeat. The lowest id keeps the name whatever the
+                # listing order; the others are shadowed, and ``Inventory.bind`` keys
+                # every account as the spec means it (docs/contracts/accounts.md).
                 if held is not None and held.id < info.id:
                     shadowed.append(info)
                 else:

@@ -46,7 +46,7 @@ def scenarios_from_tests(model: OrgModel) -> list[Scenario]:
 
 
 def default_targets(model: OrgModel) -> list[str]:
-    """Root, every OU path, every account (``account:NAME``), and the management account
+    """Root, every OU path, every account (``account:HANDLE``), and the management account
     when the spec or discovery names it."""
     out = model.spec.targets()
     if model.management_account:
