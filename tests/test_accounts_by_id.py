@@ -3,11 +3,9 @@ spec's ``id`` decides which one it means; an unpinned name that repeats is refus
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from aigov.cli import main
 from aigov.errors import SpecError
@@ -17,24 +15,16 @@ from aigov.org.inventory import AccountInfo, Inventory
 from aigov.org.plan import build_plan
 from aigov.spec import load_spec
 from aigov.target.clients import clients
-
-SCP = "SERVICE_CONTROL_POLICY"
-DENY_LEAVE = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}
+from helpers import specs
+from helpers.specs import DENY_LEAVE, SCP, account, policy, spec_data
 
 
 def write_spec(folder: Path, dev_id: str | None = None) -> Path:
-    (folder / "deny.json").write_text(json.dumps(DENY_LEAVE))
-    dev = {"name": "ai-dev", "email": "aws+ai-dev@example.com", "ou": "AI/Development"}
-    data = {"organization": {"enabled_policy_types": [SCP]},
-            "organizational_units": [{"name": "AI", "children": [
-                {"name": "Development"}, {"name": "Production"}]}],
-            "accounts": [{**dev, **({"id": dev_id} if dev_id else {})}],
-            "policies": [{"name": "deny-leave", "type": SCP, "file": "deny.json",
-                          "targets": ["ai-dev"]}]}
-    path = folder / "organization.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    dev = account("ai-dev", "AI/Development", **({"id": dev_id} if dev_id else {}))
+    return specs.write_spec(folder, spec_data(
+        ous=[{"name": "AI", "children": [{"name": "Development"}, {"name": "Production"}]}],
+        accounts=[dev], policies=[policy("deny-leave", "deny.json", ["ai-dev"])]),
+        files={"deny.json": DENY_LEAVE})
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from botocore.config import Config
 
 from aigov.errors import ApplyError
@@ -20,35 +19,26 @@ from aigov.spec import load_spec
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients, clients
 from aigov.target.emulator import Emulator
+from helpers import specs
+from helpers.specs import DENY_LEAVE, account, policy, spec_data
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALLOW_AI = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["sagemaker:*", "bedrock:*", "s3:*"], "Resource": "*"}]}
-DENY_LEAVE = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}
 
 
 def write_spec(folder: Path, *, dev_ou: str = "AI/Dev", allow_targets: tuple = ("AI",),
                detach_from: tuple = (), allow_doc: dict | None = None,
                with_deny: bool = True) -> Spec:
     """A small spec on disk: AI/{Dev,Prod} and Sandbox, one account, two SCPs."""
-    (folder / "allow.json").write_text(json.dumps(allow_doc or ALLOW_AI))
-    (folder / "deny.json").write_text(json.dumps(DENY_LEAVE))
-    policies = [{"name": "allow-ai", "type": SCP, "file": "allow.json",
-                 "description": "AI services", "targets": list(allow_targets)}]
+    policies = [policy("allow-ai", "allow.json", allow_targets, description="AI services")]
     if with_deny:
-        policies.append({"name": "deny-leave", "type": SCP, "file": "deny.json",
-                         "targets": ["Root"]})
-    data = {"organization": {"enabled_policy_types": [SCP],
-                             "full_aws_access": {"detach_from": list(detach_from)}},
-            "organizational_units": [{"name": "AI", "children": [{"name": "Dev"},
-                                                                 {"name": "Prod"}]},
-                                     {"name": "Sandbox"}],
-            "accounts": [{"name": "ai-dev", "email": "aws+ai-dev@example.com", "ou": dev_ou}],
-            "policies": policies}
-    path = folder / "organization.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return load_spec(path)
+        policies.append(policy("deny-leave", "deny.json", ["Root"]))
+    return load_spec(specs.write_spec(folder, spec_data(
+        ous=[{"name": "AI", "children": [{"name": "Dev"}, {"name": "Prod"}]},
+             {"name": "Sandbox"}],
+        accounts=[account("ai-dev", dev_ou)], policies=policies, detach_from=detach_from),
+        files={"allow.json": allow_doc or ALLOW_AI, "deny.json": DENY_LEAVE}))
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from aigov.target.clients import clients
 from aigov.target.emulator import Emulator
 from aigov.target.state import STATE_FILE, write_operations
 from conftest import ROOT, run_cli
-from recording import line_count, writes
+from helpers.recording import line_count, writes
 
 pytestmark = pytest.mark.slow  # end-to-end: runs notebooks or the whole runbook
 

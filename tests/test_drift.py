@@ -20,7 +20,7 @@ from aigov.target.clients import clients
 from aigov.target.emulator import Emulator
 from aigov.target.state import write_operations
 from conftest import FIXTURES
-from recording import line_count, writes
+from helpers.recording import line_count, writes
 
 SCP = "SERVICE_CONTROL_POLICY"
 

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from aigov.cli import main
 from aigov.deploy.engines import ENGINES, resolve_engine
@@ -18,6 +17,8 @@ from aigov.org.discover import discover
 from aigov.spec import load_spec
 from aigov.target.clients import clients
 from aigov.target.emulator import Emulator
+from helpers import specs
+from helpers.specs import account, policy, spec_data
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALLOW = {"Version": "2012-10-17", "Statement": [
@@ -28,24 +29,18 @@ DENY_ALL = {"Version": "2012-10-17", "Statement": [
 
 def write_spec(folder: Path, root_doc: dict | None = None) -> Path:
     """One OU with an allow-list, one account, and (optionally) a policy at Root."""
-    (folder / "allow.json").write_text(json.dumps(ALLOW))
-    policies = [{"name": "allow-ai", "type": SCP, "file": "allow.json", "targets": ["AI"]}]
+    files = {"allow.json": ALLOW}
+    policies = [policy("allow-ai", "allow.json", ["AI"])]
     if root_doc is not None:
-        (folder / "root.json").write_text(json.dumps(root_doc))
-        policies.append({"name": "at-root", "type": SCP, "file": "root.json",
-                         "targets": ["Root"]})
-    (folder / "tests").mkdir(exist_ok=True)
-    (folder / "tests" / "cases.yaml").write_text(yaml.safe_dump({"cases": [
+        files["root.json"] = root_doc
+        policies.append(policy("at-root", "root.json", ["Root"]))
+    cases = {"cases": [
         {"name": "sagemaker allowed", "target": "dev", "action": "sagemaker:CreateModel",
          "resource": "*", "context": {"aws:RequestedRegion": "us-east-1"},
-         "expect": "allow" if root_doc is None else "deny"}]}))
-    data = {"organization": {"enabled_policy_types": [SCP]},
-            "organizational_units": [{"name": "AI"}],
-            "accounts": [{"name": "dev", "email": "aws+dev@example.com", "ou": "AI"}],
-            "policies": policies}
-    path = folder / "organization.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+         "expect": "allow" if root_doc is None else "deny"}]}
+    return specs.write_spec(folder, spec_data(
+        ous=[{"name": "AI"}], accounts=[account("dev", "AI")], policies=policies),
+        files=files, cases=cases)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Faults between aigov and AWS: lost responses and throttling, through a loopback proxy
-in front of a real moto server (tests/faultproxy.py).
+in front of a real moto server (tests/helpers/faultproxy.py).
 
 AWS facts behind the expectations: CreateOrganizationalUnit, CreatePolicy, CreateAccount
 and CreateOrganization take no idempotency token (Organizations API reference), so a
@@ -20,7 +20,7 @@ import pytest
 from aigov.cli import main
 from aigov.target.emulator import EMULATOR_CREDENTIALS
 from conftest import ROOT
-from faultproxy import FaultProxy
+from helpers.faultproxy import FaultProxy
 
 SPEC = ROOT / "policies" / "organization.yaml"
 

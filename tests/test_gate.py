@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from aigov.deploy.gate import evaluate_gate
 from aigov.errors import ChecksFailed
@@ -18,12 +16,12 @@ from aigov.spec import load_spec
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients, clients
 from aigov.target.emulator import Emulator
+from helpers import specs
+from helpers.specs import DENY_LEAVE, account, policy, spec_data
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALLOW = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["sagemaker:*", "s3:*"], "Resource": "*"}]}
-DENY_LEAVE = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}
 DENY_ALL = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Deny", "Action": "*", "Resource": "*"}]}
 CASES = {"cases": [
@@ -37,21 +35,13 @@ def write_spec(folder: Path, *, extra: list[dict] | None = None, detach_from: tu
                docs: dict[str, dict] | None = None, cases: dict | None = None) -> Spec:
     """AI (allow-list) and Sandbox OUs, one account in AI, deny-leave at Root, and a
     policy test file; ``extra`` adds policies, ``docs`` adds or replaces documents."""
-    files = {"allow.json": ALLOW, "deny-leave.json": DENY_LEAVE, **(docs or {})}
-    for name, doc in files.items():
-        (folder / name).write_text(doc if isinstance(doc, str) else json.dumps(doc))
-    (folder / "tests").mkdir(exist_ok=True)
-    (folder / "tests" / "cases.yaml").write_text(yaml.safe_dump(cases or CASES))
-    data = {"organization": {"enabled_policy_types": [SCP],
-                             "full_aws_access": {"detach_from": list(detach_from)}},
-            "organizational_units": [{"name": "AI"}, {"name": "Sandbox"}],
-            "accounts": [{"name": "dev", "email": "aws+dev@example.com", "ou": "AI"}],
-            "policies": [{"name": "allow-ai", "type": SCP, "file": "allow.json",
-                          "targets": ["AI"]},
-                         {"name": "deny-leave", "type": SCP, "file": "deny-leave.json",
-                          "targets": ["Root"]}, *(extra or [])]}
-    (folder / "organization.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    return load_spec(folder / "organization.yaml")
+    return load_spec(specs.write_spec(folder, spec_data(
+        ous=[{"name": "AI"}, {"name": "Sandbox"}], accounts=[account("dev", "AI")],
+        policies=[policy("allow-ai", "allow.json", ["AI"]),
+                  policy("deny-leave", "deny-leave.json", ["Root"]), *(extra or [])],
+        detach_from=detach_from),
+        files={"allow.json": ALLOW, "deny-leave.json": DENY_LEAVE, **(docs or {})},
+        cases=cases or CASES))
 
 
 def test_a_safe_spec_passes_every_check(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from aigov.policy.render import render_spec
 from aigov.policy.simulate import run_policy_tests
 from aigov.spec import load_spec
 from aigov.target.clients import clients
-from orgs import build_odd_org
+from helpers.orgs import build_odd_org
 
 READS = ("List", "Describe", "Get")
 

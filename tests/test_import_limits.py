@@ -11,7 +11,7 @@ import pytest
 from aigov.cli import main
 from aigov.spec import load_spec
 from aigov.target.clients import clients
-from orgs import build_odd_org, doc
+from helpers.orgs import build_odd_org, doc
 
 
 @pytest.mark.slow

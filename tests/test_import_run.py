@@ -13,8 +13,8 @@ from aigov.org.importer import import_organization
 from aigov.runbook.record import MANIFEST, list_runs
 from aigov.target.clients import clients
 from conftest import ROOT, run_cli
-from orgs import build_clean_org, build_large_org
-from recording import line_count, writes
+from helpers.orgs import build_clean_org, build_large_org
+from helpers.recording import line_count, writes
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 every spelling (environment, AIGOV_REDACT, the profile's list, and a credential only a
 profile of a temporary AWS_SHARED_CREDENTIALS_FILE holds), calls the emulator with the
 profile's session token and writes stray files in each encoding. Afterwards a scanner
-written apart from the redactor (tests/leak_scanner.py) finds no secret under outputs/,
+written apart from the redactor (tests/helpers/leak_scanner.py) finds no secret under outputs/,
 and the files that cannot be checked failed the run and were removed."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from aigov.runbook.record import list_runs
 from aigov.runbook.redact import MASK
 from aigov.target.state import STATE_FILE
 from conftest import FIXTURES, ROOT
-from leak_scanner import find_leaks
+from helpers.leak_scanner import find_leaks
 
 FIXTURE_ROOT = FIXTURES / "runbook"
 # Shaped like the real thing; none is a live credential.

@@ -20,6 +20,8 @@ from aigov.policy.lockout import sentinels, state_findings
 from aigov.policy.render import render_spec
 from aigov.spec import load_spec
 from aigov.spec.model import Spec
+from helpers import specs
+from helpers.specs import account, policy, spec_data
 
 SCP = "SERVICE_CONTROL_POLICY"
 ALL = "*"
@@ -54,16 +56,10 @@ VARIANTS = {
 
 def write_spec(folder: Path, target: str, detach: tuple[str, ...], doc: dict,
                extra: dict | None = None) -> Path:
-    (folder / "guard.json").write_text(json.dumps(doc))
-    data = {"organization": {"enabled_policy_types": [SCP],
-                             "full_aws_access": {"detach_from": list(detach)}},
-            "organizational_units": [{"name": "Sandbox"}, {"name": "AI"}],
-            "accounts": [{"name": "dev", "email": "aws+dev@example.com", "ou": "AI"}],
-            "policies": [{"name": "guard", "type": SCP, "file": "guard.json",
-                          "targets": [target]}], **(extra or {})}
-    path = folder / "organization.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return specs.write_spec(folder, spec_data(
+        ous=[{"name": "Sandbox"}, {"name": "AI"}], accounts=[account("dev", "AI")],
+        policies=[policy("guard", "guard.json", [target])], detach_from=detach,
+        **(extra or {})), files={"guard.json": doc})
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -22,9 +22,10 @@ from aigov.org.discover import discover
 from aigov.paths import default_spec
 from aigov.policy.render import render_spec
 from aigov.spec import load_spec
-from aigov.spec.model import Account, OrganizationalUnit, PolicyRef, Spec
+from aigov.spec.model import PolicyRef, Spec
 from aigov.target.clients import clients
 from aigov.target.emulator import Emulator
+from helpers.specs import accounts_over, business_units
 
 ROOT_REF = "${organization.roots[0].id}"
 
@@ -36,11 +37,8 @@ def ref(name: str) -> str:
 def synthetic_spec(top: int = 20, per: int = 9, n_accounts: int = 1000) -> Spec:
     """``top`` business units of ``per`` teams each (200 OUs by default), accounts spread
     over the teams, an allow-list SCP on every business unit and one on Root."""
-    ous = tuple(OrganizationalUnit(name=f"BU{i:02d}", children=tuple(
-        OrganizationalUnit(name=f"Team{j}") for j in range(per))) for i in range(top))
-    teams = [f"BU{i:02d}/Team{j}" for i in range(top) for j in range(per)]
-    accounts = tuple(Account(name=f"acct-{k:04d}", email=f"aws+acct-{k:04d}@example.com",
-                             ou=teams[k % len(teams)]) for k in range(n_accounts))
+    ous, teams = business_units(top, per)
+    accounts = accounts_over(teams, n_accounts)
     policies = (
         PolicyRef(name="bu-allow-list", type="SERVICE_CONTROL_POLICY",
                   file="scp/seed_ai_model_development.json",

@@ -14,11 +14,10 @@ from aigov.policy.batch import BatchSimulator
 from aigov.policy.prove import solve
 from aigov.policy.prove.batch import run_batch
 from aigov.policy.prove.org import run_proofs
+from helpers.specs import DENY_LEAVE
 
 ALLOW_ALL = {"Version": "2012-10-17",
              "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-DENY_LEAVE = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}
 # Weakened: the Deny only applies when a tag is present, so a request without it leaves.
 DENY_LEAVE_WEAK = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*",

@@ -243,7 +243,7 @@ def find_leaks_in_text(text: str) -> list:
     import tempfile
     from pathlib import Path
 
-    from leak_scanner import find_leaks
+    from helpers.leak_scanner import find_leaks
 
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "t.txt").write_text(text)

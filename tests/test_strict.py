@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from aigov.target.emulator import Emulator, free_port
 from aigov.target.strict import malformed_reason
-from strict_cases import ALLOW, CASES, MOTO_MISSES, RCP, SCP, Case, org, ou, policy
+from helpers.strict_cases import ALLOW, CASES, MOTO_MISSES, RCP, SCP, Case, org, ou, policy
 
 MODEL = botocore.session.get_session().get_service_model("organizations")
 

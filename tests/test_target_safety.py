@@ -18,7 +18,7 @@ from aigov.target.clients import clients
 from aigov.target.emulator import Emulator
 from aigov.target.endpoints import check_target, is_loopback
 from conftest import ROOT
-from recording import line_count
+from helpers.recording import line_count
 
 AWS_ORGS = "https://organizations.us-east-1.amazonaws.com"
 

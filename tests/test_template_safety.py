@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from aigov.cli import main
 from aigov.errors import PolicySyntaxError
 from aigov.policy.render import render_policy
 from aigov.spec import load_spec, validate_spec
 from aigov.spec.model import PolicyRef, Spec
+from helpers.specs import policy, spec_data, write_spec
 
 SCP = "SERVICE_CONTROL_POLICY"
 # The classic jinja2 escape: reach os through a global's __globals__ and run a command.
@@ -70,11 +70,7 @@ def test_an_include_with_dotdot_is_not_found(tmp_path: Path) -> None:
 
 
 def _spec_with_file(folder: Path, file: str) -> Path:
-    data = {"organization": {"enabled_policy_types": [SCP]},
-            "policies": [{"name": "p", "type": SCP, "file": file, "targets": ["Root"]}]}
-    path = folder / "organization.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return write_spec(folder, spec_data(policies=[policy("p", file, ["Root"])]))
 
 
 @pytest.mark.parametrize("how", ["dotdot", "absolute", "symlink"])

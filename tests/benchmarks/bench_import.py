@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aigov.org.importer import import_organization  # noqa: E402
 from aigov.target.clients import clients  # noqa: E402
 from aigov.target.emulator import Emulator  # noqa: E402
-from orgs import build_large_org  # noqa: E402
+from helpers.orgs import build_large_org  # noqa: E402
 
 
 def one(ous: int, accounts: int, policies: int) -> None:

@@ -17,16 +17,21 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
+from pathlib import Path
 
-from aigov.paths import default_spec
-from aigov.policy.prove.actions import catalogue
-from aigov.policy.prove.org import load_all_properties, prove_property
-from aigov.policy.prove.properties import parse_property
-from aigov.policy.render import RenderedPolicy, minify, render_spec
-from aigov.policy.simulate import OrgModel
-from aigov.spec import load_spec
-from aigov.spec.model import Account, OrganizationalUnit, PolicyRef, Spec
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
+
+from aigov.paths import default_spec  # noqa: E402
+from aigov.policy.prove.actions import catalogue  # noqa: E402
+from aigov.policy.prove.org import load_all_properties, prove_property  # noqa: E402
+from aigov.policy.prove.properties import parse_property  # noqa: E402
+from aigov.policy.render import RenderedPolicy, minify, render_spec  # noqa: E402
+from aigov.policy.simulate import OrgModel  # noqa: E402
+from aigov.spec import load_spec  # noqa: E402
+from aigov.spec.model import PolicyRef, Spec  # noqa: E402
+from helpers.specs import accounts_over, business_units  # noqa: E402
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2",
            "us-east-2", "sa-east-1"]
@@ -70,7 +75,7 @@ def synthetic(seed: int = 5) -> Spec:
     add("data-perimeter", real["data-perimeter"].document, ["Root"], "RESOURCE_CONTROL_POLICY")
     add("bedrock-approved-models", real["bedrock-approved-models"].document,
         [f"BU{i:02d}" for i in range(10)])
-    teams = [f"BU{i:02d}/Team{j}" for i in range(10) for j in range(9)]
+    ous, teams = business_units(10, 9)
     for i in range(10):
         allowed = REGIONS[: 3 + i % 4]
         add(f"regions-{i}", {"Version": "2012-10-17", "Statement": [{
@@ -89,15 +94,10 @@ def synthetic(seed: int = 5) -> Spec:
     pool = [_deny(f"Acct{k}", [f"{SERVICES[k % 10]}:{verb}*"],
                   {"StringNotEquals": {"aws:ResourceTag/owner": f"team-{k}"}})
             for k, verb in zip(range(20), ["Put", "Update", "Modify", "Tag"] * 5, strict=True)]
-    accounts = []
-    for a in range(1000):
-        name = f"acct-{a:04d}"
-        accounts.append(Account(name=name, email=f"aws+{name}@example.com",
-                                ou=teams[a % len(teams)], id=f"{100000000000 + a}"))
+    accounts = accounts_over(teams, 1000, with_ids=True)
+    for acct in accounts:
         for k in sorted(rng.sample(range(20), 4)):
-            add(f"acct-pool-{k}", pool[k], [name])
-    ous = tuple(OrganizationalUnit(name=f"BU{i:02d}", children=tuple(
-        OrganizationalUnit(name=f"Team{j}") for j in range(9))) for i in range(10))
+            add(f"acct-pool-{k}", pool[k], [acct.name])
     spec = Spec(organization=shipped.organization, organizational_units=ous,
                 accounts=tuple(accounts), policies=tuple(refs), parameters=shipped.parameters,
                 source=default_spec())

@@ -26,12 +26,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from aigov.paths import default_spec
-from aigov.policy.matrix import Scenario, access_matrix
-from aigov.policy.render import RenderedPolicy, minify, render_spec
-from aigov.policy.simulate import OrgModel
-from aigov.spec import load_spec
-from aigov.spec.model import Account, OrganizationalUnit, PolicyRef, Spec
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
+
+from aigov.paths import default_spec  # noqa: E402
+from aigov.policy.matrix import Scenario, access_matrix  # noqa: E402
+from aigov.policy.render import RenderedPolicy, minify, render_spec  # noqa: E402
+from aigov.policy.simulate import OrgModel  # noqa: E402
+from aigov.spec import load_spec  # noqa: E402
+from aigov.spec.model import PolicyRef, Spec  # noqa: E402
+from helpers.specs import accounts_over, business_units  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 NPM_PACKAGE = "@cloud-copilot/iam-simulate@0.1.173"
@@ -233,11 +236,8 @@ def synthetic(top: int = 10, per: int = 9, n_accounts: int = 1000,
     shipped = load_spec(default_spec())
     real = render_spec(shipped)
     root_names = [p.name for p in shipped.policies if "Root" in p.targets]
-    ous = tuple(OrganizationalUnit(name=f"BU{i:02d}", children=tuple(
-        OrganizationalUnit(name=f"Team{j}") for j in range(per))) for i in range(top))
-    teams = [f"BU{i:02d}/Team{j}" for i in range(top) for j in range(per)]
-    accounts = tuple(Account(name=f"acct-{k:04d}", email=f"aws+acct-{k:04d}@example.com",
-                             ou=teams[k % len(teams)]) for k in range(n_accounts))
+    ous, teams = business_units(top, per)
+    accounts = accounts_over(teams, n_accounts)
     rendered: dict[str, RenderedPolicy] = {n: real[n] for n in root_names}
     refs = [PolicyRef(name=n, type="SERVICE_CONTROL_POLICY", file="synthetic", targets=("Root",))
             for n in root_names]
