@@ -39,6 +39,15 @@ OPT_OUT = json.dumps({"services": {"default": {"opt_out_policy": {"@@assign": "o
 TAGS = json.dumps({"tags": {"team": {"tag_key": {"@@assign": "team"}}}})
 
 
+def _new_org(org: Any, types: tuple[str, ...]) -> str:
+    """Create the organization with ``types`` enabled at its root; return the root id."""
+    org.create_organization(FeatureSet="ALL")
+    root = _root(org)
+    for t in types:
+        org.enable_policy_type(RootId=root, PolicyType=t)
+    return root
+
+
 def _root(org: Any) -> str:
     return org.list_roots()["Roots"][0]["Id"]
 
@@ -75,10 +84,7 @@ def _policy(org: Any, name: str, ptype: str, content: str, targets: list[str],
 def build_odd_org(org: Any, types: tuple[str, ...] = ALL_TYPES) -> dict[str, str]:
     """Odd names, duplicate account names, FullAWSAccess detached where an allow-list
     replaces it, policies on accounts, one policy of every supported type."""
-    org.create_organization(FeatureSet="ALL")
-    root = _root(org)
-    for t in types:
-        org.enable_policy_type(RootId=root, PolicyType=t)
+    root = _new_org(org, types)
     ids = {"root": root}
     ids["ds"] = _ou(org, root, "Data Science", tags={"owner": "ds-team"})
     ids["team"] = _ou(org, ids["ds"], "Team A (ml)")
@@ -115,9 +121,7 @@ def build_odd_org(org: Any, types: tuple[str, ...] = ALL_TYPES) -> dict[str, str
 def build_large_org(org: Any, ous: int, accounts: int, policies: int) -> None:
     """A flat-ish organization: OUs in two levels, accounts spread over them, SCPs
     spread over OUs and accounts."""
-    org.create_organization(FeatureSet="ALL")
-    root = _root(org)
-    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    root = _new_org(org, ("SERVICE_CONTROL_POLICY",))
     tops = max(1, ous // 10)
     ou_ids = [_ou(org, root, f"top-{i:03d}") for i in range(tops)]
     ou_ids += [_ou(org, ou_ids[i % tops], f"ou-{i:03d}") for i in range(ous - tops)]
@@ -133,10 +137,7 @@ def build_clean_org(org: Any) -> dict[str, str]:
     """An organization a platform team might already run, whose policies lint without
     errors: odd names, a policy on an account, FullAWSAccess replaced on one OU, two
     accounts of one name in two OUs with a policy on one of them."""
-    org.create_organization(FeatureSet="ALL")
-    root = _root(org)
-    for t in ALL_TYPES:
-        org.enable_policy_type(RootId=root, PolicyType=t)
+    root = _new_org(org, ALL_TYPES)
     ids = {"root": root}
     ids["ws"] = _ou(org, root, "Work loads", tags={"owner": "platform"})
     ids["ml"] = _ou(org, ids["ws"], "Maschinelles Lernen – 機械学習")
