@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from faultproxy import FaultProxy
 
 from aigov.org.apply import ACCOUNT_CREATES_IN_FLIGHT, apply_plan
 from aigov.org.discover import discover
@@ -17,6 +16,7 @@ from aigov.org.plan import build_plan
 from aigov.spec import load_spec
 from aigov.target import calls
 from aigov.target.clients import clients
+from helpers.faultproxy import FaultProxy
 
 ACCOUNTS = 12
 
