@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine with python3 (README.md):
 #   make run    create .venv, install, run the whole runbook on the embedded emulator
-#   make test   install the dev extras and run every test (what CI runs), on 2 workers
+#   make test   install the dev extras and run every test (what CI runs)
 #   make test-fast  the quick loop: ruff and every test not marked slow, in one process
 # docs/testing.md says which test goes where, and the figures.
 VENV ?= .venv
@@ -20,17 +20,14 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/aigov run $(ARGS)
 
-# Compiled and assertion-rewritten modules are kept under the venv even where the
-# environment says PYTHONDONTWRITEBYTECODE: without them every pytest process (and every
-# aigov process a test starts) compiles them again, about 4 s of CPU per pytest start.
+# The fast loop keeps compiled and assertion-rewritten modules under the venv even where
+# the environment says PYTHONDONTWRITEBYTECODE: without them every pytest start compiles
+# them again (about 4 s of CPU). PYTEST_ARGS="-n 2" runs it on two workers (pytest-xdist).
 PYCACHE := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache
-# Whole modules to one worker (loadscope): a module's shared organization or signed runs
-# are built once, not once per worker.
-WORKERS ?= 2
 
 test: install
 	$(PY) -m ruff check lib tests
-	$(PYCACHE) $(PY) -m pytest -n $(WORKERS) --dist loadscope $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install
 	$(PY) -m ruff check lib tests
