@@ -20,8 +20,11 @@ from aigov.policy.lockout import (
     ROOT,
     TYPES,
     Judge,
+    Lock,
     OrgState,
+    by_depth,
     sentinels,
+    subtree,
 )
 from aigov.policy.managed import RCP_FULL_AWS_ACCESS_NAME, RenderedPolicy
 from aigov.spec.model import Spec
@@ -100,21 +103,58 @@ def engine_steps(engine: str, changes: Sequence[Change]) -> list[Change]:
     return [*sorted(rest, key=lambda c: rank.get(c.action, 0)), *full]
 
 
+def changed_levels(state: OrgState, ch: Change) -> set[str]:
+    """The levels whose sentinel decisions ``ch`` (already replayed) can change: every
+    level for a newly enabled type; otherwise the subtree of the OU or account created or
+    moved, of the attachment's target, or of each level the changed policy is attached to.
+    The set is closed downward, so a level outside it keeps its decisions and its
+    ancestors' decisions."""
+    d = ch.detail
+    if ch.kind == "policy_type":
+        return set(state.parents)
+    if ch.kind == "ou":
+        return subtree(state, [ch.key])
+    if ch.kind == "account":
+        return subtree(state, [f"account:{ch.key}"])
+    if ch.kind == "policy":
+        kind = TYPES[d["type"]]
+        return subtree(state, [level for level, names in state.attached[kind].items()
+                               if ch.key in names])
+    return subtree(state, [d["target"]])  # an attachment
+
+
 def step_findings(spec: Spec, rendered: Mapping[str, RenderedPolicy], inv: Inventory,
                   steps: Sequence[Change]) -> Iterator[Finding]:
     """Replay ``steps`` over the live state: a level locked after some step, which is
     neither locked now (not the plan's doing) nor in the final state (reported by
-    ``state_findings``), is reported once, at the first step that locks it."""
+    ``state_findings``), is reported once, at the first step that locks it.
+
+    Each step re-judges only the levels it can change (``changed_levels``), so a plan
+    creating a thousand accounts costs a thousand small judgements, not a thousand
+    judgements of the whole organization."""
     judge = Judge(sentinels(spec), inv.management_account_id
                   or spec.organization.management_account_id)
     state = state_from_inventory(inv.bind(spec, strict=False))  # keyed as the spec means
-    skip = set(judge.locks(state)) | set(judge.locks(OrgState.from_spec(spec, rendered)))
+    status: dict[str, Lock | None] = {lvl: judge.lock_at(state, lvl) for lvl in state.parents}
+    skip = {lvl for lvl in status if _topmost(state, status, lvl)}
+    skip |= set(judge.locks(OrgState.from_spec(spec, rendered)))
     for i, ch in enumerate(steps):
         if not apply_change(state, ch):
             continue
-        for level, lock in judge.locks(state).items():
-            if level in skip:
+        changed = changed_levels(state, ch)
+        for level in changed:
+            status[level] = judge.lock_at(state, level)
+        for level in by_depth(state, changed):
+            if level in skip or not _topmost(state, status, level):
                 continue
             skip.add(level)
+            lock = status[level]
+            assert lock is not None
             yield finding("LOCKOUT_UNSAFE_STEP", f"after step {i + 1} ({ch.describe()}) "
                           + lock.message(), key=level)
+
+
+def _topmost(state: OrgState, status: Mapping[str, Lock | None], level: str) -> bool:
+    """Locked, and no level above it is (a level below a locked one is not repeated)."""
+    return status.get(level) is not None and not any(
+        status.get(p) is not None for p in state.path(level)[:-1])

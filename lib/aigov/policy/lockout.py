@@ -208,27 +208,54 @@ class Judge:
             rows.append((level, [p for p in pols if p is not None]))
         return chain(kind, rows)
 
+    def lock_at(self, state: OrgState, level: str, path: list[str] | None = None) -> Lock | None:
+        """The lock at ``level`` on its own (whether or not a level above is locked)."""
+        path = state.path(level) if path is None else path
+        account = state.account_ids.get(level, OU_ACCOUNT)
+        reqs = [s.request(account) for s in self.sentinels]
+        chains = {"SCP": self._chain(state, "SCP", path),
+                  "RCP": self._chain(state, "RCP", path)}
+        decisions = self.evaluator.decide_many(reqs, chains["SCP"], chains["RCP"],
+                                               management_account=self.management)
+        denied = [(s, d, r) for s, d, r in zip(self.sentinels, decisions, reqs, strict=True)
+                  if not d.allowed]
+        if not denied:
+            return None
+        sentinel, decision, req = denied[0]
+        return Lock(level, sentinel, decision, len(denied), len(self.sentinels), account,
+                    explain(decision, req, chains).text())
+
     def locks(self, state: OrgState) -> dict[str, Lock]:
         """The topmost locked levels: a level below a locked one is not repeated."""
         out: dict[str, Lock] = {}
-        for level in sorted(state.parents, key=lambda k: (len(state.path(k)), k)):
+        for level in by_depth(state, state.parents):
             path = state.path(level)
             if any(p in out for p in path[:-1]):
                 continue
-            account = state.account_ids.get(level, OU_ACCOUNT)
-            reqs = [s.request(account) for s in self.sentinels]
-            chains = {"SCP": self._chain(state, "SCP", path),
-                      "RCP": self._chain(state, "RCP", path)}
-            decisions = self.evaluator.decide_many(reqs, chains["SCP"], chains["RCP"],
-                                                   management_account=self.management)
-            denied = [(s, d, r) for s, d, r in zip(self.sentinels, decisions, reqs,
-                                                   strict=True) if not d.allowed]
-            if denied:
-                sentinel, decision, req = denied[0]
-                out[level] = Lock(level, sentinel, decision, len(denied),
-                                  len(self.sentinels), account,
-                                  explain(decision, req, chains).text())
+            lock = self.lock_at(state, level, path)
+            if lock is not None:
+                out[level] = lock
         return out
+
+
+def by_depth(state: OrgState, levels: Iterable[str]) -> list[str]:
+    """``levels`` from the top of the tree down, by name within a depth (report order)."""
+    return sorted(levels, key=lambda k: (len(state.path(k)), k))
+
+
+def subtree(state: OrgState, roots: Iterable[str]) -> set[str]:
+    """``roots`` and every level below them."""
+    children: dict[str | None, list[str]] = {}
+    for level, parent in state.parents.items():
+        children.setdefault(parent, []).append(level)
+    out: set[str] = set()
+    todo = [r for r in roots if r in state.parents]
+    while todo:
+        level = todo.pop()
+        if level not in out:
+            out.add(level)
+            todo.extend(children.get(level, ()))
+    return out
 
 
 def state_findings(spec: Spec, rendered: Mapping[str, RenderedPolicy],
