@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine with python3 (README.md):
 #   make run    create .venv, install, run the whole runbook on the embedded emulator
 #   make test   install the dev extras and run every test (what CI runs)
-#   make test-fast  the quick loop: ruff and every test not marked slow, in one process
+#   make test-fast  the quick loop: ruff and every test not marked slow, on 2 workers
 # docs/testing.md says which test goes where, and the figures.
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -31,7 +31,7 @@ test: install
 
 test-fast: install
 	$(PY) -m ruff check lib tests
-	$(PYCACHE) $(PY) -m pytest -m "not slow" -q $(PYTEST_ARGS)
+	$(PYCACHE) $(PY) -m pytest -m "not slow" -q -n 2 --dist loadscope $(PYTEST_ARGS)
 
 bench: install
 	$(PY) tests/benchmarks/bench_simulate.py
