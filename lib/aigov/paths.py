@@ -36,3 +36,19 @@ def default_spec() -> Path:
 
 def outputs_dir() -> Path:
     return Path(os.environ.get("AIGOV_OUTPUTS") or (repo_root() / "outputs")).resolve()
+
+
+def write_atomic(path: Path, data: str | bytes, *, fsync: bool = False,
+                 per_process: bool = False) -> None:
+    """Write ``data`` to ``<path>.tmp`` and rename it onto ``path``, so a reader (or a kill
+    halfway) sees the old file or the whole new one, never a part. ``per_process`` puts
+    the process id in the temporary name, for a file several processes may write at
+    once; ``fsync`` flushes it to disk first, for state that must survive a power cut."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp" if per_process
+                         else f"{path.name}.tmp")
+    with tmp.open("wb") as out:
+        out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        if fsync:
+            out.flush()
+            os.fsync(out.fileno())
+    tmp.replace(path)

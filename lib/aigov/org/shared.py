@@ -28,6 +28,7 @@ from typing import Any
 
 from aigov.org.discover import discover
 from aigov.org.inventory import Inventory
+from aigov.paths import write_atomic
 from aigov.target.calls import on_request
 from aigov.target.clients import OrgClients
 from aigov.target.readonly import is_read
@@ -72,9 +73,8 @@ def _load(path: Path) -> Inventory | None:
 
 
 def _store(path: Path, inv: Inventory) -> None:
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(inv, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)  # a reader sees the whole inventory or none
+    # A reader sees the whole inventory or none.
+    write_atomic(path, pickle.dumps(inv, protocol=pickle.HIGHEST_PROTOCOL), per_process=True)
 
 
 def discover_shared(c: OrgClients, *, with_policies: bool = True,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from aigov.errors import InputError, PolicySyntaxError
 from aigov.findings import Finding, Severity
+from aigov.paths import write_atomic
 from aigov.policy.managed import RenderedPolicy
 from aigov.policy.types import RCP, SCP
 from aigov.spec.model import Spec
@@ -250,7 +251,6 @@ def write_lint(path: Path, digest: str, findings: list[Finding]) -> None:
     import json
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"digest": digest, "findings": [f.to_dict() for f in findings]},
-                              indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps({"digest": digest,
+                                   "findings": [f.to_dict() for f in findings]},
+                                  indent=2, sort_keys=True))

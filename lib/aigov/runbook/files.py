@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 # Written by the runner around the manifest, never listed in it.
-SEALS = frozenset({MANIFEST, SIGNATURE, "manifest.tmp", "manifest.json.sig.tmp"})
+SEALS = frozenset({MANIFEST, SIGNATURE, MANIFEST + ".tmp", SIGNATURE + ".tmp"})  # paths.write_atomic
 
 
 @dataclass(frozen=True)

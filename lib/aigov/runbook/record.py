@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aigov.paths import outputs_dir
+from aigov.paths import outputs_dir, write_atomic
 from aigov.runbook.files import MANIFEST, unsafe_path, walk
 
 SELF_HASH = "manifest_sha256"
@@ -58,9 +58,8 @@ def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
     manifest["outputs"] = {rel: sha256_file(run_dir / rel) for rel in files}
     manifest[SELF_HASH] = hashlib.sha256(_canonical(manifest)).hexdigest()
     path = run_dir / MANIFEST
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)  # never a half-written manifest
+    # Never a half-written manifest.
+    write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return path
 
 

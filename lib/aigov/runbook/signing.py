@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov.errors import UsageError
+from aigov.paths import write_atomic
 from aigov.runbook.files import MANIFEST, SIGNATURE
 
 NAMESPACE = "aigov-record"
@@ -68,9 +69,7 @@ def sign_manifest(run_dir: Path, key: Path) -> Path:
                          location="signing_key",
                          fix="use an unencrypted OpenSSH private key readable only by you "
                          "(chmod 600), or a public key whose private half is in ssh-agent")
-    tmp = run_dir / (SIGNATURE + ".tmp")
-    tmp.write_bytes(proc.stdout)
-    tmp.replace(run_dir / SIGNATURE)
+    write_atomic(run_dir / SIGNATURE, proc.stdout)
     return run_dir / SIGNATURE
 
 
@@ -116,10 +115,8 @@ def checkpoint_path(given: str | None) -> Path | None:
 def write_checkpoint(path: Path, run_dir: Path, manifest_sha256: str) -> None:
     """Record ``run_dir`` as the chain's head (written atomically)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"run_id": run_dir.name, "manifest_sha256": manifest_sha256},
-                              indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps({"run_id": run_dir.name,
+                                   "manifest_sha256": manifest_sha256}, indent=2) + "\n")
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:

@@ -28,7 +28,6 @@ load. Only Organizations is kept: STS answers from the caller's key and holds no
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from datetime import datetime
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov.errors import TargetError
+from aigov.paths import write_atomic
 
 STATE_FILE = "organizations.jsonl"
 _READS = ("Describe", "List", "Get")
@@ -255,12 +255,7 @@ def compact(path: Path) -> bool:
     text = "".join(_line(e) for e in snapshot())
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, text, fsync=True)
     return True
 
 
