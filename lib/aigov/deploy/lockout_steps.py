@@ -25,6 +25,7 @@ from aigov.policy.lockout import (
     by_depth,
     sentinels,
     subtree,
+    topmost,
 )
 from aigov.policy.managed import RCP_FULL_AWS_ACCESS_NAME, RenderedPolicy
 from aigov.spec.model import Spec
@@ -136,7 +137,7 @@ def step_findings(spec: Spec, rendered: Mapping[str, RenderedPolicy], inv: Inven
                   or spec.organization.management_account_id)
     state = state_from_inventory(inv.bind(spec, strict=False))  # keyed as the spec means
     status: dict[str, Lock | None] = {lvl: judge.lock_at(state, lvl) for lvl in state.parents}
-    skip = {lvl for lvl in status if _topmost(state, status, lvl)}
+    skip = {lvl for lvl in status if topmost(state, status, lvl)}
     skip |= set(judge.locks(OrgState.from_spec(spec, rendered)))
     for i, ch in enumerate(steps):
         if not apply_change(state, ch):
@@ -145,7 +146,7 @@ def step_findings(spec: Spec, rendered: Mapping[str, RenderedPolicy], inv: Inven
         for level in changed:
             status[level] = judge.lock_at(state, level)
         for level in by_depth(state, changed):
-            if level in skip or not _topmost(state, status, level):
+            if level in skip or not topmost(state, status, level):
                 continue
             skip.add(level)
             lock = status[level]
@@ -153,8 +154,3 @@ def step_findings(spec: Spec, rendered: Mapping[str, RenderedPolicy], inv: Inven
             yield finding("LOCKOUT_UNSAFE_STEP", f"after step {i + 1} ({ch.describe()}) "
                           + lock.message(), key=level)
 
-
-def _topmost(state: OrgState, status: Mapping[str, Lock | None], level: str) -> bool:
-    """Locked, and no level above it is (a level below a locked one is not repeated)."""
-    return status.get(level) is not None and not any(
-        status.get(p) is not None for p in state.path(level)[:-1])

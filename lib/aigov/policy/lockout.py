@@ -208,9 +208,9 @@ class Judge:
             rows.append((level, [p for p in pols if p is not None]))
         return chain(kind, rows)
 
-    def lock_at(self, state: OrgState, level: str, path: list[str] | None = None) -> Lock | None:
+    def lock_at(self, state: OrgState, level: str) -> Lock | None:
         """The lock at ``level`` on its own (whether or not a level above is locked)."""
-        path = state.path(level) if path is None else path
+        path = state.path(level)
         account = state.account_ids.get(level, OU_ACCOUNT)
         reqs = [s.request(account) for s in self.sentinels]
         chains = {"SCP": self._chain(state, "SCP", path),
@@ -226,16 +226,16 @@ class Judge:
                     explain(decision, req, chains).text())
 
     def locks(self, state: OrgState) -> dict[str, Lock]:
-        """The topmost locked levels: a level below a locked one is not repeated."""
-        out: dict[str, Lock] = {}
-        for level in by_depth(state, state.parents):
-            path = state.path(level)
-            if any(p in out for p in path[:-1]):
-                continue
-            lock = self.lock_at(state, level, path)
-            if lock is not None:
-                out[level] = lock
-        return out
+        """The topmost locked levels, from the top down."""
+        status = {level: self.lock_at(state, level) for level in state.parents}
+        return {level: lock for level in by_depth(state, status)
+                if (lock := status[level]) is not None and topmost(state, status, level)}
+
+
+def topmost(state: OrgState, status: Mapping[str, Lock | None], level: str) -> bool:
+    """Locked, and no level above it is: a level below a locked one is not repeated."""
+    return status.get(level) is not None and not any(
+        status.get(p) is not None for p in state.path(level)[:-1])
 
 
 def by_depth(state: OrgState, levels: Iterable[str]) -> list[str]:
