@@ -51,6 +51,32 @@ def test_rcp_levels_list_only_custom_rcps() -> None:
     assert "RCP rcps[1][0]" in got[1]["reason"]
 
 
+def test_a_chain_seen_before_decides_as_it_did_when_new() -> None:
+    """A line's new chain is decided without the decision cache (``decide_once``); the
+    same chain on a later line goes through the cache. Both say the same, reason included,
+    for an explicit deny, a missing Allow, an allow and an RCP deny."""
+    tagged = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "A", "Effect": "Allow", "Action": ["s3:Get*", "ec2:*"], "Resource": "*"},
+        {"Sid": "D", "Effect": "Deny", "NotAction": "iam:*", "Resource": "arn:aws:s3:::b/*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}}]}
+    deny_rcp = {"Version": "2012-10-17", "Statement": {
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ops-*"}}}}
+    lines = [{"id": i, "scps": scps, "request": {**GET, "context": ctx}, **rcps}
+             for i, (scps, rcps, ctx) in enumerate([
+                 ([[FULL], [tagged]], {}, {"aws:RequestedRegion": "us-east-1"}),
+                 ([[FULL], [tagged]], {}, {"aws:RequestedRegion": "eu-west-1"}),
+                 ([[FULL], [DENY_S3]], {}, {}),
+                 ([[FULL, tagged], []], {}, {}),
+                 ([[FULL]], {"rcps": [[deny_rcp]]}, {}),
+             ])]
+    got, code = answer(*lines, *lines)
+    assert code == 0
+    first, again = got[:len(lines)], got[len(lines):]
+    assert first == again
+    assert [r["decision"] for r in first] == ["deny", "allow", "deny", "deny", "deny"]
+
+
 def test_policies_may_be_json_strings() -> None:
     got, _ = answer({"id": 1, "scps": [[json.dumps(FULL), json.dumps(DENY_S3)]], "request": GET})
     assert got[0]["decision"] == "deny"

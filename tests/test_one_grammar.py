@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 
 from aigov.errors import PolicySyntaxError
 from aigov.findings import Severity, catalogue
+from aigov.paths import default_spec
 from aigov.policy.checks import registry
 from aigov.policy.checks.document import PolicyDoc, json_lines
 from aigov.policy.checks.wellformed import WARNING_ONLY, form_errors
 from aigov.policy.managed import RCP_FULL_AWS_ACCESS
-from aigov.policy.parse import parse_policy
+from aigov.policy.parse import parse_policy, plainly_well_formed
+from aigov.policy.render import render_spec
 from aigov.policy.types import RCP, SCP
+from aigov.spec import load_spec
 
 
 def test_checks_skipped_for_errors_can_only_warn() -> None:
@@ -106,3 +109,72 @@ def test_compiler_refuses_exactly_what_lint_calls_an_error(ptype, version, state
             exc.message.endswith(f"({f.code})") for f in errors)
     else:
         assert not errors, [f.code for f in errors]
+
+
+_COND_VALUE = st.sampled_from(["true", "no", "arn:aws:iam::*:role/x", "arn:bad", "*", "?*",
+                               "2026-01-01", "2026-13-01", "12", "1e3", "x${aws:username}",
+                               "10.0.0.0/8", "10.0.0.0/33", "", 5, True, None, {"a": 1}])
+_OPERATOR = st.sampled_from([
+    "StringEquals", "StringNotLike", "StringEqualsIgnoreCase", "ArnLike", "ArnNotEquals",
+    "DateLessThan", "NumericEquals", "Bool", "Null", "NullIfExists", "ForAnyValue:Null",
+    "ForAllValues:StringLike", "ForAnyValue:ArnLikeIfExists", "IpAddress", "NotIpAddress",
+    "BinaryEquals", "Foo", "Foo:StringLike", "StringEqualsIfExists", "IfExists"])
+_CONDITION = st.one_of(
+    st.dictionaries(_OPERATOR, st.one_of(
+        st.dictionaries(st.sampled_from(["aws:PrincipalArn", "aws:CurrentTime", "k"]),
+                        st.one_of(_COND_VALUE, st.lists(_COND_VALUE, max_size=3)),
+                        max_size=2), _COND_VALUE), max_size=3),
+    st.sampled_from([None, "x", []]))
+_PLAIN_VALUES = {**_VALUES, "Condition": _CONDITION,
+                 "Sid": st.sampled_from(["S1", "S1", "S2", "", "no-dash", None, 3]),
+                 "Action": st.one_of(_VALUES["Action"], st.lists(
+                     st.sampled_from(["s3:Get*", "iam:*", "ec2:?un*", "bad", "", None]),
+                     max_size=3))}
+_PLAIN_STATEMENT = st.dictionaries(st.sampled_from(sorted(_PLAIN_VALUES)), st.none(),
+                                   max_size=6).flatmap(
+    lambda keys: st.fixed_dictionaries({k: _PLAIN_VALUES[k] for k in keys}))
+
+
+@settings(max_examples=1_500, deadline=None)
+@given(version=st.sampled_from(["2012-10-17", "2012-10-17", "2008-10-17", None]),
+       statements=st.lists(st.one_of(_PLAIN_STATEMENT.map(lambda s: {**_BASE, **s}),
+                                     _PLAIN_STATEMENT), min_size=0, max_size=3),
+       single=st.booleans(), extra=st.sampled_from([{}, {}, {"Id": "x"}, {"Extra": 1}]))
+def test_the_quick_walk_accepts_only_what_lint_finds_no_error_in(version, statements, single,
+                                                                   extra):
+    """``plainly_well_formed`` is the compiler's shortcut past the full checks: whatever it
+    accepts, lint's form checks find no error in (the full checks decide the rest)."""
+    document: dict = {"Statement": statements[0] if single and statements else statements,
+                      **extra}
+    if version:
+        document["Version"] = version
+    if plainly_well_formed(document):
+        assert form_errors(document, SCP) == []
+
+
+@pytest.mark.parametrize("document", [
+    {"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "s3:*",
+                                            "Resource": "*"}},
+    {"Version": "2012-10-17", "Id": "guard", "Statement": [
+        {"Sid": "A1", "Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "NotResource": [
+            "arn:aws:iam::*:role/admin"],
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]},
+                       "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ops-*"},
+                       "DateGreaterThan": {"aws:CurrentTime": "2026-06-30T00:00:00Z"},
+                       "Null": {"aws:ResourceTag/team": "true"},
+                       "ForAnyValue:StringLike": {"aws:TagKeys": ["x*"]}}},
+        {"Sid": "A2", "Effect": "Allow", "Action": "*", "Resource": "*"}]},
+])
+def test_the_quick_walk_takes_the_documents_people_write(document: dict) -> None:
+    """The shortcut is taken for ordinary SCPs (otherwise it would only cost time), and
+    the policy it compiles is the one the full checks would have let through."""
+    assert plainly_well_formed(document)
+    assert form_errors(document, SCP) == []
+    assert parse_policy(document, custom=True).statements
+
+
+def test_every_starter_scp_takes_the_quick_walk() -> None:
+    rendered = render_spec(load_spec(default_spec()))
+    scps = [p for p in rendered.values() if p.type == SCP]
+    assert scps
+    assert [p.name for p in scps if not plainly_well_formed(p.document)] == []

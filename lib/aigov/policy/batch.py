@@ -68,8 +68,8 @@ class BatchSimulator:
         # its policies only a recompile now and then. Requests rarely repeat, so only
         # whole decisions are cached, not each policy's result per request.
         self.evaluator = Evaluator(limit=cache_limit, share_levels=False)
-        self._policies: dict[tuple[str, str, str | bytes], Policy] = {}
         self._documents: dict[tuple[str, str | bytes], Policy] = {}
+        self._policies: dict[tuple[str, tuple[str, str | bytes]], Policy] = {}
         self._chains: dict[tuple[str, bytes], Chain] = {}
         self._limit = cache_limit
         # A line's RCP levels list only custom RCPs: the AWS-managed ones are added here.
@@ -79,13 +79,8 @@ class BatchSimulator:
     def _policy(self, raw: Any, name: str, ptype: str) -> Policy:
         if not isinstance(raw, str | dict):
             raise BadLine(f"{name}: a policy is a JSON object or a JSON string")
-        content = raw if isinstance(raw, str) else orjson.dumps(raw)
-        got = self._policies.get((name, ptype, content))
-        if got is not None:
-            return got
-        # The same document at another position (another name) shares its compiled
-        # statements and its per-action index; only the name differs.
-        compiled = self._documents.get((ptype, content))
+        key = (ptype, raw if isinstance(raw, str) else orjson.dumps(raw))
+        compiled = self._documents.get(key)
         if compiled is None:
             try:
                 compiled = parse_policy(raw, name=name, policy_type=ptype, custom=True)
@@ -93,32 +88,44 @@ class BatchSimulator:
                 raise BadLine(exc.message) from None
             if len(self._documents) >= self._limit:
                 self._documents.clear()
-            self._documents[(ptype, content)] = compiled
-        got = compiled if compiled.name == name else replace(compiled, name=name)
-        if len(self._policies) >= self._limit:
-            self._policies.clear()
-        self._policies[(name, ptype, content)] = got
-        return got
+            self._documents[key] = compiled
+        if compiled.name == name:
+            return compiled
+        # The same document at another position (another name) shares its compiled
+        # statements and its per-action index; only the name differs.
+        named = self._policies.get((name, key))
+        if named is None:
+            if len(self._policies) >= self._limit:
+                self._policies.clear()
+            named = self._policies[(name, key)] = replace(compiled, name=name)
+        return named
 
-    def _chain(self, raw: Any, field: str) -> Chain:
+    def chain(self, raw: Any, field: str) -> Chain:
+        """The compiled chain of a line's ``scps`` or ``rcps`` (prove's batch reads lines
+        as this one does); ``BadLine`` when it breaks the contract."""
+        return self._chain(raw, field)[0]
+
+    def _chain(self, raw: Any, field: str) -> tuple[Chain, bool]:
         """The compiled chain of a line's ``scps`` or ``rcps``, cached by the value's text
         (the decoded JSON re-encoded by orjson), so lines that repeat a policy path reuse one
-        ``Chain`` and everything cached for it."""
+        ``Chain`` and everything cached for it; and whether it was seen before."""
         key = (field, orjson.dumps(raw))
         got = self._chains.get(key)
-        if got is None:
-            if len(self._chains) >= self._limit:
-                self._chains.clear()
-            got = self._chains[key] = self._compile_chain(raw, field)
-        return got
+        if got is not None:
+            return got, True
+        if len(self._chains) >= self._limit:
+            self._chains.clear()
+        got = self._chains[key] = self._compile_chain(raw, field)
+        return got, False
 
     def _compile_chain(self, raw: Any, field: str) -> Chain:
         kind, ptype = ("SCP", SCP) if field == "scps" else ("RCP", RCP)
         if not isinstance(raw, list) or not all(isinstance(lv, list) for lv in raw):
             raise BadLine(f"{field} is a list of levels, each a list of policies")
         levels = []
+        policy = self._policy
         for i, lv in enumerate(raw):
-            pols = [self._policy(p, f"{field}[{i}][{j}]", ptype) for j, p in enumerate(lv)]
+            pols = [policy(p, f"{field}[{i}][{j}]", ptype) for j, p in enumerate(lv)]
             if kind == "RCP":
                 pols[:0] = self._rcp_managed
             levels.append(Level(f"{field}[{i}]", tuple(pols)))
@@ -156,12 +163,17 @@ class BatchSimulator:
             case_id = data.get("id")
             if "request" not in data:
                 raise BadLine("missing request")
-            scps = self._chain(data.get("scps", []), "scps")
-            rcps = self._chain(data["rcps"], "rcps") if "rcps" in data else None
+            scps, seen = self._chain(data.get("scps", []), "scps")
+            rcps = None
+            if "rcps" in data:
+                rcps, seen_rcps = self._chain(data["rcps"], "rcps")
+                seen = seen and seen_rcps
             req = self._request(data["request"])
         except BadLine as exc:
             return {"id": case_id if exc.case_id is None else exc.case_id, "error": str(exc)}
-        d = self.evaluator.decide(req, scps, rcps)
+        # A chain seen before may meet a request it already answered; a new one cannot.
+        d = (self.evaluator.decide(req, scps, rcps) if seen
+             else self.evaluator.decide_once(req, scps, rcps))
         return {"id": case_id, "decision": d.decision, "reason": d.reason}
 
 

@@ -156,6 +156,13 @@ def _matcher(base: str, values: tuple[str, ...], variables: bool,
     """The function telling whether one request value matches any policy value."""
     if base in STRING_OPS or base in ARN_OPS:
         like = "Like" in base or base in ARN_OPS
+        if not like and not (variables and any("${" in v for v in values)):
+            # Exact texts: a set, as ``pattern(v, wildcards=False)`` would compare each.
+            if "IgnoreCase" in base:
+                lowered = frozenset(v.lower() for v in values)
+                return lambda v, ctx: v.lower() in lowered
+            exact = frozenset(values)
+            return lambda v, ctx: v in exact
         pats = [pattern(v, wildcards=like, ignore_case="IgnoreCase" in base,
                         arn=base in ARN_OPS, variables=variables) for v in values]
         if base in ARN_OPS:

@@ -20,7 +20,7 @@ A ``Decision`` is data (``to_dict``) and text (``reason``, ``explain()``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aigov.policy.exemptions import rcp_exemption, scp_exemption
@@ -98,17 +98,26 @@ class Chain:
     """The levels from Root down to an account, of one policy type (``SCP`` or ``RCP``).
 
     ``key`` identifies the effective policy set, so accounts with the same path share
-    cached decisions."""
+    cached decisions. ``key`` and ``labels`` are worked out when first read: a batch
+    stream builds a new chain per line and decides most of them without a cache."""
 
     kind: str
     levels: tuple[Level, ...]
-    key: tuple[Any, ...] = field(init=False, compare=False)
-    labels: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        ids = tuple(tuple(id(p) for p in lv.policies) for lv in self.levels)
-        object.__setattr__(self, "key", (self.kind, ids))
-        object.__setattr__(self, "labels", tuple(lv.label for lv in self.levels))
+    @property
+    def key(self) -> tuple[Any, ...]:
+        got = self.__dict__.get("_key")
+        if got is None:
+            got = self.__dict__["_key"] = (self.kind, tuple(tuple(id(p) for p in lv.policies)
+                                                            for lv in self.levels))
+        return got
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        got = self.__dict__.get("_labels")
+        if got is None:
+            got = self.__dict__["_labels"] = tuple(lv.label for lv in self.levels)
+        return got
 
     @property
     def prefixes(self) -> tuple[tuple[Any, ...], ...]:
@@ -320,6 +329,13 @@ class Evaluator:
         """The decision for one request made under ``scps`` against a resource under
         ``rcps`` (``None``: that policy type does not apply)."""
         return self.decide_many([req], scps, rcps, management_account=management_account)[0]
+
+    def decide_once(self, req: Request, scps: Chain | None, rcps: Chain | None = None
+                    ) -> Decision:
+        """``decide`` for chains that will not be asked again (a batch line's new
+        policies): no cache is read or filled, so nothing is spent on keys."""
+        self.evaluations += 1
+        return self._decide(req, scps, rcps, None, -1)
 
     def decide_many(self, reqs: Sequence[Request], scps: Chain | None,
                     rcps: Chain | None = None, *,

@@ -179,19 +179,24 @@ class Pattern:
         self.wildcards = wildcards
         self.arn = (arn or resource) and text.startswith("arn:")
         self.resource = resource and self.arn
-        self.tokens, self.wild = tokenize(text, variables=variables,
-                                          resource_part_only=self.resource)
         self._cache: dict[tuple[str, ...], re.Pattern[str] | str] = {}
         self.exact: str | None = None
         self.glob: tuple[str, ...] | None = None
         self.arn_glob: tuple[tuple[str, ...], ...] | None = None
         self._regex: re.Pattern[str] | None = None
         self._parts: list[tuple[str, bool]] | None = None
-        self.has_variables = any(isinstance(t, Variable) for t in self.tokens)
-        if self.has_variables:
-            return
-        parts = [(t, w) for t, w in zip(self.tokens, self.wild, strict=True)
-                 if isinstance(t, str)]
+        if not variables or "${" not in text:
+            # Most patterns: one literal run, no variable (what tokenize would return).
+            self.tokens, self.wild, self.has_variables = (text,), (True,), False
+            parts = [(text, True)]
+        else:
+            self.tokens, self.wild = tokenize(text, variables=variables,
+                                              resource_part_only=self.resource)
+            self.has_variables = any(isinstance(t, Variable) for t in self.tokens)
+            if self.has_variables:
+                return
+            parts = [(t, w) for t, w in zip(self.tokens, self.wild, strict=True)
+                     if isinstance(t, str)]
         if not wildcards or not any(w and ("*" in t or "?" in t) for t, w in parts):
             literal = "".join(t for t, _ in parts)
             self.exact = literal.lower() if ignore_case else literal
@@ -284,14 +289,31 @@ class PatternSet:
 
     def __init__(self, patterns: Sequence[Pattern]) -> None:
         self.patterns = tuple(patterns)
-        self.star = any(p.is_star for p in self.patterns)
         self.ignore_case = bool(self.patterns) and self.patterns[0].ignore_case
-        self.exact = frozenset(p.exact for p in self.patterns if p.exact is not None)
-        self.globs = tuple(p.glob for p in self.patterns if p.glob is not None)
-        self.arn_globs = tuple(p.arn_glob for p in self.patterns if p.arn_glob is not None)
-        self._wild = tuple(p for p in self.patterns if p._parts is not None)
+        # One pass (a stream of new policies builds many sets, most of one pattern).
+        star = False
+        exact: list[str] = []
+        globs: list[tuple[str, ...]] = []
+        arn_globs: list[tuple[tuple[str, ...], ...]] = []
+        wild: list[Pattern] = []
+        dynamic: list[Pattern] = []
+        for p in self.patterns:
+            star = star or p.is_star
+            if p.exact is not None:
+                exact.append(p.exact)
+            elif p.glob is not None:
+                globs.append(p.glob)
+            elif p.arn_glob is not None:
+                arn_globs.append(p.arn_glob)
+            elif p._parts is not None:
+                wild.append(p)
+            if p.has_variables:
+                dynamic.append(p)
+        self.star = star
+        self.exact = frozenset(exact)
+        self.globs, self.arn_globs = tuple(globs), tuple(arn_globs)
+        self._wild, self.dynamic = tuple(wild), tuple(dynamic)
         self._regex: re.Pattern[str] | None = None
-        self.dynamic = tuple(p for p in self.patterns if p.has_variables)
         self._memo: dict[str, bool] = {}
 
     @property

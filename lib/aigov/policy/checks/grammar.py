@@ -90,7 +90,7 @@ def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
             if not isinstance(a, str) or not a:
                 yield doc.at("POLICY_ACTION_FORMAT", f"{element} must be a string or a list "
                              f"of non-empty strings, not {a!r}", statement=i, element=element)
-            elif not _action_format(a):
+            elif not action_format(a):
                 yield doc.at("POLICY_ACTION_FORMAT", f"action {a!r} is not service:Action "
                              "(wildcards allowed)", statement=i, element=element)
         sid = stmt.get("Sid")
@@ -108,7 +108,7 @@ def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
 
 
 @lru_cache(maxsize=16_384)
-def _action_format(action: str) -> bool:
+def action_format(action: str) -> bool:
     """``service:Action`` with wildcards, or ``*`` (a few hundred distinct texts recur
     across any number of documents, so each is matched once)."""
     return ACTION_RE.match(action) is not None

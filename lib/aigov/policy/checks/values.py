@@ -78,6 +78,11 @@ def valid_arn(value: str) -> bool:
     return value.startswith("arn:") and value.count(":") >= 5
 
 
+# Operators that compare any text: a String operator takes every string, a policy
+# variable included, and BinaryEquals any base-64 text.
+ANY_TEXT = frozenset(STRING_OPS | {"BinaryEquals"})
+
+
 def bad_value(base: str, value: object) -> str | None:
     """Why ``value`` is not something ``base`` compares, or ``None`` when it is.
 
@@ -86,11 +91,11 @@ def bad_value(base: str, value: object) -> str | None:
     the Condition element in any condition that involves the string operators or the
     ARN operators"; Access Analyzer, Error - Invalid variable for operator).
     """
-    text = _text(value)
-    if base == "BinaryEquals":
+    if base in ANY_TEXT:
         return None
+    text = _text(value)
     if "${" in text:
-        if base in STRING_OPS or base in ARN_OPS:
+        if base in ARN_OPS:
             return None
         return f"a policy variable, which {base} does not take (String and Arn operators do)"
     if base in ("Bool", "Null"):
@@ -149,7 +154,7 @@ def check_condition_values(doc: PolicyDoc) -> Iterator[Finding]:
         if None in texts:
             continue  # POLICY_MALFORMED says so
         for v, text in zip(values, texts, strict=True):
-            why = _bad_text(base, text)
+            why = bad_text(base, text)
             if why:
                 yield doc.at("POLICY_CONDITION_VALUE", f"{op} {key}: {v!r} is {why}",
                              **_where(doc, i, op, key))
@@ -164,7 +169,7 @@ def _where(doc: PolicyDoc, i: int, op: str, key: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=16_384)
-def _bad_text(base: str, text: str) -> str | None:
+def bad_text(base: str, text: str) -> str | None:
     """``bad_value`` of a value's text, once per distinct (operator, text): Regions,
     account ids and dates recur across documents."""
     return bad_value(base, text)

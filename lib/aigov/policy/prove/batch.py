@@ -37,8 +37,8 @@ class BatchProver:
             case_id = data.get("id")
             if "property" not in data:
                 raise BadLine("missing property")
-            scps = self.sim._chain(data.get("scps", []), "scps")  # noqa: SLF001 - one reader
-            rcps = self.sim._chain(data["rcps"], "rcps") if "rcps" in data else None  # noqa: SLF001
+            scps = self.sim.chain(data.get("scps", []), "scps")
+            rcps = self.sim.chain(data["rcps"], "rcps") if "rcps" in data else None
             try:
                 prop = parse_property(data["property"], batch=True, prefix="property.")
             except BadProperty as exc:
