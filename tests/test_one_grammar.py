@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aigov.errors import PolicySyntaxError
@@ -126,8 +126,10 @@ _CONDITION = st.one_of(
                         max_size=2), _COND_VALUE), max_size=3),
     st.sampled_from([None, "x", []]))
 _PLAIN_VALUES = {**_VALUES, "Condition": _CONDITION,
+                 **{k: st.one_of(_VALUES[k], st.none()) for k in ("NotAction", "Resource",
+                                                                  "NotResource", "Effect")},
                  "Sid": st.sampled_from(["S1", "S1", "S2", "", "no-dash", None, 3]),
-                 "Action": st.one_of(_VALUES["Action"], st.lists(
+                 "Action": st.one_of(_VALUES["Action"], st.none(), st.lists(
                      st.sampled_from(["s3:Get*", "iam:*", "ec2:?un*", "bad", "", None]),
                      max_size=3))}
 _PLAIN_STATEMENT = st.dictionaries(st.sampled_from(sorted(_PLAIN_VALUES)), st.none(),
@@ -140,6 +142,10 @@ _PLAIN_STATEMENT = st.dictionaries(st.sampled_from(sorted(_PLAIN_VALUES)), st.no
        statements=st.lists(st.one_of(_PLAIN_STATEMENT.map(lambda s: {**_BASE, **s}),
                                      _PLAIN_STATEMENT), min_size=0, max_size=3),
        single=st.booleans(), extra=st.sampled_from([{}, {}, {"Id": "x"}, {"Extra": 1}]))
+@example(version="2012-10-17", single=True, extra={}, statements=[
+    {"Effect": "Deny", "Action": None, "NotAction": "s3:*", "Resource": "*"}])
+@example(version="2012-10-17", single=False, extra={}, statements=[
+    {"Effect": "Deny", "Action": "s3:*", "Resource": None, "NotResource": "*"}])
 def test_the_quick_walk_accepts_only_what_lint_finds_no_error_in(version, statements, single,
                                                                    extra):
     """``plainly_well_formed`` is the compiler's shortcut past the full checks: whatever it

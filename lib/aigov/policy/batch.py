@@ -52,8 +52,8 @@ def read_line(line: str, keys: set[str]) -> dict[str, Any]:
         raise BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(data, dict):
         raise BadLine("a line is a JSON object")
-    unknown = set(data) - keys
-    if unknown:
+    if not keys.issuperset(data):
+        unknown = set(data) - keys
         raise BadLine(f"unknown key(s) {', '.join(sorted(unknown))} "
                       f"(known: {', '.join(sorted(keys))})", data.get("id"))
     return data
@@ -77,9 +77,12 @@ class BatchSimulator:
                              for m in aws_managed_at(RCP)]
 
     def _policy(self, raw: Any, name: str, ptype: str) -> Policy:
-        if not isinstance(raw, str | dict):
+        if type(raw) is dict:
+            key = (ptype, orjson.dumps(raw))
+        elif type(raw) is str:
+            key = (ptype, raw)
+        else:
             raise BadLine(f"{name}: a policy is a JSON object or a JSON string")
-        key = (ptype, raw if isinstance(raw, str) else orjson.dumps(raw))
         compiled = self._documents.get(key)
         if compiled is None:
             try:
@@ -120,11 +123,13 @@ class BatchSimulator:
 
     def _compile_chain(self, raw: Any, field: str) -> Chain:
         kind, ptype = ("SCP", SCP) if field == "scps" else ("RCP", RCP)
-        if not isinstance(raw, list) or not all(isinstance(lv, list) for lv in raw):
+        if type(raw) is not list:
             raise BadLine(f"{field} is a list of levels, each a list of policies")
         levels = []
         policy = self._policy
         for i, lv in enumerate(raw):
+            if type(lv) is not list:
+                raise BadLine(f"{field} is a list of levels, each a list of policies")
             pols = [policy(p, f"{field}[{i}][{j}]", ptype) for j, p in enumerate(lv)]
             if kind == "RCP":
                 pols[:0] = self._rcp_managed

@@ -170,8 +170,11 @@ def parse_policy(document: Any, *, name: str = "policy", policy_type: str = SCP,
         raw, source = document.document, document
     else:
         raw, source = load_document(document, name), None
-    if policy_type == SCP and plainly_well_formed(raw):
-        return _compile(raw, SCP, name, source)
+    if policy_type == SCP:
+        statements = _plain_statements(raw)
+        if statements is not None:
+            return Policy(name=name, type=SCP, document=raw, statements=statements,
+                          source=source)
     doc = source or PolicyDoc(document=raw, type=policy_type, name=name)
     error = first_error(doc, custom=custom)
     if error is not None:
@@ -196,62 +199,79 @@ def plainly_well_formed(document: Any) -> bool:
     checks then decide, so it never accepts what they refuse; ``tests/test_one_grammar``
     holds the compiler, and so this, to refusing exactly what lint calls an error.
     """
+    return _plain_statements(document) is not None
+
+
+def _plain_statements(document: Any) -> tuple[Statement, ...] | None:
+    """The compiled statements of a plainly well-formed SCP (``plainly_well_formed``),
+    checked and compiled in one walk; ``None`` when it is not plainly well formed."""
     if type(document) is not dict or document.get("Version") != "2012-10-17" \
             or not TOP_ELEMENTS.issuperset(document):
-        return False
+        return None
     statements = document.get("Statement")
     if type(statements) is dict:
         statements = (statements,)
     elif type(statements) is not list or not statements:
-        return False
+        return None
     sids: set[str] = set()
-    for stmt in statements:
+    out = []
+    for i, stmt in enumerate(statements):
         if type(stmt) is not dict or not _SCP_STATEMENT.issuperset(stmt):
-            return False
+            return None
         effect = stmt.get("Effect")
         if effect != "Deny" and effect != "Allow":
-            return False
+            return None
         actions = stmt.get("Action")
-        if actions is None:
+        not_action = actions is None
+        if not_action:
+            if "Action" in stmt:  # "Action": null
+                return None
             actions = stmt.get("NotAction")
         elif "NotAction" in stmt:
-            return False
+            return None
         if type(actions) is str:
             if not action_format(actions):
-                return False
+                return None
+            texts: tuple[str, ...] = (actions,)
         elif type(actions) is list and actions:
             for a in actions:
                 if type(a) is not str or not action_format(a):
-                    return False
+                    return None
+            texts = tuple(actions)
         else:
-            return False
+            return None
         resources = stmt.get("Resource")
-        if resources is None:
+        not_resource = resources is None
+        if not_resource:
+            if "Resource" in stmt:
+                return None
             resources = stmt.get("NotResource")
         elif "NotResource" in stmt:
-            return False
+            return None
         if type(resources) is str:
             if not resources:
-                return False
+                return None
         elif type(resources) is list and resources:
             for r in resources:
                 if type(r) is not str or not r:
-                    return False
+                    return None
         else:
-            return False
+            return None
         sid = stmt.get("Sid")
         if sid is not None:
             if type(sid) is not str or sid in sids or not _sid_format(sid):
-                return False
+                return None
             sids.add(sid)
         elif "Sid" in stmt:
-            return False
+            return None
         condition = stmt.get("Condition")
         if condition is not None and not _plain_condition(condition):
-            return False
+            return None
         if condition is None and "Condition" in stmt:
-            return False
-    return True
+            return None
+        out.append(Statement(i, sid or "", effect, _action_set(texts), not_action,
+                             not_resource, stmt, True))
+    return tuple(out)
 
 
 def _plain_condition(block: Any) -> bool:
