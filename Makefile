@@ -34,7 +34,7 @@ test-fast: install
 	$(PYCACHE) $(PY) -m pytest -m "not slow" -q -n 2 --dist loadscope $(PYTEST_ARGS)
 
 bench: install
-	$(PY) tests/benchmarks/bench_simulate.py
+	$(PY) tests/benchmarks/bench_simulate.py --large 200000
 	$(PY) tests/benchmarks/bench_pulumi_graph.py
 	$(PY) tests/benchmarks/bench_redact.py
 	$(PY) tests/benchmarks/bench_runbook.py

@@ -10,7 +10,10 @@
     1,000 scenarios, on one core.
 
     .venv/bin/python tests/benchmarks/bench_simulate.py [--cases 20000] [--large 200000]
-        [--skip-npm]
+        [--skip-npm] [--out outputs/bench/simulate.json]
+
+The figures are also written as JSON (``--out``), with the date, the machine and the
+commit, for the README's performance section.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import random
 import shutil
 import subprocess
@@ -37,6 +41,8 @@ from aigov.spec.model import PolicyRef, Spec  # noqa: E402
 from helpers.specs import accounts_over, business_units  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+FIGURES: dict[str, dict] = {}  # corpus name -> figures, written by main()
 NPM_PACKAGE = "@cloud-copilot/iam-simulate@0.1.173"
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2",
            "us-east-2", "sa-east-1", "ca-central-1", "ap-northeast-1", "eu-west-3"]
@@ -205,6 +211,8 @@ def bench_batch(name: str, lines: list[dict], skip_npm: bool) -> None:
         path = Path(tmp) / "corpus.jsonl"
         path.write_text("".join(json.dumps(x) + "\n" for x in lines))
         ours_s, ours_mb, ours = run_aigov(path)
+        figures = FIGURES[name] = {"cases": n, "aigov": {"cpu_s": round(ours_s, 2),
+                                                          "peak_mb": ours_mb}}
         print(f"(a) batch contract, {name}: {n:,} cases, end to end (process start "
               "included, CPU seconds)")
         print(f"    aigov simulate --batch                 {n / ours_s:>9,.0f} decisions/s "
@@ -220,6 +228,9 @@ def bench_batch(name: str, lines: list[dict], skip_npm: bool) -> None:
                 continue
             total, loop, mb, theirs = run_npm(path, cache, Path(tmp), mode)
             agree = sum(a == b for a, b in zip(ours, theirs, strict=True))
+            figures[f"iam-simulate {mode}"] = {
+                "cpu_s": round(total, 2), "loop_s": round(loop, 2), "peak_mb": mb,
+                "aigov_times": round(total / ours_s, 2), "same_decision": agree}
             print(f"    iam-simulate {label:<26} {n / total:>9,.0f} decisions/s "
                   f"({total:7.2f} s, loop {loop:.2f} s, {mb:,} MB peak); aigov "
                   f"{total / ours_s:.1f}x; same decision {agree:,}/{n:,}")
@@ -292,6 +303,8 @@ def bench_matrix() -> None:
     frame = access_matrix(model, targets, scen)
     elapsed = time.perf_counter() - start
     cells = frame.size
+    FIGURES["access matrix"] = {"rows": len(targets), "scenarios": len(scen),
+                                "decisions": cells, "seconds": round(elapsed, 2)}
     print(f"(b) access matrix, {len(spec.accounts):,} accounts in {len(spec.ou_paths())} OUs "
           f"({len(targets):,} rows) x {len(scen):,} scenarios")
     print(f"    {cells:,} decisions in {elapsed:.2f} s = {cells / elapsed:,.0f} decisions/s "
@@ -305,6 +318,7 @@ def main() -> int:
     ap.add_argument("--large", type=int, default=0,
                     help="also stream this many new-policy cases (memory; e.g. 200000)")
     ap.add_argument("--skip-npm", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench" / "simulate.json")
     args = ap.parse_args()
     bench_batch("policies repeated (the shipped spec's paths)", corpus(args.cases),
                 args.skip_npm)
@@ -314,6 +328,15 @@ def main() -> int:
     one = corpus(1)
     bench_batch("one case (start-up)", one, args.skip_npm)
     bench_matrix()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True, check=False).stdout.strip()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": commit,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average "
+                   f"{os.getloadavg()[0]:.2f}", "python": platform.python_version(),
+        "figures": FIGURES}, indent=2))
+    print(f"figures written to {args.out}")
     return 0
 
 
