@@ -201,7 +201,7 @@ def run_batch(infile: IO[str], outfile: IO[str]) -> int:
         for out in answer_lines(infile):
             if "error" in out:
                 status = 2
-            outfile.write(orjson.dumps(out).decode() + "\n")
+            outfile.write(orjson.dumps(out, option=orjson.OPT_APPEND_NEWLINE).decode())
     outfile.flush()
     return status
 
