@@ -184,3 +184,22 @@ def test_every_starter_scp_takes_the_quick_walk() -> None:
     scps = [p for p in rendered.values() if p.type == SCP]
     assert scps
     assert [p.name for p in scps if not plainly_well_formed(p.document)] == []
+
+
+def test_a_document_of_mapping_subclasses_compiles_as_the_plain_one() -> None:
+    """The quick walk takes only plain dicts and lists; a document a caller built from
+    subclasses (an OrderedDict, a str subclass) goes through the full checks and
+    compiles to the same statements."""
+    from collections import OrderedDict
+
+    class Text(str):
+        pass
+
+    plain = {"Version": "2012-10-17", "Statement": {"Sid": "A1", "Effect": "Deny",
+                                                    "Action": "s3:*", "Resource": "*"}}
+    odd = OrderedDict(Version="2012-10-17", Statement=OrderedDict(
+        Sid="A1", Effect="Deny", Action=Text("s3:*"), Resource="*"))
+    assert not plainly_well_formed(odd)
+    got, want = parse_policy(odd).statements, parse_policy(plain).statements
+    assert [(s.sid, s.effect, s.actions.patterns[0].text) for s in got] == \
+        [(s.sid, s.effect, s.actions.patterns[0].text) for s in want] == [("A1", "Deny", "s3:*")]

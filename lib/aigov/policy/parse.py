@@ -309,10 +309,10 @@ def _compile(document: dict[str, Any], policy_type: str, name: str,
     variables = document.get("Version", "2008-10-17") == "2012-10-17"
     raw = document["Statement"]
     statements = []
-    for i, stmt in enumerate((raw,) if type(raw) is dict else raw):
+    for i, stmt in enumerate((raw,) if isinstance(raw, dict) else raw):
         not_action = "Action" not in stmt
         actions = stmt["NotAction" if not_action else "Action"]
-        actions = _action_set((actions,) if type(actions) is str else tuple(actions))
+        actions = _action_set(tuple(actions) if isinstance(actions, list) else (actions,))
         statements.append(Statement(i, stmt.get("Sid", ""), stmt["Effect"], actions,
                                     not_action, "Resource" not in stmt, stmt, variables))
     return Policy(name=name, type=policy_type, document=document,
