@@ -20,7 +20,7 @@ A ``Decision`` is data (``to_dict``) and text (``reason``, ``explain()``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aigov.policy.exemptions import rcp_exemption, scp_exemption
@@ -42,14 +42,27 @@ SERVICE_LINKED_MARK = ":role/aws-service-role/"
 @dataclass(frozen=True, slots=True)
 class Request:
     """One request. ``context`` keys are lower case (condition keys are case-insensitive);
-    each value is a tuple (one item for a single-valued key)."""
+    each value is a tuple (one item for a single-valued key). ``action_key`` is the
+    action in lower case, as IAM compares actions."""
 
     action: str
     resource: str
     context: Mapping[str, tuple[str, ...]]
     principal: str
     account: str
-    key: tuple[Any, ...]
+    action_key: str
+    _key: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What identifies the request to the decision cache; built when first asked (a
+        request decided without the cache never needs it)."""
+        got = self._key
+        if got is None:
+            got = (self.action_key, self.resource, self.principal, self.account,
+                   tuple(sorted(self.context.items())))
+            object.__setattr__(self, "_key", got)
+        return got
 
     @property
     def service(self) -> str:
@@ -75,13 +88,11 @@ def make_request(action: str, resource: str = "*",
     for k, v in (context or {}).items():
         ctx[k.lower()] = (v,) if isinstance(v, str) else tuple(v)
     ctx.setdefault("aws:principalarn", (principal,))
-    if account_of(principal):
-        ctx.setdefault("aws:principalaccount", (account_of(principal),))
-    account = account or account_of(principal)
-    key = (action.lower(), resource, principal, account,
-           tuple(sorted(ctx.items())))
+    own = account_of(principal)
+    if own:
+        ctx.setdefault("aws:principalaccount", (own,))
     return Request(action=action, resource=resource, context=ctx, principal=principal,
-                   account=account, key=key)
+                   account=account or own, action_key=action.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +243,7 @@ _NOTHING: tuple[None, None] = (None, None)
 
 def _policy_result(policy: Policy, req: Request) -> tuple[Statement | None, Statement | None]:
     """The first matching Deny and the first matching Allow of one policy."""
-    denies, allows = policy.candidates(req.key[0])
+    denies, allows = policy.candidates(req.action_key)
     if not denies and not allows:
         return _NOTHING
     resource, ctx = req.resource, req.context
@@ -387,8 +398,11 @@ class Evaluator:
         for c in chains:  # an explicit Deny anywhere wins, then the first missing Allow
             if not c.levels:
                 continue
-            d, m, a = self._state(c, len(c.levels) - 1, req, rid)
+            d, m, a = (self._state(c, len(c.levels) - 1, req, rid) if rid >= 0
+                       else self._walk(c, req))
             deny = deny or d
+            if deny is not None:
+                break  # nothing after an explicit Deny changes the decision
             missing = missing or m
             allows += a
         if deny is not None:
@@ -401,30 +415,54 @@ class Evaluator:
         """First Deny, first level without an Allow, and the Allows, of the chain's levels
         from Root to ``depth``; cached per (prefix, request), so an account's chain
         reuses its OU's and only adds its own level."""
-        key = (self._prefix_ids(c)[depth], rid) if rid >= 0 else None
-        got = self._states.get(key) if key else None
+        key = (self._prefix_ids(c)[depth], rid)
+        got = self._states.get(key)
         if got is not None:
             return got
-        prev: State = self._state(c, depth - 1, req, rid) if depth else (None, None, ())
+        p_deny, missing, allows = (self._state(c, depth - 1, req, rid) if depth
+                                   else (None, None, ()))
+        deny_hit, allow_hit = self._level(c, depth, req, rid)
+        if missing is None and allow_hit is None:
+            missing = _missing(c, depth)
+        got = self._states[key] = (p_deny or deny_hit, missing,
+                                   allows if allow_hit is None else (*allows, allow_hit))
+        return got
+
+    def _walk(self, c: Chain, req: Request) -> State:
+        """``_state`` of the whole chain without a cache (a chain decided once), from Root
+        down, stopping at the first explicit Deny: nothing after it changes the
+        decision, which names only that Deny."""
+        missing = None
+        allows: list[Hit] = []
+        for depth in range(len(c.levels)):
+            deny_hit, allow_hit = self._level(c, depth, req, -1)
+            if deny_hit is not None:
+                return deny_hit, missing, ()
+            if allow_hit is not None:
+                allows.append(allow_hit)
+            elif missing is None:
+                missing = _missing(c, depth)
+        return None, missing, tuple(allows)
+
+    def _level(self, c: Chain, depth: int, req: Request,
+               rid: int) -> tuple[Hit | None, Hit | None]:
+        """The first explicit Deny of one level, else its first Allow (the level's
+        policies in order; a Deny ends the level)."""
         level = c.levels[depth]
-        deny_hit = allow_hit = None
+        allow_hit = None
         for policy in level.policies:
             deny, allow = self._result(policy, req, rid)
             if deny is not None:
-                deny_hit = Hit(c.kind, level.label, policy.name, deny.index, deny.sid, depth)
-                break
+                return Hit(c.kind, level.label, policy.name, deny.index, deny.sid, depth), None
             if allow is not None and allow_hit is None:
                 allow_hit = Hit(c.kind, level.label, policy.name, allow.index, allow.sid, depth)
-        p_deny, p_missing, p_allows = prev
-        missing = p_missing
-        if missing is None and allow_hit is None:
-            missing = (c.kind, level.label, tuple(p.name for p in level.policies), depth)
-        got = (p_deny or deny_hit, missing,
-               p_allows + (allow_hit,) if allow_hit is not None else p_allows)
-        if key:
-            self._states[key] = got
-        return got
+        return None, allow_hit
 
+
+def _missing(c: Chain, depth: int) -> tuple[str, str, tuple[str, ...], int]:
+    """The level without an Allow, as ``Decision.missing`` names it."""
+    level = c.levels[depth]
+    return (c.kind, level.label, tuple(p.name for p in level.policies), depth)
 
 def _labelled(d: Decision, labels: Mapping[str, tuple[str, ...]]) -> Decision:
     """``d`` naming the levels of the chains ``labels`` describes (a no-op when it does)."""

@@ -83,7 +83,8 @@ class Statement:
         """Resource and conditions (the action was checked first, through the index)."""
         if self.resources.matches(resource, ctx) == self.not_resource:
             return False
-        return all(c.holds(ctx) for c in self.conditions)
+        conditions = self.conditions
+        return not conditions or all(c.holds(ctx) for c in conditions)
 
     def __repr__(self) -> str:
         return f"Statement({self.label()}, {self.effect})"
