@@ -167,7 +167,9 @@ def parse_policy(document: Any, *, name: str = "policy", policy_type: str = SCP,
     >>> [s.label() for s in p.statements]
     ['statement 0']
     """
-    if isinstance(document, PolicyDoc):
+    if type(document) is dict:  # the common case, first
+        raw, source = document, None
+    elif isinstance(document, PolicyDoc):
         raw, source = document.document, document
     else:
         raw, source = load_document(document, name), None
