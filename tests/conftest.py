@@ -10,6 +10,7 @@ milliseconds. Under ``pytest-xdist`` each worker is its own process with its own
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,17 @@ from aigov.target.emulator import Emulator
 from helpers.cli import ROOT, run_cli  # noqa: F401 - re-exported for the test modules
 
 FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let Ctrl-C reach the processes the tests start. A shell without job control starts
+    a background command (``make test &``, ``nohup ... &``) with SIGINT ignored, and an
+    ignored signal stays ignored across fork and exec: every ``aigov`` a test starts
+    would then ignore the SIGINT a Ctrl-C test sends it, and the test would wait out its
+    timeout. A handled signal is reset to the default at exec, so handling it here gives
+    the children Python's own Ctrl-C (KeyboardInterrupt)."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import lru_cache
 from typing import IO, Any
 
 import orjson
@@ -130,10 +131,11 @@ class BatchSimulator:
         for i, lv in enumerate(raw):
             if type(lv) is not list:
                 raise BadLine(f"{field} is a list of levels, each a list of policies")
-            pols = [policy(p, f"{field}[{i}][{j}]", ptype) for j, p in enumerate(lv)]
+            label, names = _names(field, i, len(lv))
+            pols = [policy(p, names[j], ptype) for j, p in enumerate(lv)]
             if kind == "RCP":
                 pols[:0] = self._rcp_managed
-            levels.append(Level(f"{field}[{i}]", tuple(pols)))
+            levels.append(Level(label, tuple(pols)))
         return Chain(kind, tuple(levels))
 
     def _request(self, raw: Any) -> Request:
@@ -180,6 +182,13 @@ class BatchSimulator:
         d = (self.evaluator.decide(req, scps, rcps) if seen
              else self.evaluator.decide_once(req, scps, rcps))
         return {"id": case_id, "decision": d.decision, "reason": d.reason}
+
+
+@lru_cache(maxsize=1_024)
+def _names(field: str, level: int, count: int) -> tuple[str, tuple[str, ...]]:
+    """``scps[1]`` and its policies' names ``scps[1][0]``, ``scps[1][1]``... (a stream
+    names the same few positions on every line)."""
+    return f"{field}[{level}]", tuple(f"{field}[{level}][{j}]" for j in range(count))
 
 
 def answer_lines(lines: Iterable[str]) -> Iterable[dict[str, Any]]:
