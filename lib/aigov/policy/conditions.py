@@ -59,6 +59,12 @@ class ConditionError(ValueError):
         self.element = element
 
 
+def known_operator(qualifier: str, base: str) -> bool:
+    """An operator IAM knows, with no set qualifier or one it knows (the parts
+    ``split_operator`` returns)."""
+    return base in OPERATORS and (not qualifier or qualifier in QUALIFIERS)
+
+
 @lru_cache(maxsize=4_096)
 def split_operator(op: str) -> tuple[str, str, bool]:
     """``"ForAnyValue:StringNotLikeIfExists"`` -> ``("ForAnyValue", "StringNotLike", True)``."""

@@ -22,10 +22,15 @@ from typing import Any
 from aigov.errors import InputError, PolicySyntaxError
 from aigov.findings import Finding
 from aigov.policy.checks.document import PolicyDoc, as_list
-from aigov.policy.checks.grammar import SID_RE, STATEMENT_ELEMENTS, TOP_ELEMENTS, action_format
+from aigov.policy.checks.grammar import STATEMENT_ELEMENTS, TOP_ELEMENTS, action_format, sid_format
 from aigov.policy.checks.values import ANY_TEXT, bad_text
 from aigov.policy.checks.wellformed import first_error
-from aigov.policy.conditions import OPERATORS, Condition, parse_condition_block, split_operator
+from aigov.policy.conditions import (
+    Condition,
+    known_operator,
+    parse_condition_block,
+    split_operator,
+)
 from aigov.policy.match import Context, PatternSet, pattern
 from aigov.policy.types import SCP
 
@@ -167,9 +172,7 @@ def parse_policy(document: Any, *, name: str = "policy", policy_type: str = SCP,
     >>> [s.label() for s in p.statements]
     ['statement 0']
     """
-    if type(document) is dict:  # the common case, first
-        raw, source = document, None
-    elif isinstance(document, PolicyDoc):
+    if isinstance(document, PolicyDoc):
         raw, source = document.document, document
     else:
         raw, source = load_document(document, name), None
@@ -182,11 +185,10 @@ def parse_policy(document: Any, *, name: str = "policy", policy_type: str = SCP,
     error = first_error(doc, custom=custom)
     if error is not None:
         raise syntax_error(name, error)
-    return _compile(raw, policy_type, name, source)
+    return _compile(doc, name, source)
 
 
 _SCP_STATEMENT = frozenset(STATEMENT_ELEMENTS - {"Principal", "NotPrincipal"})
-_QUALIFIERS = ("", "ForAllValues", "ForAnyValue")
 
 
 def plainly_well_formed(document: Any) -> bool:
@@ -262,7 +264,7 @@ def _plain_statements(document: Any) -> tuple[Statement, ...] | None:
             return None
         sid = stmt.get("Sid")
         if sid is not None:
-            if type(sid) is not str or sid in sids or not _sid_format(sid):
+            if type(sid) is not str or sid in sids or not sid_format(sid):
                 return None
             sids.add(sid)
         elif "Sid" in stmt:
@@ -282,8 +284,7 @@ def _plain_condition(block: Any) -> bool:
         return False
     for op, keys in block.items():
         qualifier, base, if_exists = split_operator(op)
-        if base not in OPERATORS or qualifier not in _QUALIFIERS \
-                or (base == "Null" and (qualifier or if_exists)) \
+        if not known_operator(qualifier, base) or (base == "Null" and (qualifier or if_exists)) \
                 or type(keys) is not dict or not keys:
             return False
         any_text = base in ANY_TEXT
@@ -300,23 +301,15 @@ def _plain_condition(block: Any) -> bool:
     return True
 
 
-@lru_cache(maxsize=4_096)
-def _sid_format(sid: str) -> bool:
-    return SID_RE.match(sid) is not None
-
-
-def _compile(document: dict[str, Any], policy_type: str, name: str,
-             source: PolicyDoc | None) -> Policy:
-    """Compile a document the checks accepted (nothing is checked again here)."""
+def _compile(doc: PolicyDoc, name: str, source: PolicyDoc | None) -> Policy:
+    """Compile a document ``first_error`` accepted (nothing is checked again here)."""
     # Policy variables exist only in version 2012-10-17 (IAM reference, "Version").
-    variables = document.get("Version", "2008-10-17") == "2012-10-17"
-    raw = document["Statement"]
+    variables = doc.document.get("Version", "2008-10-17") == "2012-10-17"
     statements = []
-    for i, stmt in enumerate((raw,) if isinstance(raw, dict) else raw):
+    for i, stmt in doc.statements():
         not_action = "Action" not in stmt
-        actions = stmt["NotAction" if not_action else "Action"]
-        actions = _action_set(tuple(actions) if isinstance(actions, list) else (actions,))
+        actions = _action_set(tuple(as_list(stmt["NotAction" if not_action else "Action"])))
         statements.append(Statement(i, stmt.get("Sid", ""), stmt["Effect"], actions,
                                     not_action, "Resource" not in stmt, stmt, variables))
-    return Policy(name=name, type=policy_type, document=document,
+    return Policy(name=name, type=doc.type, document=doc.document,
                   statements=tuple(statements), source=source)

@@ -13,7 +13,7 @@ from aigov.findings import Finding
 from aigov.policy.checks.document import PolicyDoc, actions_of, as_list
 
 # One list of condition operators for the evaluator and the linter.
-from aigov.policy.conditions import OPERATORS, split_operator
+from aigov.policy.conditions import known_operator, split_operator
 from aigov.policy.services import rcp_supported_services
 
 TOP_ELEMENTS = {"Version", "Id", "Statement"}
@@ -95,7 +95,7 @@ def check_structure(doc: PolicyDoc) -> Iterator[Finding]:
                              "(wildcards allowed)", statement=i, element=element)
         sid = stmt.get("Sid")
         if sid is not None:
-            if not isinstance(sid, str) or not SID_RE.match(sid):
+            if not isinstance(sid, str) or not sid_format(sid):
                 yield doc.at("POLICY_SID_INVALID", f"Sid {sid!r} may hold only letters and "
                              "digits", statement=i, element="Sid")
             elif sid in sids:
@@ -112,6 +112,12 @@ def action_format(action: str) -> bool:
     """``service:Action`` with wildcards, or ``*`` (a few hundred distinct texts recur
     across any number of documents, so each is matched once)."""
     return ACTION_RE.match(action) is not None
+
+
+@lru_cache(maxsize=4_096)
+def sid_format(sid: str) -> bool:
+    """Letters and digits only (Sids recur across documents: each is matched once)."""
+    return SID_RE.match(sid) is not None
 
 
 def _check_pair(doc: PolicyDoc, i: int, stmt: dict, a: str, b: str,
@@ -151,7 +157,7 @@ def _check_condition(doc: PolicyDoc, i: int, cond: object) -> list[Finding]:
     out = []
     for op, block in cond.items():
         prefix, base, _ = split_operator(op)
-        if base not in OPERATORS or prefix not in ("", "ForAllValues", "ForAnyValue"):
+        if not known_operator(prefix, base):
             out.append(doc.at("POLICY_CONDITION_OPERATOR", f"unknown condition operator "
                               f"{op!r}", statement=i, element="Condition",
                               path=(*doc.statement_path(i), "Condition", op)))

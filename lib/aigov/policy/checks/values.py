@@ -28,8 +28,8 @@ from aigov.policy.conditions import (
     DATE_OPS,
     NUMERIC_OPS,
     OPERATORS,
-    QUALIFIERS,
     STRING_OPS,
+    known_operator,
     split_operator,
 )
 
@@ -214,7 +214,7 @@ def check_set_operators(doc: PolicyDoc) -> Iterator[Finding]:
     """
     for i, op, key, _ in _conditions(doc):
         qualifier, base, _ = split_operator(op)
-        if base not in OPERATORS or base == "Null" or qualifier not in ("", *QUALIFIERS):
+        if base == "Null" or not known_operator(qualifier, base):
             continue
         kind = key_type(key)
         if kind is None:
