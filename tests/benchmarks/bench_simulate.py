@@ -42,7 +42,6 @@ from helpers.specs import accounts_over, business_units  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-FIGURES: dict[str, dict] = {}  # corpus name -> figures, written by main()
 NPM_PACKAGE = "@cloud-copilot/iam-simulate@0.1.173"
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2",
            "us-east-2", "sa-east-1", "ca-central-1", "ap-northeast-1", "eu-west-3"]
@@ -205,13 +204,14 @@ def run_npm(path: Path, cache: Path, workdir: Path, mode: str
     return seconds, result["seconds"], result["maxrss_kb"] // 1024, result["decisions"]
 
 
-def bench_batch(name: str, lines: list[dict], skip_npm: bool) -> None:
+def bench_batch(name: str, lines: list[dict], skip_npm: bool) -> dict:
+    """Prints one corpus's figures and returns them (for the JSON file)."""
     n = len(lines)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "corpus.jsonl"
         path.write_text("".join(json.dumps(x) + "\n" for x in lines))
         ours_s, ours_mb, ours = run_aigov(path)
-        figures = FIGURES[name] = {"cases": n, "aigov": {"cpu_s": round(ours_s, 2),
+        figures = {"cases": n, "aigov": {"cpu_s": round(ours_s, 2),
                                                           "peak_mb": ours_mb}}
         print(f"(a) batch contract, {name}: {n:,} cases, end to end (process start "
               "included, CPU seconds)")
@@ -220,7 +220,7 @@ def bench_batch(name: str, lines: list[dict], skip_npm: bool) -> None:
         cache = None if skip_npm else install_iam_simulate()
         if cache is None:
             print("    @cloud-copilot/iam-simulate            skipped (--skip-npm or no npm)")
-            return
+            return figures
         for mode, label in (("unsafe", "runUnsafeSimulation (fastest)"),
                             ("safe", "runSimulation (validating)")):
             if mode == "safe" and n > 20_000:
@@ -234,6 +234,7 @@ def bench_batch(name: str, lines: list[dict], skip_npm: bool) -> None:
             print(f"    iam-simulate {label:<26} {n / total:>9,.0f} decisions/s "
                   f"({total:7.2f} s, loop {loop:.2f} s, {mb:,} MB peak); aigov "
                   f"{total / ours_s:.1f}x; same decision {agree:,}/{n:,}")
+    return figures
 
 
 # -- (b) the synthetic organization ---------------------------------------------------
@@ -294,7 +295,7 @@ def scenarios(n: int = 1000, seed: int = 11) -> list[Scenario]:
     return out
 
 
-def bench_matrix() -> None:
+def bench_matrix() -> dict:
     spec, rendered = synthetic()
     scen = scenarios()
     start = time.perf_counter()
@@ -303,13 +304,13 @@ def bench_matrix() -> None:
     frame = access_matrix(model, targets, scen)
     elapsed = time.perf_counter() - start
     cells = frame.size
-    FIGURES["access matrix"] = {"rows": len(targets), "scenarios": len(scen),
-                                "decisions": cells, "seconds": round(elapsed, 2)}
     print(f"(b) access matrix, {len(spec.accounts):,} accounts in {len(spec.ou_paths())} OUs "
           f"({len(targets):,} rows) x {len(scen):,} scenarios")
     print(f"    {cells:,} decisions in {elapsed:.2f} s = {cells / elapsed:,.0f} decisions/s "
           f"({model.evaluator.policy_evaluations:,} policy evaluations, shared per level; "
           f"{int((frame == 'deny').sum().sum()):,} denies)")
+    return {"rows": len(targets), "scenarios": len(scen), "decisions": cells,
+            "seconds": round(elapsed, 2)}
 
 
 def main() -> int:
@@ -320,14 +321,13 @@ def main() -> int:
     ap.add_argument("--skip-npm", action="store_true")
     ap.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench" / "simulate.json")
     args = ap.parse_args()
-    bench_batch("policies repeated (the shipped spec's paths)", corpus(args.cases),
-                args.skip_npm)
-    bench_batch("new policies on every case", fresh_corpus(args.cases), args.skip_npm)
+    corpora = {"policies repeated (the shipped spec's paths)": lambda: corpus(args.cases),
+               "new policies on every case": lambda: fresh_corpus(args.cases)}
     if args.large:
-        bench_batch("new policies, large stream", fresh_corpus(args.large), args.skip_npm)
-    one = corpus(1)
-    bench_batch("one case (start-up)", one, args.skip_npm)
-    bench_matrix()
+        corpora["new policies, large stream"] = lambda: fresh_corpus(args.large)
+    corpora["one case (start-up)"] = lambda: corpus(1)
+    figures = {name: bench_batch(name, make(), args.skip_npm) for name, make in corpora.items()}
+    figures["access matrix"] = bench_matrix()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True, check=False).stdout.strip()
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -335,7 +335,7 @@ def main() -> int:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": commit,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average "
                    f"{os.getloadavg()[0]:.2f}", "python": platform.python_version(),
-        "figures": FIGURES}, indent=2))
+        "figures": figures}, indent=2))
     print(f"figures written to {args.out}")
     return 0
 
