@@ -48,7 +48,11 @@ def catalogue() -> dict[str, CodeInfo]:
     for entry in sorted(resources.files("aigov.codes").iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        # The files ship with aigov: libyaml's safe loader, when PyYAML has it, reads
+        # them in a tenth of the time (6 ms, not 56), and most commands and notebooks
+        # read them once.
+        data = yaml.load(entry.read_text(encoding="utf-8"),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         for code, info in data.items():
             if code in out:
                 raise ValueError(f"finding code {code} is defined twice (in {entry.name})")

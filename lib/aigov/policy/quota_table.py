@@ -16,7 +16,8 @@ import yaml
 @cache
 def default_quotas() -> dict[str, Any]:
     text = resources.files("aigov.policy").joinpath("quotas.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    # shipped with aigov: libyaml's safe loader, when PyYAML has it
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def known_quota_keys() -> dict[str, set[str]]:
