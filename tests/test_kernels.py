@@ -3,6 +3,7 @@ modules its code cells import already imported, and none outlives the run."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aigov.runbook.kernels import KernelPool, imports_of
+from aigov.runbook.kernels import DEFERRED, KernelPool, imports_of, warm_lines
 from conftest import ROOT
 
 
@@ -30,6 +31,49 @@ def test_imports_of_lists_each_top_level_import_of_the_code_cells_once(tmp_path)
                    "%matplotlib inline\nimport fractions",  # a magic: the cell is skipped
                    "from aigov.runbook.notebook import start")
     assert imports_of(nb) == ["json", "csv", "aigov.spec", "aigov.runbook.notebook"]
+
+
+def test_the_warm_up_imports_what_a_module_defers_and_leaves_no_name(tmp_path):
+    """A kernel started ahead imports the notebook's modules, then the modules each one
+    says its functions import when called (``DEFERRED_IMPORTS``: 03's pandas and
+    pyplot); a missing module is skipped, and the namespace keeps no name."""
+    pkg = tmp_path / "warmpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text('DEFERRED_IMPORTS = ("xml.dom.minidom", "no_such_mod")\n')
+    code = ("import sys\nns = {}\n"
+            f"exec({warm_lines(['json', 'no_such_pkg', 'warmpkg'])[0]!r}, ns)\n"
+            "print(sorted(k for k in ns if not k.startswith('__')), "
+            "'warmpkg' in sys.modules, 'xml.dom.minidom' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=tmp_path, timeout=60)
+    assert out.stdout.split() == ["[]", "True", "True"]
+
+
+def _function_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import):
+                    out.update(a.name for a in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    out.add(node.module)
+    return out
+
+
+def test_each_deferred_import_a_module_declares_is_one_its_functions_make():
+    """``DEFERRED_IMPORTS`` cannot go stale: each module it names is imported inside a
+    function of the module that declares it (and the notebooks' modules declare some)."""
+    declared = {}
+    for path in sorted((ROOT / "lib" / "aigov").rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == DEFERRED for t in node.targets):
+                declared[path] = ast.literal_eval(node.value)
+    assert any(p.name == "lint_report.py" for p in declared)
+    for path, names in declared.items():
+        assert set(names) <= _function_imports(path), path
 
 
 def test_a_kernel_that_cannot_start_is_left_to_its_notebook(tmp_path):

@@ -22,6 +22,10 @@ from aigov.policy.types import RCP, SCP
 from aigov.spec.model import Spec
 from aigov.target.clients import OrgClients
 
+# imported by the methods that make a table; a kernel started ahead for notebook 06
+# imports it while the previous notebook runs (runbook/kernels.py)
+DEFERRED_IMPORTS = ("pandas",)
+
 
 @dataclass(frozen=True)
 class LiveLevel:

@@ -11,6 +11,10 @@ from typing import Any
 from aigov.org.inventory import Inventory
 from aigov.spec.model import ROOT, Spec
 
+# imported by draw_tree only; a kernel started ahead for a notebook that draws the tree
+# imports it while the previous notebook runs (runbook/kernels.py)
+DEFERRED_IMPORTS = ("matplotlib.pyplot",)
+
 
 def tree_rows(spec: Spec, inv: Inventory | None = None) -> list[dict[str, Any]]:
     """One row per node: key, label, kind, parent, live id (or '' when missing)."""

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+# imported by the methods that make a table or the chart; a kernel started ahead for
+# notebook 03 imports them while the previous notebook runs (runbook/kernels.py)
+DEFERRED_IMPORTS = ("pandas", "matplotlib.pyplot")
+
 
 @dataclass
 class LintReport:

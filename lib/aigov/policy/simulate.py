@@ -41,6 +41,10 @@ from aigov.policy.types import RCP, SCP
 from aigov.spec.model import ROOT, Spec
 from aigov.spec.targets import AmbiguousTarget
 
+# imported by the report's table; a kernel started ahead for notebook 04 imports it
+# while the previous notebook runs (runbook/kernels.py)
+DEFERRED_IMPORTS = ("pandas",)
+
 EXPECTS = ("allow", "deny")
 CASE_KEYS = {"name", "target", "action", "resource", "context", "expect", "principal",
              "account"}

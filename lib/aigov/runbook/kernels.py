@@ -3,9 +3,11 @@
 A kernel takes about a second to start and its notebook's imports (pandas, boto3, the
 library) about as long again; run one after the other, that is most of a starter run's
 wall time. So the runner starts notebook N+1's kernel as soon as notebook N starts, and
-that kernel imports, while it boots, exactly the modules N+1's code cells import
-(``imports_of``, read from the notebook with ``ast``): when papermill hands it the
-first cell, the imports are already done. Each notebook still gets a fresh kernel of
+that kernel imports, while it boots, the modules N+1's code cells import
+(``imports_of``, read from the notebook with ``ast``) and then what those modules say
+their functions import when called (``DEFERRED_IMPORTS``: pandas for a table,
+matplotlib for a picture; the library defers them so that a command that draws nothing
+never pays for them): when papermill hands it the first cell, the imports are done. Each notebook still gets a fresh kernel of
 its own (nothing leaks from one notebook's globals to the next): the warm-up names
 nothing in the user namespace and does not count as an execution.
 
@@ -53,8 +55,14 @@ def imports_of(notebook: Path) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# A module's tuple of the modules its functions import when called, that a kernel
+# started ahead for a notebook importing it imports too (lint_report: pandas, pyplot).
+DEFERRED = "DEFERRED_IMPORTS"
+
+
 def warm_lines(modules: Sequence[str]) -> list[str]:
-    """IPython ``exec_lines`` that import ``modules`` and leave no name behind.
+    """IPython ``exec_lines`` that import ``modules``, then each one's ``DEFERRED_IMPORTS``,
+    and leave no name behind.
 
     A module that fails to import is left for the notebook's own cell to fail on, with
     the notebook's traceback in the record.
@@ -63,6 +71,10 @@ def warm_lines(modules: Sequence[str]) -> list[str]:
         return []
     names = json.dumps(list(modules))
     return [f"for _aigov_m in {names}:\n"
+            "    try: __import__(_aigov_m)\n"
+            "    except Exception: pass\n"
+            f"for _aigov_m in [d for m in {names} for d in getattr("
+            f"__import__('sys').modules.get(m), '{DEFERRED}', ())]:\n"
             "    try: __import__(_aigov_m)\n"
             "    except Exception: pass\n"
             "del _aigov_m"]
