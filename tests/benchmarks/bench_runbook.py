@@ -22,20 +22,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 from scale_spec import write_spec  # noqa: E402
 
 from aigov.paths import default_spec  # noqa: E402
 from aigov.target.calls import AWS_REQUESTS_PER_SECOND, estimated_aws_seconds  # noqa: E402
+from helpers.provenance import provenance  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 AIGOV = [sys.executable, "-m", "aigov.cli"]
@@ -103,10 +103,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2, help="1: the first run only")
     ap.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench" / "runbook.json")
     a = ap.parse_args()
-    figures = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-               "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                          f"Python {platform.python_version()}",
-               "assumed_aws_requests_per_second": AWS_REQUESTS_PER_SECOND, "sizes": {}}
+    figures = {**provenance(), "assumed_aws_requests_per_second": AWS_REQUESTS_PER_SECOND, "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="aigov-bench-runbook-") as tmp:
         work = Path(tmp)
         for size in a.sizes.split(","):

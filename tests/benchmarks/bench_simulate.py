@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import shutil
 import subprocess
@@ -38,6 +37,7 @@ from aigov.policy.render import RenderedPolicy, minify, render_spec  # noqa: E40
 from aigov.policy.simulate import OrgModel  # noqa: E402
 from aigov.spec import load_spec  # noqa: E402
 from aigov.spec.model import PolicyRef, Spec  # noqa: E402
+from helpers.provenance import provenance  # noqa: E402
 from helpers.specs import accounts_over, business_units  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -328,14 +328,8 @@ def main() -> int:
     corpora["one case (start-up)"] = lambda: corpus(1)
     figures = {name: bench_batch(name, make(), args.skip_npm) for name, make in corpora.items()}
     figures["access matrix"] = bench_matrix()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True, check=False).stdout.strip()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": commit,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average "
-                   f"{os.getloadavg()[0]:.2f}", "python": platform.python_version(),
-        "figures": figures}, indent=2))
+    args.out.write_text(json.dumps({**provenance(), "figures": figures}, indent=2))
     print(f"figures written to {args.out}")
     return 0
 
