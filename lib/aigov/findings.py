@@ -15,6 +15,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from aigov.paths import packaged_yaml
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -42,17 +44,11 @@ def catalogue() -> dict[str, CodeInfo]:
     nothing (``aigov simulate --batch`` on well-formed policies) never loads them."""
     from importlib import resources
 
-    import yaml
-
     out: dict[str, CodeInfo] = {}
     for entry in sorted(resources.files("aigov.codes").iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        # The files ship with aigov: libyaml's safe loader, when PyYAML has it, reads
-        # them in a tenth of the time (6 ms, not 56), and most commands and notebooks
-        # read them once.
-        data = yaml.load(entry.read_text(encoding="utf-8"),
-                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        data = packaged_yaml("aigov.codes", entry.name) or {}
         for code, info in data.items():
             if code in out:
                 raise ValueError(f"finding code {code} is defined twice (in {entry.name})")

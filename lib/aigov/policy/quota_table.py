@@ -16,8 +16,7 @@ import yaml
 @cache
 def default_quotas() -> dict[str, Any]:
     text = resources.files("aigov.policy").joinpath("quotas.yaml").read_text(encoding="utf-8")
-    # shipped with aigov: libyaml's safe loader, when PyYAML has it
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.safe_load(text)
 
 
 def known_quota_keys() -> dict[str, set[str]]:

@@ -7,9 +7,10 @@ that kernel imports, while it boots, the modules N+1's code cells import
 (``imports_of``, read from the notebook with ``ast``) and then what those modules say
 their functions import when called (``DEFERRED_IMPORTS``: pandas for a table,
 matplotlib for a picture; the library defers them so that a command that draws nothing
-never pays for them): when papermill hands it the first cell, the imports are done. Each notebook still gets a fresh kernel of
-its own (nothing leaks from one notebook's globals to the next): the warm-up names
-nothing in the user namespace and does not count as an execution.
+never pays for them): when papermill hands it the first cell, the imports are done.
+Each notebook still gets a fresh kernel of its own (nothing leaks from one notebook's
+globals to the next): the warm-up names nothing in the user namespace and does not
+count as an execution.
 
 A kernel that is never used (the run stopped early, Ctrl-C, SIGTERM) is shut down by
 ``close``; the runner calls it on every path (docs/contracts/run-records.md).
