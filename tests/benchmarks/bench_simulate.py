@@ -211,8 +211,7 @@ def bench_batch(name: str, lines: list[dict], skip_npm: bool) -> dict:
         path = Path(tmp) / "corpus.jsonl"
         path.write_text("".join(json.dumps(x) + "\n" for x in lines))
         ours_s, ours_mb, ours = run_aigov(path)
-        figures = {"cases": n, "aigov": {"cpu_s": round(ours_s, 2),
-                                                          "peak_mb": ours_mb}}
+        figures = {"cases": n, "aigov": {"cpu_s": round(ours_s, 2), "peak_mb": ours_mb}}
         print(f"(a) batch contract, {name}: {n:,} cases, end to end (process start "
               "included, CPU seconds)")
         print(f"    aigov simulate --batch                 {n / ours_s:>9,.0f} decisions/s "

@@ -464,6 +464,7 @@ def _missing(c: Chain, depth: int) -> tuple[str, str, tuple[str, ...], int]:
     level = c.levels[depth]
     return (c.kind, level.label, tuple(p.name for p in level.policies), depth)
 
+
 def _labelled(d: Decision, labels: Mapping[str, tuple[str, ...]]) -> Decision:
     """``d`` naming the levels of the chains ``labels`` describes (a no-op when it does)."""
     hits = (*d.allows, d.deny) if d.deny else d.allows
