@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from pathlib import Path
@@ -131,6 +132,28 @@ def test_malformed_line_gets_an_error_line_and_the_rest_are_answered(line: objec
     assert set(got[1]) == {"id", "error"} and error in got[1]["error"]
     if isinstance(line, dict):
         assert got[1]["id"] == "x"
+
+
+def test_a_batch_makes_no_garbage_cycles_and_gives_the_collector_back() -> None:
+    """The batch turns the cyclic collector off (it cost a fifth of the CPU time on new
+    policies) on the ground that answering lines, good and malformed, makes no cycles:
+    reference counting frees all of it. If a change made cycles, this fails first."""
+    good = {"id": "ok", "scps": [[FULL], [FULL, DENY_S3]], "request": GET}
+    bad = [{"id": "x", "scps": [[{"Statement": []}]], "request": GET}, "{oops", "[1]",
+           {"id": "y", "scps": [[FULL]], "request": {"action": "GetObject"}},
+           {"id": "z", "scps": [[3]], "request": GET}]
+    src = io.StringIO("".join((x if isinstance(x, str) else json.dumps(x)) + "\n"
+                              for x in ([good] * 5 + bad) * 3))
+    out = io.StringIO()
+    gc.collect()
+    assert gc.isenabled()
+    before = sum(g["collected"] for g in gc.get_stats())
+    code = run_batch(src, out)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.collect()  # with what the collector found since the batch began (it runs again
+    # on the first allocations after it is enabled)
+    assert sum(g["collected"] for g in gc.get_stats()) == before
+    assert code == 2 and out.getvalue().count("\n") == 30
 
 
 def test_cli_reads_a_file_and_stdin(tmp_path: Path, capsys: pytest.CaptureFixture[str],
