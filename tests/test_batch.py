@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aigov.cli import main
-from aigov.policy.batch import run_batch
+from aigov.policy.batch import SecondSight, run_batch
 
 FULL = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}
 DENY_S3 = {"Version": "2012-10-17",
@@ -54,8 +54,9 @@ def test_rcp_levels_list_only_custom_rcps() -> None:
 
 def test_a_chain_seen_before_decides_as_it_did_when_new() -> None:
     """A line's new chain is decided without the decision cache (``decide_once``); the
-    same chain on a later line goes through the cache. Both say the same, reason included,
-    for an explicit deny, a missing Allow, an allow and an RCP deny."""
+    same chain on a second line is compiled again, kept, and decided through the cache,
+    and from the third on comes from the cache. All say the same, reason included, for
+    an explicit deny, a missing Allow, an allow and an RCP deny."""
     tagged = {"Version": "2012-10-17", "Statement": [
         {"Sid": "A", "Effect": "Allow", "Action": ["s3:Get*", "ec2:*"], "Resource": "*"},
         {"Sid": "D", "Effect": "Deny", "NotAction": "iam:*", "Resource": "arn:aws:s3:::b/*",
@@ -71,11 +72,23 @@ def test_a_chain_seen_before_decides_as_it_did_when_new() -> None:
                  ([[FULL, tagged], []], {}, {}),
                  ([[FULL]], {"rcps": [[deny_rcp]]}, {}),
              ])]
-    got, code = answer(*lines, *lines)
+    got, code = answer(*lines, *lines, *lines)
     assert code == 0
-    first, again = got[:len(lines)], got[len(lines):]
-    assert first == again
+    n = len(lines)
+    assert got[:n] == got[n:2 * n] == got[2 * n:]
+    first = got[:n]
     assert [r["decision"] for r in first] == ["deny", "allow", "deny", "deny", "deny"]
+
+
+def test_a_cache_keeps_only_what_comes_twice_and_stays_bounded() -> None:
+    cache: SecondSight[str, int] = SecondSight(limit=2)
+    assert cache.offer("a", 1) is False and cache.get("a") is None and len(cache) == 0
+    assert cache.offer("a", 1) is True and cache.get("a") == 1
+    for k in "bcde":
+        cache.offer(k, 0)
+        cache.offer(k, 0)
+        assert len(cache) <= 2
+    assert cache.get("e") == 0
 
 
 def test_policies_may_be_json_strings() -> None:
