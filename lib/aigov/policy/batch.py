@@ -276,6 +276,11 @@ def _collections_between_lines() -> Iterator[Callable[[], None]]:
     try:
         yield lambda: gc.collect(0)
     finally:
+        # Everything the batch left alive joins the oldest generation, and the count of
+        # young objects starts again at zero (``freeze`` resets it): enabled with the
+        # count of the whole batch, the collector would walk all of it on the next
+        # allocation.
+        gc.freeze()
+        gc.unfreeze()
         if enabled:
             gc.enable()
-        gc.unfreeze()
