@@ -96,10 +96,15 @@ def parse_date(text: str) -> float | None:
     return when.timestamp()
 
 
-def _as_values(raw: object, element: str) -> tuple[str, ...]:
+def _as_values(raw: object, element: Callable[[], str]) -> tuple[str, ...]:
+    """A key's values as text; ``element()`` names it in an error (built only then)."""
+    if type(raw) is str:
+        return (raw,)
+    if type(raw) is list and all(type(v) is str for v in raw):
+        if not raw:
+            raise ConditionError("a condition key needs at least one value", element())
+        return tuple(raw)
     items = raw if isinstance(raw, list) else [raw]
-    if not items:
-        raise ConditionError("a condition key needs at least one value", element)
     out = []
     for v in items:
         if isinstance(v, bool):
@@ -108,13 +113,17 @@ def _as_values(raw: object, element: str) -> tuple[str, ...]:
             out.append(str(v))
         else:
             raise ConditionError(f"condition values are strings, numbers or booleans, "
-                                 f"not {type(v).__name__}", element)
+                                 f"not {type(v).__name__}", element())
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Condition:
-    """One key under one operator, e.g. ``StringNotEquals: {aws:RequestedRegion: [...]}``."""
+    """One key under one operator, e.g. ``StringNotEquals: {aws:RequestedRegion: [...]}``.
+
+    Never changed once parsed (nothing assigns to one), but not a frozen dataclass: a
+    stream of new policies parses a condition for nearly every statement a request
+    reaches, and a frozen one costs a ``object.__setattr__`` per field to build."""
 
     operator: str
     base: str
@@ -158,7 +167,7 @@ class Condition:
 
 
 def _matcher(base: str, values: tuple[str, ...], variables: bool,
-             element: str) -> Callable[[str, Context], bool]:
+             element: Callable[[], str]) -> Callable[[str, Context], bool]:
     """The function telling whether one request value matches any policy value."""
     if base in STRING_OPS or base in ARN_OPS:
         like = "Like" in base or base in ARN_OPS
@@ -181,7 +190,7 @@ def _matcher(base: str, values: tuple[str, ...], variables: bool,
             n = parse(v)
             if n is None:
                 kind = "a number" if base in NUMERIC_OPS else "a date (ISO 8601 or epoch seconds)"
-                raise ConditionError(f"{base} value {v!r} is not {kind}", element)
+                raise ConditionError(f"{base} value {v!r} is not {kind}", element())
             nums.append(n)
         cmp = _COMPARE[base.removeprefix("Numeric").removeprefix("Date")]
 
@@ -192,7 +201,7 @@ def _matcher(base: str, values: tuple[str, ...], variables: bool,
     if base == "Bool":
         for v in values:
             if v.lower() not in ("true", "false"):
-                raise ConditionError(f"Bool value {v!r} is not true or false", element)
+                raise ConditionError(f"Bool value {v!r} is not true or false", element())
         wanted = {v.lower() for v in values}
         return lambda v, ctx: v.lower() in wanted
     if base == "BinaryEquals":
@@ -202,7 +211,7 @@ def _matcher(base: str, values: tuple[str, ...], variables: bool,
         try:
             nets = [ipaddress.ip_network(v, strict=False) for v in values]
         except ValueError as exc:
-            raise ConditionError(f"{base}: {exc}", element) from None
+            raise ConditionError(f"{base}: {exc}", element()) from None
 
         def ip(v: str, ctx: Context) -> bool:
             try:
@@ -211,7 +220,7 @@ def _matcher(base: str, values: tuple[str, ...], variables: bool,
                 return False
             return any(addr.version == n.version and addr in n for n in nets)
         return ip
-    raise ConditionError(f"unknown condition operator {base!r}", element)  # pragma: no cover
+    raise ConditionError(f"unknown condition operator {base!r}", element())  # pragma: no cover
 
 
 def parse_condition_block(block: object, *, variables: bool) -> tuple[Condition, ...]:
@@ -220,30 +229,41 @@ def parse_condition_block(block: object, *, variables: bool) -> tuple[Condition,
         raise ConditionError("Condition must be an object of operators", "Condition")
     out: list[Condition] = []
     for op, keys in block.items():
-        element = f"Condition.{op}"
-        qualifier, base, if_exists = split_operator(str(op))
+        op = str(op)
+        qualifier, base, if_exists = split_operator(op)
         if qualifier and qualifier not in QUALIFIERS:
             raise ConditionError(f"unknown set qualifier {qualifier!r} (use ForAllValues or "
-                                 "ForAnyValue)", element)
+                                 "ForAnyValue)", f"Condition.{op}")
         if base not in OPERATORS:
-            raise ConditionError(f"unknown condition operator {op!r}", element)
+            raise ConditionError(f"unknown condition operator {op!r}", f"Condition.{op}")
         if base == "Null" and (if_exists or qualifier):
-            raise ConditionError("Null takes neither IfExists nor a set qualifier", element)
+            raise ConditionError("Null takes neither IfExists nor a set qualifier",
+                                 f"Condition.{op}")
         if not isinstance(keys, dict) or not keys:
-            raise ConditionError(f"{op} must map condition keys to values", element)
+            raise ConditionError(f"{op} must map condition keys to values", f"Condition.{op}")
         for key, raw in keys.items():
-            values = _as_values(raw, f"{element}.{key}")
-            if base == "Null" and any(v.lower() not in ("true", "false") for v in values):
-                raise ConditionError("Null takes true or false", f"{element}.{key}")
-            match = (_matcher(base, values, variables, f"{element}.{key}")
-                     if base != "Null" else _never)
-            out.append(Condition(str(op), base, qualifier, if_exists, str(key),
-                                 str(key).lower(), values, match,
-                                 _unresolved(values) if variables else None))
+            key = str(key)
+
+            def element(op: str = op, key: str = key) -> str:
+                return f"Condition.{op}.{key}"
+            values = _as_values(raw, element)
+            if base == "Null":
+                if any(v.lower() not in ("true", "false") for v in values):
+                    raise ConditionError("Null takes true or false", element())
+                match = _never
+            else:
+                match = _matcher(base, values, variables, element)
+            out.append(Condition(op, base, qualifier, if_exists, key, key.lower(), values,
+                                 match, _unresolved(values) if variables else None))
     return tuple(out)
 
 
 def _unresolved(values: tuple[str, ...]) -> Callable[[Context], bool] | None:
+    if len(values) == 1:
+        if "${" not in values[0]:
+            return None
+    elif not any("${" in v for v in values):
+        return None
     pats = [p for p in (pattern(v, variables=True) for v in values if "${" in v)
             if p.has_variables]
     if not pats:
