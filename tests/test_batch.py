@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from aigov.cli import main
-from aigov.policy.batch import SecondSight, run_batch
+from aigov.policy.batch import run_batch
+from aigov.policy.memo import SecondSight
 
 FULL = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}
 DENY_S3 = {"Version": "2012-10-17",

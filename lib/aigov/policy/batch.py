@@ -23,18 +23,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any
 
 import orjson
 
 from aigov.errors import PolicySyntaxError
 from aigov.policy.evaluate import Chain, Evaluator, Level, Request, make_request
 from aigov.policy.managed import aws_managed_at
+from aigov.policy.memo import SecondSight
 from aigov.policy.parse import Policy, parse_policy
 from aigov.policy.types import RCP, SCP
 
-K = TypeVar("K")
-V = TypeVar("V")
 LINE_KEYS = {"id", "scps", "rcps", "request"}
 REQUEST_KEYS = {"action", "resource", "context", "principal", "account"}
 
@@ -63,50 +62,13 @@ def read_line(line: str, keys: set[str]) -> dict[str, Any]:
     return data
 
 
-class SecondSight(Generic[K, V]):
-    """A bounded cache that keeps a value only when its key comes a second time.
-
-    On a stream of new policies nearly every document and chain comes once. Cached, each
-    was held until the cache filled and then freed with thousands of others, long out of
-    the processor's caches: a third of the CPU time went to that clearing. Kept only on a
-    second sight (a "doorkeeper", as cache admission policies call it), what comes once
-    dies with its line, and what repeats is compiled twice instead of once. The keys seen
-    are remembered by hash only, so a collision merely caches something early."""
-
-    __slots__ = ("_items", "_seen", "_limit")
-
-    def __init__(self, limit: int) -> None:
-        self._items: dict[K, V] = {}
-        self._seen: set[int] = set()
-        self._limit = limit
-
-    def get(self, key: K) -> V | None:
-        return self._items.get(key)
-
-    def offer(self, key: K, value: V) -> bool:
-        """Keep ``value`` if ``key`` was offered before; and say whether it was."""
-        h = hash(key)
-        if h in self._seen:
-            if len(self._items) >= self._limit:
-                self._items.clear()
-            self._items[key] = value
-            return True
-        if len(self._seen) >= 4 * self._limit:
-            self._seen.clear()
-        self._seen.add(h)
-        return False
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 class BatchSimulator:
     """Answers contract lines; keeps compiled policies and decisions between lines."""
 
     def __init__(self, cache_limit: int = 4_000) -> None:
         # A long stream of new policies stays in flat memory: each cache is bounded
         # (4,000 documents, chains or decisions) and keeps only what came twice
-        # (``SecondSight``). Requests rarely repeat, so only whole decisions are cached,
+        # (``memo.SecondSight``). Requests rarely repeat, so only whole decisions are cached,
         # not each policy's result per request.
         self.evaluator = Evaluator(limit=cache_limit, share_levels=False)
         self._documents: SecondSight[tuple[str, str | bytes], Policy] = SecondSight(cache_limit)

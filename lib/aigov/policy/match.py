@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+
+from aigov.policy.memo import second_sight
 
 # ${name} or ${name, 'default'}; the name may hold ':' and '/', not '}'.
 _VAR_RE = re.compile(r"\$\{([^}]*)\}")
@@ -353,12 +354,12 @@ class PatternSet:
         return next((p.text for p in self.patterns if p.matches(value, context)), None)
 
 
-@lru_cache(maxsize=16_384)
+@second_sight(16_384)
 def pattern(text: str, *, wildcards: bool = True, ignore_case: bool = False, arn: bool = False,
             variables: bool = False, resource: bool = False) -> Pattern:
     """The shared ``Pattern`` for ``text`` and these flags (a ``Pattern`` never changes
-    after it is built, so every document may hold the same one); bounded, so a stream of
-    new policies keeps flat memory."""
+    after it is built, so every document may hold the same one) from its second use on;
+    bounded, so a stream of new policies keeps flat memory (``memo``)."""
     return Pattern(text, wildcards=wildcards, ignore_case=ignore_case, arn=arn,
                    variables=variables, resource=resource)
 

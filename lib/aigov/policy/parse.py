@@ -32,6 +32,7 @@ from aigov.policy.conditions import (
     split_operator,
 )
 from aigov.policy.match import Context, PatternSet, pattern
+from aigov.policy.memo import second_sight
 from aigov.policy.types import SCP
 
 
@@ -40,7 +41,7 @@ def _action_set(texts: tuple[str, ...]) -> PatternSet:
     return PatternSet([pattern(a, ignore_case=True) for a in texts])
 
 
-@lru_cache(maxsize=8_192)
+@second_sight(8_192)
 def _resource_set(texts: tuple[str, ...], variables: bool) -> PatternSet:
     return PatternSet([pattern(r, resource=True, variables=variables) for r in texts])
 
