@@ -284,11 +284,10 @@ def _plain_condition(block: Any) -> bool:
     if type(block) is not dict:
         return False
     for op, keys in block.items():
-        qualifier, base, if_exists = split_operator(op)
-        if not known_operator(qualifier, base) or (base == "Null" and (qualifier or if_exists)) \
-                or type(keys) is not dict or not keys:
+        plain = _plain_operator(op)
+        if plain is None or type(keys) is not dict or not keys:
             return False
-        any_text = base in ANY_TEXT
+        base, any_text = plain
         for value in keys.values():
             if type(value) is str:
                 if not any_text and bad_text(base, value) is not None:
@@ -300,6 +299,17 @@ def _plain_condition(block: Any) -> bool:
             else:
                 return False
     return True
+
+
+@lru_cache(maxsize=1_024)
+def _plain_operator(op: str) -> tuple[str, bool] | None:
+    """An operator a plain document may use: its base operator and whether it takes any
+    text (``values.ANY_TEXT``); ``None`` for an unknown one, or Null with a qualifier
+    (a few dozen operator texts recur across any number of documents)."""
+    qualifier, base, if_exists = split_operator(op)
+    if not known_operator(qualifier, base) or (base == "Null" and (qualifier or if_exists)):
+        return None
+    return base, base in ANY_TEXT
 
 
 def _compile(doc: PolicyDoc, name: str, source: PolicyDoc | None) -> Policy:
