@@ -180,7 +180,7 @@ class Pattern:
         self.wildcards = wildcards
         self.arn = (arn or resource) and text.startswith("arn:")
         self.resource = resource and self.arn
-        self._cache: dict[tuple[str, ...], re.Pattern[str] | str] = {}
+        self._cache: dict[tuple[str, ...], re.Pattern[str] | str] | None = None
         self.exact: str | None = None
         self.glob: tuple[str, ...] | None = None
         self.arn_glob: tuple[tuple[str, ...], ...] | None = None
@@ -198,8 +198,14 @@ class Pattern:
                 return
             parts = [(t, w) for t, w in zip(self.tokens, self.wild, strict=True)
                      if isinstance(t, str)]
-        if not wildcards or not any(w and ("*" in t or "?" in t) for t, w in parts):
+        if len(parts) == 1:  # without generators: a stream of new policies builds many
+            one, wild = parts[0]
+            literal = one if not (wildcards and wild and ("*" in one or "?" in one)) else None
+        elif not wildcards or not any(w and ("*" in t or "?" in t) for t, w in parts):
             literal = "".join(t for t, _ in parts)
+        else:
+            literal = None
+        if literal is not None:
             self.exact = literal.lower() if ignore_case else literal
         elif len(parts) == 1 and (glob := _glob_parts(parts[0][0], self.arn,
                                                       self.resource)) is not None:
@@ -247,6 +253,8 @@ class Pattern:
                 else:  # missing, or multivalued (AWS: not usable as a variable)
                     return None
         key = tuple(values)
+        if self._cache is None:
+            self._cache = {}
         hit = self._cache.get(key)
         if hit is None:
             it = iter(values)
