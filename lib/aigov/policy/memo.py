@@ -25,27 +25,28 @@ R = TypeVar("R")
 class SecondSight(Generic[K, V]):
     """A bounded cache (cleared when full) that keeps a value offered a second time."""
 
-    __slots__ = ("_items", "_seen", "_limit")
+    __slots__ = ("_items", "_seen", "_limit", "_seen_limit", "get")
 
     def __init__(self, limit: int) -> None:
         self._items: dict[K, V] = {}
         self._seen: set[int] = set()
-        self._limit = limit
-
-    def get(self, key: K) -> V | None:
-        return self._items.get(key)
+        self._limit, self._seen_limit = limit, 4 * limit
+        # The dict's own ``get``: a lookup costs no Python call of ours.
+        self.get: Callable[[K], V | None] = self._items.get
 
     def offer(self, key: K, value: V) -> bool:
         """Keep ``value`` if ``key`` was offered before; and say whether it was."""
         h = hash(key)
-        if h in self._seen:
-            if len(self._items) >= self._limit:
-                self._items.clear()
-            self._items[key] = value
+        seen = self._seen
+        if h in seen:
+            items = self._items
+            if len(items) >= self._limit:
+                items.clear()
+            items[key] = value
             return True
-        if len(self._seen) >= 4 * self._limit:
-            self._seen.clear()
-        self._seen.add(h)
+        if len(seen) >= self._seen_limit:
+            seen.clear()
+        seen.add(h)
         return False
 
     def clear(self) -> None:
@@ -63,13 +64,15 @@ def second_sight(limit: int) -> Callable[[Callable[..., R]], Callable[..., R]]:
     def decorate(fn: Callable[..., R]) -> Callable[..., R]:
         cache: SecondSight[Any, R] = SecondSight(limit)
 
+        get, offer = cache.get, cache.offer
+
         @wraps(fn)
         def memo(*args: Any, **kwargs: Any) -> R:
             key = (args, *kwargs.items()) if kwargs else args
-            got = cache.get(key)
+            got = get(key)
             if got is None:
                 got = fn(*args, **kwargs)
-                cache.offer(key, got)
+                offer(key, got)
             return got
         memo.cache_clear = cache.clear  # type: ignore[attr-defined]
         return memo

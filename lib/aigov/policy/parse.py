@@ -31,7 +31,7 @@ from aigov.policy.conditions import (
     parse_condition_block,
     split_operator,
 )
-from aigov.policy.match import Context, PatternSet, pattern
+from aigov.policy.match import Context, Pattern, PatternSet, pattern
 from aigov.policy.memo import second_sight
 from aigov.policy.types import SCP
 
@@ -43,7 +43,11 @@ def _action_set(texts: tuple[str, ...]) -> PatternSet:
 
 @second_sight(8_192)
 def _resource_set(texts: tuple[str, ...], variables: bool) -> PatternSet:
-    return PatternSet([pattern(r, resource=True, variables=variables) for r in texts])
+    """A Resource list's patterns, shared by every document with the same list from its
+    second use on. Each pattern is its own (``Pattern``, not ``pattern``): the list is
+    the unit that repeats, while a stream of new policies brings a new ARN with nearly
+    every statement a request reaches, and interning each cost more than building it."""
+    return PatternSet([Pattern(r, resource=True, variables=variables) for r in texts])
 
 
 class Statement:
