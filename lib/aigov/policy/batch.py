@@ -131,9 +131,9 @@ class BatchSimulator:
             if type(lv) is not list:
                 raise BadLine(f"{field} is a list of levels, each a list of policies")
             label, names = _names(field, i, len(lv))
-            pols = [policy(p, names[j], ptype) for j, p in enumerate(lv)]
-            if kind == "RCP":
-                pols[:0] = self._rcp_managed
+            pols = self._rcp_managed.copy() if kind == "RCP" else []
+            for j, p in enumerate(lv):  # a loop, not a comprehension: no frame per level
+                pols.append(policy(p, names[j], ptype))
             levels.append(Level(label, tuple(pols)))
         return Chain(kind, tuple(levels))
 

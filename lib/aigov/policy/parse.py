@@ -177,15 +177,16 @@ def parse_policy(document: Any, *, name: str = "policy", policy_type: str = SCP,
     >>> [s.label() for s in p.statements]
     ['statement 0']
     """
-    if isinstance(document, PolicyDoc):
+    if type(document) is dict:  # the batch's usual case, asked first
+        raw, source = document, None
+    elif isinstance(document, PolicyDoc):
         raw, source = document.document, document
     else:
         raw, source = load_document(document, name), None
     if policy_type == SCP:
         statements = _plain_statements(raw)
         if statements is not None:
-            return Policy(name=name, type=SCP, document=raw, statements=statements,
-                          source=source)
+            return Policy(name, SCP, raw, statements, source=source)
     doc = source or PolicyDoc(document=raw, type=policy_type, name=name)
     error = first_error(doc, custom=custom)
     if error is not None:
