@@ -141,9 +141,13 @@ class Chain:
         return got
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Hit:
-    """A statement that decided, located: type, level, policy, statement."""
+    """A statement that decided, located: type, level, policy, statement.
+
+    A value: nothing assigns to one once made (``Decision.relabel`` makes new ones). Not
+    a frozen dataclass, which would cost an ``object.__setattr__`` per field: a batch
+    makes one for each level of nearly every line."""
 
     kind: str
     level: str
@@ -165,11 +169,12 @@ class Hit:
 State = tuple["Hit | None", "tuple[str, str, tuple[str, ...], int] | None", "tuple[Hit, ...]"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Decision:
     """``decision`` is allow or deny; ``basis`` says how: explicit-deny, implicit-deny,
     allow, or exempt (the policies do not apply to this principal or resource).
-    ``reason`` is built on demand: a matrix makes many decisions and reads few."""
+    ``reason`` is built on demand: a matrix makes many decisions and reads few. A value,
+    like ``Hit``: nothing assigns to one once made (``relabel`` makes a new one)."""
 
     decision: str
     basis: str
