@@ -193,7 +193,7 @@ def _names(field: str, level: int, count: int) -> tuple[str, tuple[str, ...]]:
 def answer_lines(lines: Iterable[str]) -> Iterable[dict[str, Any]]:
     sim = BatchSimulator()
     for n, line in enumerate(lines, 1):
-        if not line.strip():
+        if not line or line.isspace():  # strip() would copy the line
             yield {"id": None, "error": f"line {n}: empty line"}
             continue
         out = sim.answer(line)

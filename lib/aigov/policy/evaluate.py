@@ -39,11 +39,13 @@ DEFAULT_PRINCIPAL = default_principal()
 SERVICE_LINKED_MARK = ":role/aws-service-role/"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Request:
     """One request. ``context`` keys are lower case (condition keys are case-insensitive);
     each value is a tuple (one item for a single-valued key). ``action_key`` is the
-    action in lower case, as IAM compares actions."""
+    action in lower case, as IAM compares actions. A value, like ``Hit``: nothing assigns
+    to one once made but ``key``, which fills in its own cache (a batch makes one per
+    line)."""
 
     action: str
     resource: str
@@ -61,7 +63,7 @@ class Request:
         if got is None:
             got = (self.action_key, self.resource, self.principal, self.account,
                    tuple(sorted(self.context.items())))
-            object.__setattr__(self, "_key", got)
+            self._key = got
         return got
 
     @property
@@ -456,7 +458,8 @@ class Evaluator:
         level = c.levels[depth]
         allow_hit = None
         for policy in level.policies:
-            deny, allow = self._result(policy, req, rid)
+            deny, allow = (_policy_result(policy, req) if rid < 0
+                           else self._result(policy, req, rid))
             if deny is not None:
                 return Hit(c.kind, level.label, policy.name, deny.index, deny.sid, depth), None
             if allow is not None and allow_hit is None:
