@@ -73,19 +73,15 @@ class BatchSimulator:
         self.evaluator = Evaluator(limit=cache_limit, share_levels=False)
         self._documents: SecondSight[tuple[str, str | bytes], Policy] = SecondSight(cache_limit)
         self._policies: dict[tuple[str, tuple[str, str | bytes]], Policy] = {}
-        self._chains: SecondSight[tuple[str, bytes], Chain] = SecondSight(cache_limit)
+        self._chains: SecondSight[tuple[str, tuple[tuple[str | bytes, ...], ...]], Chain] = \
+            SecondSight(cache_limit)
         self._limit = cache_limit
         # A line's RCP levels list only custom RCPs: the AWS-managed ones are added here.
         self._rcp_managed = [parse_policy(m.document, name=m.name, policy_type=RCP)
                              for m in aws_managed_at(RCP)]
 
-    def _policy(self, raw: Any, name: str, ptype: str) -> Policy:
-        if type(raw) is dict:
-            key = (ptype, orjson.dumps(raw))
-        elif type(raw) is str:
-            key = (ptype, raw)
-        else:
-            raise BadLine(f"{name}: a policy is a JSON object or a JSON string")
+    def _policy(self, raw: Any, key: tuple[str, str | bytes], name: str, ptype: str) -> Policy:
+        """The compiled policy ``raw`` (``key``: its type and text, ``document_keys``)."""
         compiled = self._documents.get(key)
         if compiled is None:
             try:
@@ -110,30 +106,29 @@ class BatchSimulator:
         return self._chain(raw, field)[0]
 
     def _chain(self, raw: Any, field: str) -> tuple[Chain, bool]:
-        """The compiled chain of a line's ``scps`` or ``rcps``, cached by the value's text
-        (the decoded JSON re-encoded by orjson), so lines that repeat a policy path reuse one
-        ``Chain`` and everything cached for it; and whether it was seen before (from its
-        second line on, it is cached, and so are its decisions)."""
-        key = (field, orjson.dumps(raw))
+        """The compiled chain of a line's ``scps`` or ``rcps``, cached by its policies'
+        texts (``document_keys``), so lines that repeat a policy path reuse one ``Chain``
+        and everything cached for it; and whether it was seen before (from its second
+        line on, it is cached, and so are its decisions)."""
+        keys = document_keys(raw, field)
+        key = (field, keys)
         got = self._chains.get(key)
         if got is not None:
             return got, True
-        got = self._compile_chain(raw, field)
+        got = self._compile_chain(raw, field, keys)
         return got, self._chains.offer(key, got)
 
-    def _compile_chain(self, raw: Any, field: str) -> Chain:
+    def _compile_chain(self, raw: list[list[Any]], field: str,
+                       keys: tuple[tuple[str | bytes, ...], ...]) -> Chain:
         kind, ptype = ("SCP", SCP) if field == "scps" else ("RCP", RCP)
-        if type(raw) is not list:
-            raise BadLine(f"{field} is a list of levels, each a list of policies")
         levels = []
         policy = self._policy
         for i, lv in enumerate(raw):
-            if type(lv) is not list:
-                raise BadLine(f"{field} is a list of levels, each a list of policies")
             label, names = _names(field, i, len(lv))
+            texts = keys[i]
             pols = self._rcp_managed.copy() if kind == "RCP" else []
             for j, p in enumerate(lv):  # a loop, not a comprehension: no frame per level
-                pols.append(policy(p, names[j], ptype))
+                pols.append(policy(p, (ptype, texts[j]), names[j], ptype))
             levels.append(Level(label, tuple(pols)))
         return Chain(kind, tuple(levels))
 
@@ -181,6 +176,29 @@ class BatchSimulator:
         d = (self.evaluator.decide(req, scps, rcps) if seen
              else self.evaluator.decide_once(req, scps, rcps))
         return {"id": case_id, "decision": d.decision, "reason": d.reason}
+
+
+def document_keys(raw: Any, field: str) -> tuple[tuple[str | bytes, ...], ...]:
+    """Each policy's text, level by level: a JSON string as given, an object as orjson
+    encodes it (the same object always encodes the same). Together they are the chain's
+    cache key, and each is its document's, so a line is encoded once; ``BadLine`` when
+    ``raw`` is not a list of levels of policies."""
+    if type(raw) is not list:
+        raise BadLine(f"{field} is a list of levels, each a list of policies")
+    out = []
+    for i, lv in enumerate(raw):
+        if type(lv) is not list:
+            raise BadLine(f"{field} is a list of levels, each a list of policies")
+        texts: list[str | bytes] = []
+        for j, p in enumerate(lv):
+            if type(p) is dict:
+                texts.append(orjson.dumps(p))
+            elif type(p) is str:
+                texts.append(p)
+            else:
+                raise BadLine(f"{field}[{i}][{j}]: a policy is a JSON object or a JSON string")
+        out.append(tuple(texts))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1_024)

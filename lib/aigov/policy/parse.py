@@ -72,7 +72,8 @@ class Statement:
     def resources(self) -> PatternSet:
         if self._resources is None:
             raw = self._raw["NotResource" if self.not_resource else "Resource"]
-            self._resources = _resource_set(tuple(as_list(raw)), self._variables)
+            texts = (raw,) if type(raw) is str else tuple(as_list(raw))
+            self._resources = _resource_set(texts, self._variables)
         return self._resources
 
     @property
@@ -124,7 +125,7 @@ class Policy:
             denies: list[Statement] = []
             allows: list[Statement] = []
             for s in self.statements:
-                if s.action_matches(action):
+                if s.actions.matches_memo(action) != s.not_action:  # s.action_matches
                     (denies if s.effect == "Deny" else allows).append(s)
             hit = self._by_action[action] = (tuple(denies), tuple(allows))
         return hit
