@@ -135,8 +135,8 @@ class BatchSimulator:
     def _request(self, raw: Any) -> Request:
         if not isinstance(raw, dict):
             raise BadLine("request is a JSON object with action and resource")
-        unknown = set(raw) - REQUEST_KEYS
-        if unknown:
+        if not REQUEST_KEYS.issuperset(raw):
+            unknown = set(raw) - REQUEST_KEYS
             raise BadLine(f"request: unknown key(s) {', '.join(sorted(unknown))} "
                           f"(known: {', '.join(sorted(REQUEST_KEYS))})")
         action, resource = raw.get("action"), raw.get("resource", "*")
@@ -148,8 +148,8 @@ class BatchSimulator:
         if not isinstance(ctx, dict):
             raise BadLine("request.context must be an object")
         for k, v in ctx.items():
-            if not (isinstance(v, str) or (isinstance(v, list)
-                                           and all(isinstance(x, str) for x in v))):
+            if type(v) is not str and not (isinstance(v, str) or (
+                    isinstance(v, list) and all(isinstance(x, str) for x in v))):
                 raise BadLine(f"request.context[{k!r}] must be a string or a list of strings")
         for k in ("principal", "account"):
             if k in raw and not isinstance(raw[k], str):

@@ -15,6 +15,12 @@ AWS Organizations User Guide, "SCP evaluation" and "RCP evaluation":
   an "allow" would hide that the guardrail never applies.
 
 A ``Decision`` is data (``to_dict``) and text (``reason``, ``explain()``).
+
+``Request``, ``Level``, ``Chain``, ``Hit`` and ``Decision`` are values: nothing assigns to
+one once it is made (``Decision.relabel`` makes new ones; ``Request.key`` and ``Chain``'s
+properties only fill in their own caches). They are not frozen dataclasses all the same:
+a frozen one costs an ``object.__setattr__`` per field to build, and a batch of new
+policies builds several per line.
 """
 
 from __future__ import annotations
@@ -43,9 +49,7 @@ SERVICE_LINKED_MARK = ":role/aws-service-role/"
 class Request:
     """One request. ``context`` keys are lower case (condition keys are case-insensitive);
     each value is a tuple (one item for a single-valued key). ``action_key`` is the
-    action in lower case, as IAM compares actions. A value, like ``Hit``: nothing assigns
-    to one once made but ``key``, which fills in its own cache (a batch makes one per
-    line)."""
+    action in lower case, as IAM compares actions."""
 
     action: str
     resource: str
@@ -97,7 +101,7 @@ def make_request(action: str, resource: str = "*",
                    account=account or own, action_key=action.lower())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Level:
     """One level of the hierarchy (``Root``, an OU path, ``account:NAME``, or ``scps[1]``)
     and the policies attached there, of one type."""
@@ -106,7 +110,7 @@ class Level:
     policies: tuple[Policy, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Chain:
     """The levels from Root down to an account, of one policy type (``SCP`` or ``RCP``).
 
@@ -145,11 +149,7 @@ class Chain:
 
 @dataclass(slots=True, unsafe_hash=True)
 class Hit:
-    """A statement that decided, located: type, level, policy, statement.
-
-    A value: nothing assigns to one once made (``Decision.relabel`` makes new ones). Not
-    a frozen dataclass, which would cost an ``object.__setattr__`` per field: a batch
-    makes one for each level of nearly every line."""
+    """A statement that decided, located: type, level, policy, statement."""
 
     kind: str
     level: str
@@ -175,8 +175,7 @@ State = tuple["Hit | None", "tuple[str, str, tuple[str, ...], int] | None", "tup
 class Decision:
     """``decision`` is allow or deny; ``basis`` says how: explicit-deny, implicit-deny,
     allow, or exempt (the policies do not apply to this principal or resource).
-    ``reason`` is built on demand: a matrix makes many decisions and reads few. A value,
-    like ``Hit``: nothing assigns to one once made (``relabel`` makes a new one)."""
+    ``reason`` is built on demand: a matrix makes many decisions and reads few."""
 
     decision: str
     basis: str
@@ -198,10 +197,10 @@ class Decision:
             return f"implicit deny: no {kind} Allow matches at {level} (attached: {attached})"
         if not self.allows:
             return "allowed: no SCPs or RCPs apply"
-        kinds = " and ".join(dict.fromkeys(h.kind for h in self.allows))
+        kinds = " and ".join(dict.fromkeys([h.kind for h in self.allows]))
         return (f"allowed: every {kinds} level has a matching Allow ("
-                + "; ".join(f"{h.kind} {h.level}: {h.policy} statement {h.statement}"
-                            for h in self.allows) + ")")
+                + "; ".join([f"{h.kind} {h.level}: {h.policy} statement {h.statement}"
+                             for h in self.allows]) + ")")
 
     def relabel(self, labels: Mapping[str, tuple[str, ...]]) -> Decision:
         """This decision with level labels taken from another chain of the same
