@@ -119,11 +119,9 @@ def _glob_parts(text: str, arn: bool, resource: bool) -> tuple[str, ...] | None:
     if "?" in text:
         return None
     if arn:
-        head = text.split(":", 5)[:5]  # every part before the fifth colon
-        if any("*" in part for part in head):
-            ok = resource and all(part.endswith("*") and "*" not in part[:-1]
-                                  for part in head if "*" in part)
-            if not ok:
+        for part in text.split(":", 5)[:5]:  # every part before the fifth colon
+            if "*" in part and not (resource and part.endswith("*")
+                                    and "*" not in part[:-1]):
                 return None
     return tuple(text.split("*"))
 

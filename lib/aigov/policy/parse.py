@@ -32,7 +32,7 @@ from aigov.policy.conditions import (
     split_operator,
 )
 from aigov.policy.match import Context, Pattern, PatternSet, pattern
-from aigov.policy.memo import second_sight
+from aigov.policy.memo import SecondSight
 from aigov.policy.types import SCP
 
 
@@ -41,13 +41,24 @@ def _action_set(texts: tuple[str, ...]) -> PatternSet:
     return PatternSet([pattern(a, ignore_case=True) for a in texts])
 
 
-@second_sight(8_192)
+# A Resource list's patterns, per "policy variables allowed", keyed by its one text or
+# its tuple of texts (a string keeps its hash; a new tuple is hashed again per lookup).
+_RESOURCE_SETS: tuple[SecondSight[str | tuple[str, ...], PatternSet], ...] = (
+    SecondSight(4_096), SecondSight(4_096))
+
+
 def _resource_set(texts: tuple[str, ...], variables: bool) -> PatternSet:
     """A Resource list's patterns, shared by every document with the same list from its
     second use on. Each pattern is its own (``Pattern``, not ``pattern``): the list is
     the unit that repeats, while a stream of new policies brings a new ARN with nearly
     every statement a request reaches, and interning each cost more than building it."""
-    return PatternSet([Pattern(r, resource=True, variables=variables) for r in texts])
+    cache = _RESOURCE_SETS[variables]
+    key = texts[0] if len(texts) == 1 else texts
+    got = cache.get(key)
+    if got is None:
+        got = PatternSet([Pattern(r, resource=True, variables=variables) for r in texts])
+        cache.offer(key, got)
+    return got
 
 
 class Statement:
