@@ -158,7 +158,7 @@ class Condition:
             return all(match(v, ctx) != self.negated for v in got)
         if self.qualifier == "ForAnyValue":
             return any(match(v, ctx) != self.negated for v in got)
-        hit = any(match(v, ctx) for v in got)
+        hit = match(got[0], ctx) if len(got) == 1 else any(match(v, ctx) for v in got)
         return not hit if self.negated else hit
 
     def describe(self) -> str:
@@ -180,6 +180,11 @@ def _matcher(base: str, values: tuple[str, ...], variables: bool,
             return lambda v, ctx: v in exact
         pats = [pattern(v, wildcards=like, ignore_case="IgnoreCase" in base,
                         arn=base in ARN_OPS, variables=variables) for v in values]
+        if len(pats) == 1:  # most keys: one value, asked without a generator
+            one = pats[0].matches
+            if base in ARN_OPS:
+                return lambda v, ctx: v.startswith("arn:") and one(v, ctx)
+            return one
         if base in ARN_OPS:
             return lambda v, ctx: v.startswith("arn:") and any(p.matches(v, ctx) for p in pats)
         return lambda v, ctx: any(p.matches(v, ctx) for p in pats)

@@ -337,10 +337,12 @@ class PatternSet:
         probe = value.lower() if self.ignore_case else value
         if probe in self.exact:
             return True
-        if any(_glob_match(g, probe) for g in self.globs):
-            return True
-        if any(_arn_match(g, value) for g in self.arn_globs):
-            return True
+        for g in self.globs:  # loops, not any(generator): most sets hold one pattern
+            if _glob_match(g, probe):
+                return True
+        for ag in self.arn_globs:
+            if _arn_match(ag, value):
+                return True
         if self._wild and self.regex.fullmatch(value) is not None:  # type: ignore[union-attr]
             return True
         return any(p.matches(value, context) for p in self.dynamic)
