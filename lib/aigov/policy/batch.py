@@ -71,8 +71,11 @@ class BatchSimulator:
         # (``memo.SecondSight``). Requests rarely repeat, so only whole decisions are cached,
         # not each policy's result per request.
         self.evaluator = Evaluator(limit=cache_limit, share_levels=False)
-        self._documents: SecondSight[tuple[str, str | bytes], Policy] = SecondSight(cache_limit)
-        self._policies: dict[tuple[str, tuple[str, str | bytes]], Policy] = {}
+        # Compiled documents by their text, per policy type (the same text compiles to
+        # another policy as an RCP).
+        self._documents: dict[str, SecondSight[str | bytes, Policy]] = {
+            SCP: SecondSight(cache_limit), RCP: SecondSight(cache_limit)}
+        self._policies: dict[tuple[str, str, str | bytes], Policy] = {}
         self._chains: SecondSight[tuple[str, tuple[tuple[str | bytes, ...], ...]], Chain] = \
             SecondSight(cache_limit)
         self._limit = cache_limit
@@ -80,24 +83,27 @@ class BatchSimulator:
         self._rcp_managed = [parse_policy(m.document, name=m.name, policy_type=RCP)
                              for m in aws_managed_at(RCP)]
 
-    def _policy(self, raw: Any, key: tuple[str, str | bytes], name: str, ptype: str) -> Policy:
-        """The compiled policy ``raw`` (``key``: its type and text, ``document_keys``)."""
-        compiled = self._documents.get(key)
+    def _policy(self, raw: Any, text: str | bytes, name: str, ptype: str,
+                documents: SecondSight[str | bytes, Policy]) -> Policy:
+        """The compiled policy ``raw`` (``text``: its text, ``document_keys``; ``documents``:
+        the cache of its type)."""
+        compiled = documents.get(text)
         if compiled is None:
             try:
                 compiled = parse_policy(raw, name=name, policy_type=ptype, custom=True)
             except PolicySyntaxError as exc:
                 raise BadLine(exc.message) from None
-            self._documents.offer(key, compiled)
+            documents.offer(text, compiled)
         if compiled.name == name:
             return compiled
         # The same document at another position (another name) shares its compiled
         # statements and its per-action index; only the name differs.
-        named = self._policies.get((name, key))
+        key = (name, ptype, text)
+        named = self._policies.get(key)
         if named is None:
             if len(self._policies) >= self._limit:
                 self._policies.clear()
-            named = self._policies[(name, key)] = replace(compiled, name=name)
+            named = self._policies[key] = replace(compiled, name=name)
         return named
 
     def chain(self, raw: Any, field: str) -> Chain:
@@ -122,13 +128,13 @@ class BatchSimulator:
                        keys: tuple[tuple[str | bytes, ...], ...]) -> Chain:
         kind, ptype = ("SCP", SCP) if field == "scps" else ("RCP", RCP)
         levels = []
-        policy = self._policy
+        policy, documents = self._policy, self._documents[ptype]
         for i, lv in enumerate(raw):
             label, names = _names(field, i, len(lv))
             texts = keys[i]
             pols = self._rcp_managed.copy() if kind == "RCP" else []
             for j, p in enumerate(lv):  # a loop, not a comprehension: no frame per level
-                pols.append(policy(p, (ptype, texts[j]), names[j], ptype))
+                pols.append(policy(p, texts[j], names[j], ptype, documents))
             levels.append(Level(label, tuple(pols)))
         return Chain(kind, tuple(levels))
 
