@@ -100,11 +100,11 @@ def _as_values(raw: object, element: Callable[[], str]) -> tuple[str, ...]:
     """A key's values as text; ``element()`` names it in an error (built only then)."""
     if type(raw) is str:
         return (raw,)
-    if type(raw) is list and all(type(v) is str for v in raw):
-        if not raw:
-            raise ConditionError("a condition key needs at least one value", element())
+    if type(raw) is list and raw and all(type(v) is str for v in raw):
         return tuple(raw)
     items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise ConditionError("a condition key needs at least one value", element())
     out = []
     for v in items:
         if isinstance(v, bool):

@@ -8,7 +8,8 @@ as a ``PolicySyntaxError`` naming the policy, the statement, the element and lin
 (and the line, when the document came from a file). Then it compiles what the checks
 accepted, cheaply: actions at once (the per-action index needs them), each statement's
 resources and conditions only when a request first reaches that statement, and every
-pattern shared across documents (``match.pattern``). Sources: IAM JSON policy element
+Action list, Resource list and condition pattern shared across documents (the Resource
+lists and patterns from their second use, ``memo``). Sources: IAM JSON policy element
 reference; AWS Organizations User Guide, "SCP syntax" and "RCP syntax".
 """
 
