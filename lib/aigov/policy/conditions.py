@@ -123,7 +123,7 @@ class Condition:
 
     Never changed once parsed (nothing assigns to one), but not a frozen dataclass: a
     stream of new policies parses a condition for nearly every statement a request
-    reaches, and a frozen one costs a ``object.__setattr__`` per field to build."""
+    reaches, and a frozen one costs an ``object.__setattr__`` per field to build."""
 
     operator: str
     base: str
