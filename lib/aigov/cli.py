@@ -95,11 +95,12 @@ def cmd_simulate(a: argparse.Namespace) -> int:
 
 
 def _batch(path: str, run: Callable[..., int]) -> int:
-    """A JSON Lines batch (``--batch FILE|-``): answered line for line to stdout."""
+    """A JSON Lines batch (``--batch FILE|-``): answered line for line to stdout. Read as
+    bytes (``aigov.policy.jsonlines``: a line that is not UTF-8 is refused on its line)."""
     if path == "-":
         return run(sys.stdin, sys.stdout)
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, "rb") as fh:
             return run(fh, sys.stdout)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}", file=path,

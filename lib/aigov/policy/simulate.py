@@ -356,7 +356,7 @@ def bundle_of(spec: str | Spec | Bundle | None) -> Bundle:
     return Bundle.load(resolve(spec) if spec else default_spec())
 
 
-def run_batch(infile, outfile) -> int:  # noqa: ANN001 - text streams
+def run_batch(infile, outfile) -> int:  # noqa: ANN001 - streams (aigov.policy.jsonlines)
     """``aigov simulate --batch``: see ``aigov.policy.batch``."""
     from aigov.policy.batch import run_batch as _run
 

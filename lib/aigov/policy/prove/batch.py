@@ -11,12 +11,10 @@ Exit: 2 when a line was malformed, else 1 when a property was not proven, else 0
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import IO, Any
 
-import orjson
-
 from aigov.policy.batch import BadLine, BatchSimulator, read_line
+from aigov.policy.jsonlines import answer_stream
 from aigov.policy.prove.encode import Group
 from aigov.policy.prove.properties import BATCH_ACCOUNT, BadProperty, parse_property
 from aigov.policy.prove.solve import DEFAULT_TIMEOUT_MS, EncodingBug, prove
@@ -29,7 +27,7 @@ class BatchProver:
         self.sim = BatchSimulator()
         self.timeout_ms = timeout_ms
 
-    def answer(self, line: str) -> dict[str, Any]:
+    def answer(self, line: bytes | str) -> dict[str, Any]:
         """One output object for one input line (never raises on bad input)."""
         case_id: Any = None
         try:
@@ -58,27 +56,14 @@ class BatchProver:
         return out
 
 
-def answer_lines(lines: Iterable[str], timeout_ms: int = DEFAULT_TIMEOUT_MS
-                 ) -> Iterable[dict[str, Any]]:
-    prover = BatchProver(timeout_ms)
-    for n, line in enumerate(lines, 1):
-        if not line or line.isspace():  # strip() would copy the line
-            yield {"id": None, "error": f"line {n}: empty line"}
-            continue
-        out = prover.answer(line)
-        if "error" in out:
-            out["error"] = f"line {n}: {out['error']}"
-        yield out
+def run_batch(infile: IO[Any], outfile: IO[Any], timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int:
+    """Answer every line of ``infile`` on ``outfile`` (``jsonlines``: each answer goes out
+    as soon as answering has taken a tenth of a second); the exit code (see above)."""
+    return answer_stream(infile, outfile, BatchProver(timeout_ms).answer, _grade)
 
 
-def run_batch(infile: IO[str], outfile: IO[str], timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int:
-    """Answer every line of ``infile`` on ``outfile``; the exit code (see above)."""
-    status = 0
-    for out in answer_lines(infile, timeout_ms):
-        if "error" in out:
-            status = 2
-        elif out["result"] != "proven" and status == 0:
-            status = 1
-        outfile.write(orjson.dumps(out).decode() + "\n")
-        outfile.flush()
-    return status
+def _grade(out: dict[str, Any]) -> int:
+    """2 for a malformed line, 1 for a property not proven, else 0."""
+    if "error" in out:
+        return 2
+    return 0 if out["result"] == "proven" else 1
