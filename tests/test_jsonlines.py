@@ -135,3 +135,72 @@ def test_prove_answers_go_out_as_each_is_proven(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(jsonlines, "FLUSH_AFTER", 0.0)
     assert prove_batch(io.BytesIO("\n".join(props).encode()), out) == 0
     assert len(raw.writes) == 3
+
+
+@pytest.mark.parametrize("block", [5, 64, 300, 1 << 20])
+def test_a_line_over_the_limit_is_refused_on_its_line_without_being_held(
+        block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile file may hold one line of gigabytes: it is skipped as it is read (never
+    joined), refused on its line, and the lines around it are answered; so is a last
+    line over the limit without a newline. The limit comes from AIGOV_MAX_LINE_BYTES."""
+    monkeypatch.setenv("AIGOV_MAX_LINE_BYTES", "200")
+    monkeypatch.setattr(jsonlines, "READ_BLOCK", block)
+    short = line(1)
+    assert len(short) <= 200
+    long = json.dumps({"id": 2, "scps": [[FULL]] * 5, "request": GET}).encode()
+    assert len(long) > 200
+    data = b"\n".join([short, long, short, b" " * 201, short, long])
+    out = io.StringIO()
+    assert run_batch(io.BytesIO(data), out) == 2
+    got = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [g.get("decision") or g["error"] for g in got] == [
+        "allow", "line 2: longer than 200 bytes (AIGOV_MAX_LINE_BYTES); a line holds one case",
+        "allow", "line 4: longer than 200 bytes (AIGOV_MAX_LINE_BYTES); a line holds one case",
+        "allow", "line 6: longer than 200 bytes (AIGOV_MAX_LINE_BYTES); a line holds one case"]
+
+
+def test_the_line_limit_must_be_a_number(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from aigov.cli import main
+
+    monkeypatch.setenv("AIGOV_MAX_LINE_BYTES", "lots")
+    f = tmp_path / "cases.jsonl"
+    f.write_bytes(line(1) + b"\n")
+    assert main(["simulate", "--batch", str(f)]) == 2
+    assert "AIGOV_MAX_LINE_BYTES='lots' is not a positive whole number" in capsys.readouterr().err
+
+
+class Endless(io.RawIOBase):
+    """``size`` bytes of ``x`` and then ``tail``, made as they are read."""
+
+    def __init__(self, size: int, tail: bytes) -> None:
+        self.left, self.tail = size, tail
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        if self.left:
+            n = min(len(b), self.left)
+            b[:n] = b"x" * n
+            self.left -= n
+            return n
+        n = min(len(b), len(self.tail))
+        b[:n], self.tail = self.tail[:n], self.tail[n:]
+        return n
+
+
+def test_a_huge_line_costs_no_more_memory_than_a_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracemalloc
+
+    monkeypatch.setenv("AIGOV_MAX_LINE_BYTES", "1000")
+    src = io.BufferedReader(Endless(64 << 20, b"\n" + line(2) + b"\n"))
+    out = io.StringIO()
+    tracemalloc.start()
+    try:
+        assert run_batch(src, out) == 2
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [json.loads(x).get("decision") for x in out.getvalue().splitlines()] == [None, "allow"]
+    assert peak < 8 << 20, f"{peak:,} bytes at the peak for a 64 MiB line"

@@ -20,6 +20,7 @@ LIB = ROOT / "lib" / "aigov"
 VOCABULARY = ("policy.types", "policy.quota_table")
 LAYERS: list[set[str]] = [
     {"aigov", "errors", "paths", "codes", *VOCABULARY},
+    {"limits"},
     {"findings", "inputs"},
     {"spec", "target"},
     {"policy"},

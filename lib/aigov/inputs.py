@@ -11,7 +11,6 @@ are: docs/contracts/input-limits.md.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -22,16 +21,9 @@ from yaml.composer import Composer
 from yaml.events import AliasEvent
 from yaml.resolver import Resolver
 
-from aigov.errors import InputError, UsageError
+from aigov.errors import InputError
+from aigov.limits import LIMIT_ENV, size_limit
 
-# The spec: 2,000 OUs (AWS's quota) and several thousand accounts fit in well under 1 MB.
-MAX_SPEC_BYTES = 2 * 1024 * 1024
-# A policy file: AWS Organizations' largest policy quota is 10,240 characters (an SCP,
-# minified; Organizations User Guide, "Quotas"). A pretty-printed template with comments
-# runs to a few times that; 64 KiB is six times the largest document AWS would accept.
-MAX_POLICY_BYTES = 64 * 1024
-# Other YAML inputs (policy tests, properties, profiles).
-MAX_DATA_BYTES = 2 * 1024 * 1024
 # Nesting: the spec's deepest legitimate path is an OU five levels under Root
 # (organizational_units[].children[]... = about 12 levels); a policy document is
 # Statement[].Condition.Operator.Key[] = 6 levels. Far below Python's recursion limit.
@@ -40,24 +32,6 @@ MAX_JSON_DEPTH = 32
 # YAML aliases: the nodes an alias-expanding walk would visit, in all. A spec has a few
 # thousand nodes; a billion-laughs document has billions.
 MAX_YAML_NODES = 200_000
-
-LIMIT_ENV = {"spec": "AIGOV_MAX_SPEC_BYTES", "policy": "AIGOV_MAX_POLICY_BYTES",
-             "data": "AIGOV_MAX_DATA_BYTES"}
-_DEFAULTS = {"spec": MAX_SPEC_BYTES, "policy": MAX_POLICY_BYTES, "data": MAX_DATA_BYTES}
-
-
-def size_limit(kind: str) -> int:
-    """The byte limit for a ``kind`` of file (``spec``, ``policy``, ``data``); the
-    environment variable of ``LIMIT_ENV`` overrides it (a positive whole number)."""
-    raw = os.environ.get(LIMIT_ENV[kind], "").strip()
-    if not raw:
-        return _DEFAULTS[kind]
-    if not raw.isascii() or not raw.isdigit() or int(raw) <= 0:
-        raise UsageError(f"{LIMIT_ENV[kind]}={raw!r} is not a positive whole number of bytes",
-                         fix=f"unset it or set e.g. {LIMIT_ENV[kind]}="
-                         f"{_DEFAULTS[kind]}")
-    return int(raw)
-
 
 def read_text(path: str | Path, kind: str = "data") -> str:
     """The text of ``path`` if it is at most the ``kind``'s size limit and valid UTF-8.

@@ -21,6 +21,8 @@ from typing import IO, Any
 
 import orjson
 
+from aigov.limits import LIMIT_ENV, size_limit
+
 # Bytes asked of the input per read: a file is read in blocks of this size, a pipe
 # gives what it holds.
 READ_BLOCK = 1 << 20
@@ -32,38 +34,63 @@ FLUSH_AFTER = 0.1
 Answer = dict[str, Any]
 
 
-def blocks_of_lines(infile: IO[Any]) -> Iterator[list[bytes] | list[str]]:
+class Overlong(bytes):
+    """Stands for a line longer than the limit (``limits.MAX_LINE_BYTES``): its bytes are
+    skipped as they are read, never held, and the line is refused on its own line."""
+
+    limit: int
+
+
+def blocks_of_lines(infile: IO[Any], limit: int) -> Iterator[list[bytes] | list[str]]:
     """The lines of ``infile`` without their ``\\n``, a block at a time: each block is
-    what could be read without waiting. A text stream without a byte buffer under it
-    (``io.StringIO``) gives its lines one at a time, as it splits them."""
+    what could be read without waiting. A line longer than ``limit`` bytes comes as an
+    ``Overlong``. A text stream without a byte buffer under it (``io.StringIO``) gives
+    its lines one at a time, as it splits them."""
     read1 = getattr(infile, "read1", None) or getattr(getattr(infile, "buffer", None),
                                                       "read1", None)
     if read1 is None:
         for text in infile:
             yield [text]
         return
+    overlong = Overlong()
+    overlong.limit = limit
     partial: list[bytes] = []  # the pieces of a line that goes on into the next block
+    size = 0  # their length
+    skipping = False  # the line that goes on is longer than the limit
     while block := read1(READ_BLOCK):
         lines = block.split(b"\n")
         if len(lines) == 1:
-            partial.append(block)
+            if not skipping:
+                size += len(block)
+                if size > limit:
+                    skipping, partial = True, []
+                else:
+                    partial.append(block)
             continue
-        if partial:
+        if skipping:
+            lines[0] = overlong
+        elif partial:
             partial.append(lines[0])
-            lines[0] = b"".join(partial)
-            partial = []
+            lines[0] = overlong if size + len(lines[0]) > limit else b"".join(partial)
         tail = lines.pop()
-        if tail:
-            partial.append(tail)
+        size, skipping = len(tail), len(tail) > limit
+        partial = [tail] if tail and not skipping else []
+        if len(block) > limit:  # only then can a line read whole be too long
+            lines = [overlong if len(x) > limit else x for x in lines]
         yield lines
-    if partial:
+    if skipping:
+        yield [overlong]
+    elif partial:
         yield [b"".join(partial)]
 
 
 def numbered(n: int, line: bytes | str, answer: Callable[[bytes | str], Answer]) -> Answer:
     """``answer(line)`` for line ``n`` (1-based), its error prefixed with the line number;
-    an empty line is an error of its own."""
+    an empty line, and one too long, is an error of its own."""
     if not line or line.isspace():  # strip() would copy the line
+        if type(line) is Overlong:
+            return {"id": None, "error": f"line {n}: longer than {line.limit:,} bytes "
+                    f"({LIMIT_ENV['line']}); a line holds one case"}
         return {"id": None, "error": f"line {n}: empty line"}
     out = answer(line)
     if "error" in out:
@@ -98,11 +125,12 @@ def answer_stream(infile: IO[Any], outfile: IO[Any], answer: Callable[[bytes | s
     """Answer every line of ``infile`` on ``outfile`` in order; the exit code is the
     highest ``grade`` of an answer (0 when there were none). ``after_block(n)`` runs
     after each block, ``n`` the lines answered so far."""
+    limit = size_limit("line")
     write = _writer(outfile)
     dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     clock = time.monotonic
     status = n = 0
-    for lines in blocks_of_lines(infile):
+    for lines in blocks_of_lines(infile, limit):
         pending: list[bytes] = []
         since = clock()
         for line in lines:
