@@ -44,8 +44,9 @@ class Overlong(bytes):
 def blocks_of_lines(infile: IO[Any], limit: int) -> Iterator[list[bytes] | list[str]]:
     """The lines of ``infile`` without their ``\\n``, a block at a time: each block is
     what could be read without waiting. A line longer than ``limit`` bytes comes as an
-    ``Overlong``. A text stream without a byte buffer under it (``io.StringIO``) gives
-    its lines one at a time, as it splits them."""
+    ``Overlong``. A text stream without a byte buffer under it (``io.StringIO``, whose
+    text is in memory already) gives its lines one at a time, as it splits them, with
+    no limit."""
     read1 = getattr(infile, "read1", None) or getattr(getattr(infile, "buffer", None),
                                                       "read1", None)
     if read1 is None:
