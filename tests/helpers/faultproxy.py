@@ -3,6 +3,7 @@ throttling AWS would, at a seeded rate (the same run fails the same calls).
 
 ``drop_rate``: a write (any Organizations call not List*/Describe*/Get*) is forwarded to
 moto, which commits it, and then its answer is replaced by a 500: the response was lost.
+``drop_ops``: only these operations are drawn for ``drop_rate`` (all writes when empty).
 ``drop_first``: these operations lose their first answer whatever the draw.
 ``throttle_rate``: any Organizations call (or only those in ``throttle_ops``) is answered ``ThrottlingException`` (HTTP 400)
 without reaching moto, as AWS answers when a caller exceeds its request rate.
@@ -33,13 +34,15 @@ class FaultProxy:
 
     def __init__(self, upstream: str, *, seed: int = 13, drop_rate: float = 0.0,
                  throttle_rate: float = 0.0, throttle_ops: tuple[str, ...] = (),
-                 drop_first: tuple[str, ...] = (), hold: float = 0.0,
+                 drop_ops: tuple[str, ...] = (), drop_first: tuple[str, ...] = (),
+                 hold: float = 0.0,
                  hold_ops: tuple[str, ...] = (), pending_ops: tuple[str, ...] = (),
                  busy_first: int = 0) -> None:
         self.upstream = upstream.rstrip("/")
         self.random = random.Random(seed)
         self.drop_rate, self.throttle_rate = drop_rate, throttle_rate
         self.throttle_ops = throttle_ops
+        self.drop_ops = drop_ops
         self.drop_first = set(drop_first)  # these ops lose their first answer for sure
         self.lock = threading.Lock()
         self.hold, self.hold_ops, self.pending_ops = hold, hold_ops, pending_ops
@@ -97,6 +100,7 @@ class FaultProxy:
         first = op in self.drop_first
         self.drop_first.discard(op)
         if first or (op and not op.startswith(READ_PREFIXES) and self.drop_rate
+                     and (not self.drop_ops or op in self.drop_ops)
                      and self._draw(self.drop_rate)):
             self.dropped.append(op)
             self._reply(h, 500, b'{"__type": "InternalFailure", "message": "lost"}',
