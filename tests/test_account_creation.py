@@ -68,10 +68,7 @@ def test_accounts_are_created_five_at_a_time_and_each_polled_until_done(emulator
 def test_lost_create_account_answers_in_a_concurrent_batch_duplicate_nothing(emulator, spec):
     """Every CreateAccount answer lost at a 50% draw (moto made the account): each is
     found by email and adopted, and a re-run has nothing left to do. Only CreateAccount
-    is drawn: at 50% every other write (TagResource, MoveAccount) loses six answers in a
-    row, all of botocore's attempts, once in 64 calls, and the threads of the concurrent
-    batch draw in no fixed order, so the seed does not pin which (test_faults loses
-    every kind of write at 30%)."""
+    is drawn, the answer this test is about (test_faults loses every kind of write)."""
     proxy = FaultProxy(emulator.url, seed=5, drop_rate=0.5, hold=0.1,
                        hold_ops=("CreateAccount",), drop_ops=("CreateAccount",),
                        drop_first=("CreateAccount",))

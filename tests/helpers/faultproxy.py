@@ -4,6 +4,10 @@ throttling AWS would, at a seeded rate (the same run fails the same calls).
 ``drop_rate``: a write (any Organizations call not List*/Describe*/Get*) is forwarded to
 moto, which commits it, and then its answer is replaced by a 500: the response was lost.
 ``drop_ops``: only these operations are drawn for ``drop_rate`` (all writes when empty).
+A request sent again after ``MAX_LOST_IN_A_ROW`` lost answers gets its answer: a flaky
+network, not a dead one (botocore gives up after six attempts, and the threads of a
+concurrent batch draw in no fixed order, so a seed alone does not keep a run from
+losing all six).
 ``drop_first``: these operations lose their first answer whatever the draw.
 ``throttle_rate``: any Organizations call (or only those in ``throttle_ops``) is answered ``ThrottlingException`` (HTTP 400)
 without reaching moto, as AWS answers when a caller exceeds its request rate.
@@ -27,6 +31,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 READ_PREFIXES = ("List", "Describe", "Get")
+MAX_LOST_IN_A_ROW = 3
 
 
 class FaultProxy:
@@ -53,6 +58,7 @@ class FaultProxy:
         self.creating: set[str] = set()
         self.creating_peak = 0
         self.dropped: list[str] = []
+        self.lost_in_a_row: dict[bytes, int] = {}  # by request body
         self.throttled: list[str] = []
         proxy = self
 
@@ -101,11 +107,16 @@ class FaultProxy:
         self.drop_first.discard(op)
         if first or (op and not op.startswith(READ_PREFIXES) and self.drop_rate
                      and (not self.drop_ops or op in self.drop_ops)
+                     and self.lost_in_a_row.get(body, 0) < MAX_LOST_IN_A_ROW
                      and self._draw(self.drop_rate)):
+            with self.lock:
+                self.lost_in_a_row[body] = self.lost_in_a_row.get(body, 0) + 1
             self.dropped.append(op)
             self._reply(h, 500, b'{"__type": "InternalFailure", "message": "lost"}',
                         {"Content-Type": "application/x-amz-json-1.1"})
             return
+        with self.lock:
+            self.lost_in_a_row.pop(body, None)
         self._reply(h, status, answer, headers)
 
     def _track_creating(self, op: str, answer: bytes) -> None:
