@@ -7,7 +7,7 @@ no effect (and naming such a service in an RCP is a lint finding).
 
 from __future__ import annotations
 
-from aigov.policy.batch import answer_lines
+from aigov.policy.batch import BatchSimulator
 from aigov.policy.checks import grammar
 from aigov.policy.evaluate import Evaluator, chain, make_request
 from aigov.policy.lint import parse_document
@@ -37,7 +37,7 @@ def test_batch_refuses_an_rcp_naming_an_unsupported_service_as_lint_does():
 
     line = json.dumps({"id": "x", "scps": [], "rcps": [[DENY_ALL]],
                        "request": {"action": "logs:PutLogEvents", "resource": "*"}})
-    out = next(iter(answer_lines([line])))
+    out = BatchSimulator().answer(line)
     assert "RCP_UNSUPPORTED_SERVICE" in out["error"]
 
 

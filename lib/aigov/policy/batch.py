@@ -19,7 +19,7 @@ on any stream.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
@@ -29,7 +29,7 @@ import orjson
 
 from aigov.errors import PolicySyntaxError
 from aigov.policy.evaluate import Chain, Evaluator, Level, Request, make_request
-from aigov.policy.jsonlines import answer_stream, numbered
+from aigov.policy.jsonlines import answer_stream
 from aigov.policy.managed import aws_managed_at
 from aigov.policy.memo import SecondSight
 from aigov.policy.parse import Policy, parse_policy
@@ -213,13 +213,6 @@ def _names(field: str, level: int, count: int) -> tuple[str, tuple[str, ...]]:
     """``scps[1]`` and its policies' names ``scps[1][0]``, ``scps[1][1]``... (a stream
     names the same few positions on every line)."""
     return f"{field}[{level}]", tuple(f"{field}[{level}][{j}]" for j in range(count))
-
-
-def answer_lines(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
-    """The answers to ``lines``, one by one (``run_batch`` answers a stream)."""
-    sim = BatchSimulator()
-    for n, line in enumerate(lines, 1):
-        yield numbered(n, line, sim.answer)
 
 
 def run_batch(infile: IO[Any], outfile: IO[Any]) -> int:
