@@ -3,7 +3,6 @@ throttling AWS would, at a seeded rate (the same run fails the same calls).
 
 ``drop_rate``: a write (any Organizations call not List*/Describe*/Get*) is forwarded to
 moto, which commits it, and then its answer is replaced by a 500: the response was lost.
-``drop_ops``: only these operations are drawn for ``drop_rate`` (all writes when empty).
 A request sent again after ``MAX_LOST_IN_A_ROW`` lost answers gets its answer: a flaky
 network, not a dead one (botocore gives up after six attempts, and the threads of a
 concurrent batch draw in no fixed order, so a seed alone does not keep a run from
@@ -39,15 +38,13 @@ class FaultProxy:
 
     def __init__(self, upstream: str, *, seed: int = 13, drop_rate: float = 0.0,
                  throttle_rate: float = 0.0, throttle_ops: tuple[str, ...] = (),
-                 drop_ops: tuple[str, ...] = (), drop_first: tuple[str, ...] = (),
-                 hold: float = 0.0,
+                 drop_first: tuple[str, ...] = (), hold: float = 0.0,
                  hold_ops: tuple[str, ...] = (), pending_ops: tuple[str, ...] = (),
                  busy_first: int = 0) -> None:
         self.upstream = upstream.rstrip("/")
         self.random = random.Random(seed)
         self.drop_rate, self.throttle_rate = drop_rate, throttle_rate
         self.throttle_ops = throttle_ops
-        self.drop_ops = drop_ops
         self.drop_first = set(drop_first)  # these ops lose their first answer for sure
         self.lock = threading.Lock()
         self.hold, self.hold_ops, self.pending_ops = hold, hold_ops, pending_ops
@@ -81,6 +78,16 @@ class FaultProxy:
         with self.lock:
             return self.random.random() < rate
 
+    def _lose(self, body: bytes) -> bool:
+        """Whether the answer to this write is lost: drawn at ``drop_rate``, unless the
+        same request has lost ``MAX_LOST_IN_A_ROW`` answers in a row."""
+        with self.lock:
+            lost = self.lost_in_a_row.get(body, 0)
+            if lost >= MAX_LOST_IN_A_ROW or self.random.random() >= self.drop_rate:
+                return False
+            self.lost_in_a_row[body] = lost + 1
+            return True
+
     def handle(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         target = h.headers.get("X-Amz-Target", "")
         op = target.rpartition(".")[2]
@@ -106,11 +113,7 @@ class FaultProxy:
         first = op in self.drop_first
         self.drop_first.discard(op)
         if first or (op and not op.startswith(READ_PREFIXES) and self.drop_rate
-                     and (not self.drop_ops or op in self.drop_ops)
-                     and self.lost_in_a_row.get(body, 0) < MAX_LOST_IN_A_ROW
-                     and self._draw(self.drop_rate)):
-            with self.lock:
-                self.lost_in_a_row[body] = self.lost_in_a_row.get(body, 0) + 1
+                     and self._lose(body)):
             self.dropped.append(op)
             self._reply(h, 500, b'{"__type": "InternalFailure", "message": "lost"}',
                         {"Content-Type": "application/x-amz-json-1.1"})
